@@ -1,0 +1,41 @@
+# infergraph: every task goes through this file (make help).
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+STAMP := $(VENV)/.installed
+
+.PHONY: help setup demo test lint typecheck schemas generate golden bench e2e clean
+
+help: ## list the targets
+	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): generator/pyproject.toml model-server/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -e 'generator[test]' -e 'model-server[test]'
+	touch $@
+
+$(BIN)/helm: tools/install-helm.sh | $(STAMP)
+	bash tools/install-helm.sh $(BIN)
+
+setup: $(STAMP) $(BIN)/helm ## create .venv with both distributions (editable) and helm
+
+include mk/*.mk
+
+lint: setup ## ruff check and format check, mypy --strict on both packages
+	$(BIN)/ruff check generator model-server tests bench
+	$(BIN)/ruff format --check generator model-server tests bench
+	$(BIN)/mypy generator/infergraph model-server/infergraph_server
+
+test: setup $(TEST_DEPS) ## unit, golden, parity, policy and local end-to-end tests (kind skips without Docker)
+	$(PY) -m pytest -q
+
+clean: ## remove build output and virtual environments
+	rm -rf build $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,47 @@
+"""The Python API behind the CLI: load, compile, render."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .compile import compile_runtime, compile_values
+from .errors import InvalidGraph, Problem
+from .loader import load
+from .model import Graph
+from .render import Engine, render_values
+
+__all__ = [
+    "compile_runtime_document",
+    "compile_values",
+    "load_graph",
+    "render",
+]
+
+JSON = Any
+
+
+def load_graph(path: str | os.PathLike[str]) -> Graph:
+    """`load`, under the name the CLI uses."""
+    return load(path)
+
+
+def compile_runtime_document(graph: Graph, predictor: str | None = None) -> JSON:
+    """Every predictor's runtime graph keyed by name, or just the one asked for."""
+    runtimes = compile_runtime(graph)
+    if predictor is None:
+        return runtimes
+    if predictor not in runtimes:
+        choices = ", ".join(f'"{name}"' for name in runtimes)
+        problem = Problem(
+            source=graph.source,
+            pointer="/spec/predictors",
+            message=f'no predictor "{predictor}"; predictors: {choices}',
+        )
+        raise InvalidGraph((problem,))
+    return runtimes[predictor]
+
+
+def render(graph: Graph, engine: Engine = "helm", namespace: str = "default") -> list[JSON]:
+    """The Kubernetes objects of a graph, sorted by kind then name."""
+    return render_values(compile_values(graph), engine, namespace)

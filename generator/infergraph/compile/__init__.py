@@ -1,0 +1,68 @@
+"""Pure compile functions: a validated `Graph` in, the explicit values document out.
+
+No I/O, no clock, no globals: the same graph always gives the same values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import defaults
+from ..model import Graph
+from .labels import graph_labels
+from .nodes import node_workload
+from .orchestrator import orchestrator_fullname, orchestrator_workload
+from .runtime import config_hash, runtime_graph, runtime_json
+from .test_hook import test_values
+from .traffic import istio_values, mirror_percent, resolve_traffic
+
+__all__ = ["compile_runtime", "compile_values", "config_hash", "runtime_json"]
+
+JSON = Any
+
+
+def compile_runtime(graph: Graph) -> dict[str, JSON]:
+    """The runtime graph of every predictor, keyed by predictor name."""
+    return {p.name: runtime_graph(graph, p) for p in graph.predictors}
+
+
+def compile_values(graph: Graph) -> JSON:
+    """The values document of docs/contract.md, validated by schemas/values.schema.json."""
+    serving = graph.serving
+    pdb = serving.pod_disruption_budget
+    weights = resolve_traffic(graph)
+    predictors: dict[str, JSON] = {}
+    for p in graph.predictors:
+        runtime = runtime_graph(graph, p)
+        predictors[p.name] = {
+            "name": p.name,
+            "fullname": orchestrator_fullname(graph, p),
+            "traffic": weights[p.name],
+            "shadow": p.shadow,
+            "mirrorPercent": mirror_percent(p),
+            "runtime": runtime,
+            "orchestrator": orchestrator_workload(graph, p, runtime, pdb),
+            "nodes": {n.name: node_workload(graph, p, n, pdb) for n in p.graph.walk()},
+        }
+    return {
+        "name": graph.name,
+        "namespace": graph.namespace,
+        "protocol": graph.protocol,
+        "transport": graph.transport,
+        "labels": graph_labels(graph),
+        "annotations": dict(graph.annotations),
+        "serviceAccount": {"create": True, "name": graph.name, "automountToken": False},
+        "imagePullSecrets": [],
+        "istio": istio_values(graph),
+        "networkPolicy": {
+            "enabled": serving.network_policy,
+            "gatewayNamespace": defaults.NETWORK_POLICY_GATEWAY_NAMESPACE,
+        },
+        "serviceMonitor": {
+            "enabled": serving.service_monitor,
+            "interval": defaults.SERVICE_MONITOR_INTERVAL,
+            "labels": {},
+        },
+        "test": test_values(graph, weights),
+        "predictors": predictors,
+    }

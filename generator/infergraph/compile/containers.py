@@ -1,0 +1,118 @@
+"""Pieces every container and pod shares: ports, probes, security contexts, resources, scratch."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .. import defaults
+from ..model import Resources
+
+__all__ = [
+    "PORTS",
+    "container_ports",
+    "container_security_context",
+    "http_probes",
+    "merge_resources",
+    "pod_security_context",
+    "prometheus_annotations",
+    "scratch_volume",
+    "service_ports",
+    "tcp_probes",
+]
+
+JSON = Any
+PORTS: Mapping[str, int] = {
+    "http": defaults.HTTP_PORT,
+    "grpc": defaults.GRPC_PORT,
+    "metrics": defaults.METRICS_PORT,
+}
+_APP_PROTOCOL = {"http": "http", "grpc": "grpc", "metrics": "http"}
+
+
+def container_ports() -> list[JSON]:
+    return [{"name": n, "containerPort": p, "protocol": "TCP"} for n, p in PORTS.items()]
+
+
+def service_ports() -> list[JSON]:
+    return [
+        {"name": n, "port": p, "targetPort": n, "protocol": "TCP", "appProtocol": _APP_PROTOCOL[n]}
+        for n, p in PORTS.items()
+    ]
+
+
+def _probe(handler: JSON, period: int, failures: int) -> JSON:
+    return {**handler, "periodSeconds": period, "failureThreshold": failures, "timeoutSeconds": 2}
+
+
+def http_probes(live_path: str, ready_path: str) -> dict[str, JSON]:
+    """Liveness on `live_path`; readiness and the slow-load startup probe on `ready_path`."""
+
+    def get(path: str) -> JSON:
+        return {"httpGet": {"path": path, "port": "http", "scheme": "HTTP"}}
+
+    return {
+        "livenessProbe": _probe(get(live_path), 10, 3),
+        "readinessProbe": _probe(get(ready_path), 5, 3),
+        "startupProbe": _probe(get(ready_path), 5, defaults.STARTUP_FAILURE_THRESHOLD),
+    }
+
+
+def tcp_probes() -> dict[str, JSON]:
+    """For gRPC-only custom containers, which answer no HTTP health path."""
+    tcp = {"tcpSocket": {"port": "grpc"}}
+    return {
+        "livenessProbe": _probe(tcp, 10, 3),
+        "readinessProbe": _probe(tcp, 5, 3),
+        "startupProbe": _probe(tcp, 5, defaults.STARTUP_FAILURE_THRESHOLD),
+    }
+
+
+def container_security_context() -> JSON:
+    """The Pod Security Standards restricted profile, plus a read-only root filesystem."""
+    return {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def pod_security_context() -> JSON:
+    uid = defaults.RUN_AS_USER
+    return {
+        "fsGroup": uid,
+        "runAsGroup": uid,
+        "runAsNonRoot": True,
+        "runAsUser": uid,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def scratch_volume() -> tuple[JSON, JSON]:
+    """(volume, mount) for the writable scratch directory under a read-only root."""
+    return (
+        {"name": "scratch", "emptyDir": {}},
+        {"name": "scratch", "mountPath": defaults.SCRATCH_MOUNT_PATH},
+    )
+
+
+def merge_resources(base: Mapping[str, Mapping[str, str]], user: Resources | None) -> JSON:
+    """Defaults per quantity, the user's quantities on top; a GPU request is mirrored as a limit."""
+    requests = dict(base.get("requests", {}))
+    limits = dict(base.get("limits", {}))
+    if user is not None:
+        requests.update(user.requests)
+        limits.update(user.limits)
+        if user.gpus:
+            limits[defaults.GPU_RESOURCE] = str(user.gpus)
+    return {"limits": dict(sorted(limits.items())), "requests": dict(sorted(requests.items()))}
+
+
+def prometheus_annotations() -> dict[str, str]:
+    return {
+        "prometheus.io/path": "/metrics",
+        "prometheus.io/port": str(defaults.METRICS_PORT),
+        "prometheus.io/scrape": "true",
+    }

@@ -1,0 +1,34 @@
+"""Label sets: graph-wide labels, per-workload labels and the (version-free) selector labels."""
+
+from __future__ import annotations
+
+from ..model import Graph, Predictor
+
+__all__ = ["graph_labels", "workload_labels"]
+
+JSONDict = dict[str, str]
+
+
+def graph_labels(graph: Graph) -> JSONDict:
+    """Labels on every object: the user's, then ours (ours win on a clash)."""
+    return {
+        **graph.labels,
+        "app.kubernetes.io/name": "infergraph",
+        "app.kubernetes.io/instance": graph.name,
+        "infergraph.io/graph": graph.name,
+    }
+
+
+def workload_labels(
+    graph: Graph, predictor: Predictor, node: str | None
+) -> tuple[JSONDict, JSONDict]:
+    """(labels, selectorLabels) of an orchestrator (`node` None) or a node workload."""
+    selector = {
+        "app.kubernetes.io/instance": graph.name,
+        "app.kubernetes.io/component": "orchestrator" if node is None else "node",
+        "infergraph.io/predictor": predictor.name,
+    }
+    if node is not None:
+        selector["infergraph.io/node"] = node
+    labels = {**predictor.labels, **graph_labels(graph), **selector}
+    return labels, selector

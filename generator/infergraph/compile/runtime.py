@@ -1,0 +1,56 @@
+"""The runtime graph an orchestrator walks: its ConfigMap in a cluster, a file under `up`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from .. import defaults
+from ..model import Graph, Node, Predictor
+from .nodes import node_fullname, node_image
+
+__all__ = ["config_hash", "runtime_graph", "runtime_json"]
+
+JSON = Any
+
+
+def _timeout_ms(graph: Graph) -> int:
+    chosen = graph.serving.grpc_timeout_ms if graph.transport == "grpc" else None
+    return chosen or graph.serving.rest_timeout_ms or defaults.NODE_TIMEOUT_MS
+
+
+def _runtime_node(graph: Graph, predictor: Predictor, node: Node, timeout_ms: int) -> JSON:
+    return {
+        "name": node.name,
+        "type": node.type,
+        "implementation": node.implementation,
+        "image": node_image(node),
+        "host": node_fullname(graph, predictor, node),
+        "httpPort": defaults.HTTP_PORT,
+        "grpcPort": defaults.GRPC_PORT,
+        "timeoutMs": timeout_ms,
+        "retries": defaults.NODE_RETRIES,
+        "children": [_runtime_node(graph, predictor, c, timeout_ms) for c in node.children],
+    }
+
+
+def runtime_graph(graph: Graph, predictor: Predictor) -> JSON:
+    return {
+        "graph": graph.name,
+        "predictor": predictor.name,
+        "protocol": graph.protocol,
+        "transport": graph.transport,
+        "maxConcurrency": defaults.MAX_CONCURRENCY,
+        "maxBodyBytes": graph.serving.grpc_max_message_size or defaults.MAX_BODY_BYTES,
+        "root": _runtime_node(graph, predictor, predictor.graph, _timeout_ms(graph)),
+    }
+
+
+def runtime_json(runtime: JSON) -> str:
+    """The canonical text of a runtime graph: what the ConfigMap holds and the hash covers."""
+    return json.dumps(runtime, sort_keys=True, separators=(",", ":"))
+
+
+def config_hash(runtime: JSON) -> str:
+    return hashlib.sha256(runtime_json(runtime).encode()).hexdigest()

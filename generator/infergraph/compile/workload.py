@@ -1,0 +1,91 @@
+"""The workload record (a Deployment + Service) shared by orchestrators and nodes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import defaults
+from .containers import (
+    container_ports,
+    container_security_context,
+    pod_security_context,
+    prometheus_annotations,
+    scratch_volume,
+    service_ports,
+)
+
+__all__ = ["WorkloadSpec", "workload"]
+
+JSON = Any
+
+
+@dataclass(frozen=True)
+class WorkloadSpec:
+    """What differs between workloads; everything else is the house default."""
+
+    name: str
+    fullname: str
+    labels: Mapping[str, str]
+    selector_labels: Mapping[str, str]
+    image: str
+    args: list[str] | None
+    env: list[JSON]
+    resources: JSON
+    probes: Mapping[str, JSON]
+    replicas: int | None
+    strategy: JSON
+    autoscaling: JSON
+    pdb: JSON
+    annotations: Mapping[str, str]
+    pod_annotations: Mapping[str, str] = field(default_factory=dict)
+    image_pull_policy: str = defaults.IMAGE_PULL_POLICY
+    volumes: list[JSON] = field(default_factory=list)
+    mounts: list[JSON] = field(default_factory=list)
+    init_containers: list[JSON] = field(default_factory=list)
+    termination_grace_period_seconds: int = defaults.TERMINATION_GRACE_PERIOD_SECONDS
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    tolerations: list[JSON] = field(default_factory=list)
+    runtime_class_name: str | None = None
+
+
+def workload(spec: WorkloadSpec) -> JSON:
+    """The explicit values of one workload, in the contract's shape (docs/contract.md)."""
+    scratch, scratch_mount = scratch_volume()
+    container = {
+        "name": spec.name,
+        "image": spec.image,
+        "imagePullPolicy": spec.image_pull_policy,
+        "command": None,
+        "args": spec.args,
+        "env": spec.env,
+        "ports": container_ports(),
+        "resources": spec.resources,
+        **spec.probes,
+        "lifecycle": {"preStop": {"sleep": {"seconds": defaults.PRE_STOP_SECONDS}}},
+        "securityContext": container_security_context(),
+        "volumeMounts": [scratch_mount, *spec.mounts],
+    }
+    return {
+        "name": spec.name,
+        "fullname": spec.fullname,
+        "labels": dict(spec.labels),
+        "selectorLabels": dict(spec.selector_labels),
+        "annotations": dict(spec.annotations),
+        "podLabels": dict(spec.labels),
+        "podAnnotations": {**prometheus_annotations(), **spec.pod_annotations},
+        "replicas": spec.replicas,
+        "strategy": spec.strategy,
+        "terminationGracePeriodSeconds": spec.termination_grace_period_seconds,
+        "podSecurityContext": pod_security_context(),
+        "nodeSelector": dict(spec.node_selector),
+        "tolerations": spec.tolerations,
+        "runtimeClassName": spec.runtime_class_name,
+        "initContainers": spec.init_containers,
+        "volumes": [scratch, *spec.volumes],
+        "container": container,
+        "service": {"ports": service_ports()},
+        "autoscaling": spec.autoscaling,
+        "podDisruptionBudget": spec.pdb,
+    }

@@ -1,0 +1,102 @@
+"""Every default the compiler applies, in one table; a test keeps schema defaults equal."""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "AUTOSCALING_TARGET_CPU",
+    "DEFAULT_PROTOCOL",
+    "DEFAULT_TRANSPORT",
+    "GPU_RESOURCE",
+    "GRPC_PORT",
+    "HTTP_PORT",
+    "IMAGE_PULL_POLICY",
+    "ISTIO_GATEWAYS",
+    "ISTIO_HOSTS",
+    "MAX_BODY_BYTES",
+    "MAX_CONCURRENCY",
+    "METRICS_PORT",
+    "MODEL_MOUNT_PATH",
+    "NETWORK_POLICY_GATEWAY_NAMESPACE",
+    "NODE_RESOURCES",
+    "NODE_RETRIES",
+    "NODE_TIMEOUT_MS",
+    "ORCHESTRATOR_RESOURCES",
+    "PRE_STOP_SECONDS",
+    "PVC_MOUNT_PATH",
+    "REPLICAS",
+    "RUN_AS_USER",
+    "SCRATCH_MOUNT_PATH",
+    "SERVER_IMAGE",
+    "SERVICE_MONITOR_INTERVAL",
+    "STARTUP_FAILURE_THRESHOLD",
+    "STORAGE_INITIALIZER_IMAGE",
+    "TERMINATION_GRACE_PERIOD_SECONDS",
+    "WORKERS",
+]
+
+#: orchestrator + prepackaged nodes; tag = distribution version
+SERVER_IMAGE: Final = "ghcr.io/infergraph/infergraph-server:0.1.0"
+#: copies gs://, s3://, https:// models into an emptyDir
+STORAGE_INITIALIZER_IMAGE: Final = "kserve/storage-initializer:v0.14.1"
+#: pull policy of every container
+IMAGE_PULL_POLICY: Final = "IfNotPresent"
+#: spec.protocol when omitted
+DEFAULT_PROTOCOL: Final = "seldon"
+#: spec.transport when omitted
+DEFAULT_TRANSPORT: Final = "rest"
+#: REST port of every server (Seldon's microservice port)
+HTTP_PORT: Final = 9000
+#: gRPC port of every server
+GRPC_PORT: Final = 9500
+#: Prometheus /metrics port of every server
+METRICS_PORT: Final = 6000
+#: server worker processes per pod (scale with replicas instead)
+WORKERS: Final = 1
+#: replicas of a node or orchestrator when neither node nor predictor sets them
+REPLICAS: Final = 1
+#: autoscaling.targetCPUUtilizationPercentage when omitted
+AUTOSCALING_TARGET_CPU: Final = 70
+#: per node container
+NODE_RESOURCES: Final = {
+    "requests": {"cpu": "100m", "memory": "256Mi"},
+    "limits": {"memory": "1Gi"},
+}
+#: per orchestrator
+ORCHESTRATOR_RESOURCES: Final = {
+    "requests": {"cpu": "100m", "memory": "128Mi"},
+    "limits": {"memory": "512Mi"},
+}
+#: the extended resource GPU nodes request
+GPU_RESOURCE: Final = "nvidia.com/gpu"
+#: orchestrator → node call timeout (seldon.io/rest-timeout, grpc-timeout override)
+NODE_TIMEOUT_MS: Final = 10_000
+#: orchestrator retries on connection errors only
+NODE_RETRIES: Final = 2
+#: in-flight requests per orchestrator before a fast 503
+MAX_CONCURRENCY: Final = 512
+#: request body limit (seldon.io/grpc-max-message-size overrides)
+MAX_BODY_BYTES: Final = 10 * 1024 * 1024
+#: time to drain on shutdown
+TERMINATION_GRACE_PERIOD_SECONDS: Final = 30
+#: preStop sleep so endpoints leave the Service before SIGTERM
+PRE_STOP_SECONDS: Final = 5
+#: × 5 s period: 5 minutes for a slow model load
+STARTUP_FAILURE_THRESHOLD: Final = 60
+#: uid/gid of every container (the server image's non-root user)
+RUN_AS_USER: Final = 1000
+#: where the storage initializer puts a remote model
+MODEL_MOUNT_PATH: Final = "/mnt/models"
+#: where a pvc:// claim is mounted read-only
+PVC_MOUNT_PATH: Final = "/mnt/pvc"
+#: writable emptyDir under a read-only root filesystem
+SCRATCH_MOUNT_PATH: Final = "/tmp"
+#: VirtualService gateways (seldon.io/istio-gateway)
+ISTIO_GATEWAYS: Final = ("istio-system/infergraph-gateway",)
+#: VirtualService hosts (seldon.io/istio-host)
+ISTIO_HOSTS: Final = ("*",)
+#: namespace allowed to reach orchestrators
+NETWORK_POLICY_GATEWAY_NAMESPACE: Final = "istio-system"
+#: Prometheus scrape interval
+SERVICE_MONITOR_INTERVAL: Final = "30s"

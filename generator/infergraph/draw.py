@@ -1,0 +1,82 @@
+"""Pictures of a graph: Mermaid and Graphviz dot text, SVG through `dot` when installed."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from .compile.traffic import resolve_traffic
+from .model import Graph, Node, Predictor
+
+__all__ = ["GraphvizMissing", "to_dot", "to_mermaid", "to_svg"]
+
+
+class GraphvizMissing(RuntimeError):
+    """SVG needs Graphviz's `dot` on PATH."""
+
+
+def _node_label(node: Node) -> str:
+    what = node.implementation or node.image or "custom"
+    gpus = node.resources.gpus if node.resources is not None else 0
+    return f"{node.name}\\n{node.type} · {what}" + (f"\\n{gpus} GPU" if gpus else "")
+
+
+def _predictor_label(p: Predictor, weight: int) -> str:
+    return f"{p.name} (shadow)" if p.shadow else f"{p.name} {weight}%"
+
+
+def _edges(prefix: str, node: Node) -> list[tuple[str, str]]:
+    out = []
+    for child in node.children:
+        out.append((f"{prefix}_{node.name}", f"{prefix}_{child.name}"))
+        out.extend(_edges(prefix, child))
+    return out
+
+
+def _ident(text: str) -> str:
+    return text.replace("-", "_")
+
+
+def to_mermaid(graph: Graph) -> str:
+    weights = resolve_traffic(graph)
+    lines = ["flowchart LR", f'  gateway(["{graph.name}"])']
+    for p in graph.predictors:
+        pid = _ident(p.name)
+        lines.append(f'  subgraph {pid}["{_predictor_label(p, weights[p.name])}"]')
+        for node in p.graph.walk():
+            label = _node_label(node).replace("\\n", "<br/>")
+            lines.append(f'    {pid}_{_ident(node.name)}["{label}"]')
+        lines.append("  end")
+        arrow = "-.->|mirror|" if p.shadow else f"-->|{weights[p.name]}%|"
+        lines.append(f"  gateway {arrow} {pid}_{_ident(p.graph.name)}")
+        lines += [f"  {_ident(a)} --> {_ident(b)}" for a, b in _edges(pid, p.graph)]
+    return "\n".join(lines) + "\n"
+
+
+def to_dot(graph: Graph) -> str:
+    weights = resolve_traffic(graph)
+    lines = [f'digraph "{graph.name}" {{', "  rankdir=LR;", "  node [shape=box];"]
+    lines.append(f'  gateway [label="{graph.name}", shape=oval];')
+    for p in graph.predictors:
+        pid = _ident(p.name)
+        lines.append(f"  subgraph cluster_{pid} {{")
+        lines.append(f'    label="{_predictor_label(p, weights[p.name])}";')
+        for node in p.graph.walk():
+            lines.append(f'    {pid}_{_ident(node.name)} [label="{_node_label(node)}"];')
+        lines.append("  }")
+        style = ' [style=dashed, label="mirror"]' if p.shadow else f' [label="{weights[p.name]}%"]'
+        lines.append(f"  gateway -> {pid}_{_ident(p.graph.name)}{style};")
+        lines += [f"  {_ident(a)} -> {_ident(b)};" for a, b in _edges(pid, p.graph)]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def to_svg(graph: Graph) -> str:
+    dot = shutil.which("dot")
+    if dot is None:
+        raise GraphvizMissing(
+            "svg needs Graphviz's `dot` on PATH (apt-get install graphviz); "
+            "--format dot or mermaid need nothing"
+        )
+    done = subprocess.run([dot, "-Tsvg"], input=to_dot(graph), capture_output=True, text=True)
+    return done.stdout

@@ -1,0 +1,178 @@
+"""The typed graph model: what the loader builds after validation and the compiler reads.
+
+Every object keeps the JSON Pointer of its source so that later errors can cite it.
+Raw Kubernetes fragments that pass through unchanged (env, tolerations) stay plain JSON values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "NODE_TYPES",
+    "PREPACKAGED",
+    "Autoscaling",
+    "Graph",
+    "Node",
+    "NodeType",
+    "Orchestrator",
+    "Parameter",
+    "Predictor",
+    "Resources",
+    "Serving",
+]
+
+NodeType = Literal["MODEL", "TRANSFORMER", "OUTPUT_TRANSFORMER", "ROUTER", "COMBINER"]
+NODE_TYPES: tuple[NodeType, ...] = (
+    "MODEL",
+    "TRANSFORMER",
+    "OUTPUT_TRANSFORMER",
+    "ROUTER",
+    "COMBINER",
+)
+
+#: Prepackaged implementations served by our own image, with the node type each implies.
+PREPACKAGED: Mapping[str, NodeType] = {
+    "SKLEARN_SERVER": "MODEL",
+    "RANDOM_ABTEST": "ROUTER",
+    "EPSILON_GREEDY": "ROUTER",
+    "THOMPSON_SAMPLING": "ROUTER",
+    "AVERAGE_COMBINER": "COMBINER",
+}
+
+JSON = Any
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A node parameter; `value` is already parsed into its declared type."""
+
+    name: str
+    type: str  # INT | FLOAT | DOUBLE | STRING | BOOL | JSON
+    value: JSON
+    pointer: str
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Kubernetes quantities as written by the user (strings), GPUs counted separately."""
+
+    requests: Mapping[str, str] = field(default_factory=dict)
+    limits: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def gpus(self) -> int:
+        """The node's `nvidia.com/gpu` count (validated to be a positive integer when set)."""
+        return int(self.limits.get("nvidia.com/gpu", self.requests.get("nvidia.com/gpu", "0")))
+
+
+@dataclass(frozen=True)
+class Autoscaling:
+    min_replicas: int
+    max_replicas: int
+    target_cpu_utilization: int
+    pointer: str
+
+
+@dataclass(frozen=True)
+class Node:
+    """One graph node; `container` is the matched componentSpec container, if any."""
+
+    name: str
+    type: NodeType
+    pointer: str
+    implementation: str | None = None  # a PREPACKAGED key, or None for a custom container
+    model_uri: str | None = None
+    env_secret_ref: str | None = None
+    parameters: tuple[Parameter, ...] = ()
+    children: tuple[Node, ...] = ()
+    image: str | None = None  # custom image (ours: node.image; Seldon's: the container's image)
+    image_pull_policy: str | None = None
+    env: tuple[Mapping[str, JSON], ...] = ()  # extra container env (Kubernetes EnvVar objects)
+    resources: Resources | None = None
+    replicas: int | None = None
+    autoscaling: Autoscaling | None = None
+    endpoint_type: Literal["REST", "GRPC"] | None = None
+    # Pod-level settings carried from the componentSpec that holds this node's container.
+    termination_grace_period_seconds: int | None = None
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    tolerations: tuple[Mapping[str, JSON], ...] = ()
+    runtime_class_name: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)  # componentSpec metadata.labels
+    annotations: Mapping[str, str] = field(
+        default_factory=dict
+    )  # componentSpec metadata.annotations
+
+    def walk(self) -> tuple[Node, ...]:
+        """This node and all below it, depth first, parents before children."""
+        out: list[Node] = [self]
+        for child in self.children:
+            out.extend(child.walk())
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class Orchestrator:
+    """svcOrchSpec: the orchestrator's extra env, resources and replicas."""
+
+    env: tuple[Mapping[str, JSON], ...] = ()
+    resources: Resources | None = None
+    replicas: int | None = None
+    autoscaling: Autoscaling | None = None
+
+
+@dataclass(frozen=True)
+class Predictor:
+    name: str
+    graph: Node
+    pointer: str
+    replicas: int | None = None
+    traffic: int | None = None  # None when omitted by the user
+    shadow: bool = False
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    orchestrator: Orchestrator = field(default_factory=Orchestrator)
+
+
+@dataclass(frozen=True)
+class Serving:
+    """Graph-wide serving options (native `spec` fields and honoured `seldon.io/*` annotations)."""
+
+    istio_enabled: bool = True
+    istio_gateways: tuple[str, ...] = ()
+    istio_hosts: tuple[str, ...] = ()
+    istio_retries: int | None = None
+    peer_authentication: bool = False
+    authorization_principals: tuple[str, ...] | None = None  # None: no AuthorizationPolicy
+    network_policy: bool = False
+    service_monitor: bool = False
+    pod_disruption_budget: bool = False
+    rest_timeout_ms: int | None = None
+    grpc_timeout_ms: int | None = None
+    grpc_max_message_size: int | None = None
+    svc_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A validated graph definition (native InferenceGraph or SeldonDeployment)."""
+
+    name: str
+    source: str  # file name for messages
+    predictors: tuple[Predictor, ...]
+    namespace: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    protocol: Literal["seldon", "v2"] = "seldon"
+    transport: Literal["rest", "grpc"] = "rest"
+    serving: Serving = field(default_factory=Serving)
+    kind: Literal["InferenceGraph", "SeldonDeployment"] = "InferenceGraph"
+
+    def compile(self) -> dict[str, JSON]:
+        """The explicit values document (see `infergraph.compile.compile_values`)."""
+        from .compile import compile_values
+
+        values: dict[str, JSON] = compile_values(self)
+        return values
