@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from infergraph.api import compile_values, load_graph
+from infergraph.helm_values import helm_values
 from infergraph.output import dump_yaml, write_atomic
 from infergraph.render import render_values, to_yaml
 
@@ -18,10 +19,11 @@ GOLDEN = ROOT / "tests" / "golden"
 
 
 def golden_files(example: Path) -> dict[Path, str]:
-    """The golden files of one example: `<stem>.values.yaml` and `<stem>.yaml` (objects)."""
+    """The golden files of one example: `<stem>.values.yaml` (as `compile --to values` writes
+    it) and `<stem>.yaml` (the objects helm renders)."""
     values = compile_values(load_graph(example))
     return {
-        GOLDEN / f"{example.stem}.values.yaml": dump_yaml(values),
+        GOLDEN / f"{example.stem}.values.yaml": dump_yaml(helm_values(values)),
         GOLDEN / f"{example.stem}.yaml": to_yaml(render_values(values, "helm")),
     }
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from . import __version__
 from .api import compile_runtime_document, compile_values, load_graph
 from .errors import InvalidGraph
+from .helm_values import helm_values
 from .output import dump_json, dump_yaml, write_atomic, write_tree_atomic
 
 __all__ = ["main"]
@@ -40,7 +41,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _compile(args: argparse.Namespace) -> int:
     graph = load_graph(args.file)
     if args.to == "values":
-        document = compile_values(graph)
+        document = helm_values(compile_values(graph))
     else:
         document = compile_runtime_document(graph, args.predictor)
     fmt = args.format or ("json" if args.to == "runtime" else "yaml")

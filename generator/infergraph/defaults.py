@@ -85,7 +85,7 @@ PRE_STOP_SECONDS: Final = 5
 #: × 5 s period: 5 minutes for a slow model load
 STARTUP_FAILURE_THRESHOLD: Final = 60
 #: uid/gid of every container (the server image's non-root user)
-RUN_AS_USER: Final = 1000
+RUN_AS_USER: Final = 10001
 #: where the storage initializer puts a remote model
 MODEL_MOUNT_PATH: Final = "/mnt/models"
 #: where a pvc:// claim is mounted read-only

@@ -11,6 +11,8 @@ from typing import Any
 
 from pyhelm3 import Command
 
+from .helm_values import helm_values
+
 __all__ = ["CHART_DIR", "HelmNotFound", "helm_executable", "render_helm"]
 
 JSON = Any
@@ -37,5 +39,6 @@ def helm_executable() -> str:
 def render_helm(values: JSON, namespace: str = "default", chart: Path = CHART_DIR) -> list[JSON]:
     """The objects `helm template` renders from compiled values (hooks included)."""
     command = Command(executable=helm_executable())
-    objects = asyncio.run(command.template(values["name"], chart, values, namespace=namespace))
+    for_helm = helm_values(values)
+    objects = asyncio.run(command.template(values["name"], chart, for_helm, namespace=namespace))
     return [o for o in objects if o]

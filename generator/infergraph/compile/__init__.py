@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import defaults
 from ..model import Graph
+from .containers import service_ports
 from .labels import graph_labels
 from .nodes import node_workload
 from .orchestrator import orchestrator_fullname, orchestrator_workload
@@ -16,7 +17,13 @@ from .runtime import config_hash, runtime_graph, runtime_json
 from .test_hook import test_values
 from .traffic import istio_values, mirror_percent, resolve_traffic
 
-__all__ = ["compile_runtime", "compile_values", "config_hash", "runtime_json"]
+__all__ = [
+    "compile_runtime",
+    "compile_values",
+    "config_hash",
+    "graph_service",
+    "runtime_json",
+]
 
 JSON = Any
 
@@ -24,6 +31,21 @@ JSON = Any
 def compile_runtime(graph: Graph) -> dict[str, JSON]:
     """The runtime graph of every predictor, keyed by predictor name."""
     return {p.name: runtime_graph(graph, p) for p in graph.predictors}
+
+
+def graph_service(graph: Graph) -> JSON:
+    """One Service over every orchestrator of the graph: the host Istio routes to by subset."""
+    selector = {
+        "app.kubernetes.io/instance": graph.name,
+        "app.kubernetes.io/component": "orchestrator",
+    }
+    return {
+        "fullname": graph.name,
+        "labels": {**graph_labels(graph), **selector},
+        "annotations": dict(graph.annotations),
+        "selectorLabels": selector,
+        "ports": service_ports(),
+    }
 
 
 def compile_values(graph: Graph) -> JSON:
@@ -63,6 +85,7 @@ def compile_values(graph: Graph) -> JSON:
             "interval": defaults.SERVICE_MONITOR_INTERVAL,
             "labels": {},
         },
+        "graphService": graph_service(graph),
         "test": test_values(graph, weights),
         "predictors": predictors,
     }
