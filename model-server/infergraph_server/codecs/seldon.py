@@ -1,0 +1,119 @@
+"""Seldon protocol message ⇄ numpy / str / bytes / dict.
+
+A message carries exactly one payload: `data` (names + ndarray | tensor), `strData`,
+`binData` (base64 in JSON) or `jsonData`. Answers keep the request's form: ndarray in,
+ndarray out; tensor in, tensor out.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import numpy as np
+
+from infergraph_server.errors import BadRequest
+
+__all__ = ["Payload", "decode_message", "encode_payload", "error_body", "payload_kind"]
+
+Payload = Any  # np.ndarray | str | bytes | dict | list
+
+
+def payload_kind(msg: dict[str, Any]) -> str:
+    """Which form the message uses: "ndarray", "tensor", "strData", "binData" or "jsonData"."""
+    data = msg.get("data")
+    if isinstance(data, dict):
+        if "tensor" in data:
+            return "tensor"
+        return "ndarray"
+    for key in ("strData", "binData", "jsonData"):
+        if key in msg:
+            return key
+    return "ndarray"
+
+
+def decode_message(msg: Any, where: str = "request") -> tuple[Payload, list[str]]:
+    """Return (payload, feature names) of a Seldon message; BadRequest says what is wrong."""
+    if not isinstance(msg, dict):
+        raise BadRequest(f"{where}: expected a JSON object (a Seldon message)")
+    data = msg.get("data")
+    if data is not None:
+        if not isinstance(data, dict):
+            raise BadRequest(f"{where}.data: expected an object with names and ndarray or tensor")
+        names = data.get("names") or []
+        if not isinstance(names, list):
+            raise BadRequest(f"{where}.data.names: expected a list of strings")
+        if "ndarray" in data:
+            return _ndarray(data["ndarray"], where), names
+        if "tensor" in data:
+            return _tensor(data["tensor"], where), names
+        raise BadRequest(f"{where}.data: needs ndarray or tensor")
+    if "strData" in msg:
+        if not isinstance(msg["strData"], str):
+            raise BadRequest(f"{where}.strData: expected a string")
+        return msg["strData"], []
+    if "binData" in msg:
+        raw = msg["binData"]
+        if isinstance(raw, bytes):
+            return raw, []
+        try:
+            return base64.b64decode(raw, validate=True), []
+        except (binascii.Error, TypeError, ValueError):
+            raise BadRequest(f"{where}.binData: not valid base64") from None
+    if "jsonData" in msg:
+        return msg["jsonData"], []
+    raise BadRequest(f"{where}: needs one of data, strData, binData, jsonData")
+
+
+def _ndarray(values: Any, where: str) -> np.ndarray:
+    if not isinstance(values, list):
+        raise BadRequest(f"{where}.data.ndarray: expected a (nested) list")
+    try:
+        arr = np.array(values)
+    except ValueError as exc:
+        raise BadRequest(f"{where}.data.ndarray: rows of different lengths ({exc})") from None
+    if arr.dtype.kind == "O" and arr.ndim > 1 and any(isinstance(v, list) for v in arr.flat):
+        raise BadRequest(f"{where}.data.ndarray: rows of different lengths")
+    return arr
+
+
+def _tensor(tensor: Any, where: str) -> np.ndarray:
+    if not isinstance(tensor, dict) or "values" not in tensor:
+        raise BadRequest(f"{where}.data.tensor: expected {{shape, values}}")
+    shape = tensor.get("shape") or [len(tensor["values"])]
+    try:
+        arr = np.asarray(tensor["values"], dtype=np.float64)
+    except (TypeError, ValueError):
+        raise BadRequest(f"{where}.data.tensor.values: expected a flat list of numbers") from None
+    if arr.ndim != 1:
+        raise BadRequest(f"{where}.data.tensor.values: expected a flat list of numbers")
+    if not all(isinstance(d, int) and d >= 0 for d in shape) or int(np.prod(shape)) != arr.size:
+        raise BadRequest(f"{where}.data.tensor.shape: {shape} does not fit {arr.size} values")
+    return arr.reshape(shape)
+
+
+def encode_payload(payload: Payload, kind: str, names: list[str]) -> dict[str, Any]:
+    """The message fields for `payload`; arrays use the request's `kind` (ndarray/tensor)."""
+    if isinstance(payload, str):
+        return {"strData": payload}
+    if isinstance(payload, bytes | bytearray):
+        return {"binData": base64.b64encode(payload).decode()}
+    if isinstance(payload, dict):
+        return {"jsonData": payload}
+    arr = payload if isinstance(payload, np.ndarray) else np.asarray(payload)
+    if kind == "tensor" and arr.dtype.kind in "biuf":
+        return {
+            "data": {
+                "names": names,
+                "tensor": {"shape": list(arr.shape), "values": arr.ravel().tolist()},
+            }
+        }
+    if arr.dtype.kind in "biuf" and arr.ndim > 0 and arr.flags.c_contiguous:
+        return {"data": {"names": names, "ndarray": arr}}  # orjson writes it natively
+    return {"data": {"names": names, "ndarray": arr.tolist()}}
+
+
+def error_body(status: int, message: str, reason: str) -> dict[str, Any]:
+    """A Seldon failure message, `{"status": {code, info, reason, status: FAILURE}}`."""
+    return {"status": {"code": status, "info": message, "reason": reason, "status": "FAILURE"}}

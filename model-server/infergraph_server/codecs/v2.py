@@ -1,0 +1,250 @@
+"""V2 (Open Inference Protocol) tensors ⇄ numpy, JSON and the binary tensor data extension.
+
+tritonclient sends tensors as raw little-endian bytes after the JSON header, whose length is
+in the `Inference-Header-Content-Length` header; BYTES elements are each prefixed with a
+4-byte little-endian length. Answers go back in the same form when the client asks for it.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import orjson
+
+from infergraph_server.errors import BadRequest
+
+__all__ = [
+    "DTYPES",
+    "HEADER_LENGTH",
+    "InferRequest",
+    "Tensor",
+    "bytes_from_raw",
+    "bytes_to_raw",
+    "datatype_of",
+    "decode_infer_request",
+    "encode_infer_response",
+    "tensor_from_raw",
+]
+
+HEADER_LENGTH = "inference-header-content-length"
+
+DTYPES: dict[str, np.dtype[Any]] = {
+    "BOOL": np.dtype(np.bool_),
+    "UINT8": np.dtype("<u1"),
+    "UINT16": np.dtype("<u2"),
+    "UINT32": np.dtype("<u4"),
+    "UINT64": np.dtype("<u8"),
+    "INT8": np.dtype("<i1"),
+    "INT16": np.dtype("<i2"),
+    "INT32": np.dtype("<i4"),
+    "INT64": np.dtype("<i8"),
+    "FP16": np.dtype("<f2"),
+    "FP32": np.dtype("<f4"),
+    "FP64": np.dtype("<f8"),
+    "BYTES": np.dtype(object),
+}
+_BY_KIND = {v.str: k for k, v in DTYPES.items() if k not in ("BYTES", "BOOL")}
+
+
+@dataclass
+class Tensor:
+    """A named, typed array (inputs and outputs alike)."""
+
+    name: str
+    datatype: str
+    array: np.ndarray
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class InferRequest:
+    """A decoded `/v2/models/{name}/infer` request."""
+
+    inputs: list[Tensor]
+    id: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    raw: bool = False  # inputs arrived as binary data: answer binary too (tritonclient)
+
+
+def datatype_of(arr: np.ndarray) -> str:
+    """The V2 datatype name for a numpy array."""
+    if arr.dtype.kind == "b":
+        return "BOOL"
+    if arr.dtype.kind in "OUS":
+        return "BYTES"
+    name = _BY_KIND.get(
+        arr.dtype.newbyteorder("<").str if arr.dtype.byteorder == ">" else arr.dtype.str
+    )
+    if name is None:
+        raise BadRequest(f"output dtype {arr.dtype} has no V2 datatype")
+    return name
+
+
+def _shape(value: Any, where: str) -> list[int]:
+    if not isinstance(value, list) or not all(isinstance(d, int) and d >= 0 for d in value):
+        raise BadRequest(f"{where}.shape: expected a list of non-negative integers, got {value!r}")
+    return value
+
+
+def bytes_from_raw(raw: bytes, count: int, where: str) -> np.ndarray:
+    """Split length-prefixed BYTES elements into an object array of `count` items."""
+    out = np.empty(count, dtype=object)
+    pos = 0
+    for i in range(count):
+        if pos + 4 > len(raw):
+            raise BadRequest(f"{where}: BYTES data ends after {i} of {count} elements")
+        (n,) = struct.unpack_from("<I", raw, pos)
+        out[i] = raw[pos + 4 : pos + 4 + n]
+        pos += 4 + n
+    if pos != len(raw):
+        raise BadRequest(f"{where}: BYTES data has {len(raw) - pos} bytes past {count} elements")
+    return out
+
+
+def bytes_to_raw(arr: np.ndarray) -> bytes:
+    """Length-prefix every element (str encoded as UTF-8) of a BYTES tensor."""
+    parts = []
+    for item in arr.ravel():
+        b = item if isinstance(item, bytes) else str(item).encode()
+        parts.append(struct.pack("<I", len(b)))
+        parts.append(b)
+    return b"".join(parts)
+
+
+def tensor_from_raw(raw: bytes, datatype: str, shape: list[int], where: str) -> np.ndarray:
+    """Decode one tensor's raw bytes (binary extension, or gRPC raw contents)."""
+    count = int(np.prod(shape)) if shape else 1
+    if datatype == "BYTES":
+        return bytes_from_raw(raw, count, where).reshape(shape)
+    dtype = DTYPES[datatype]
+    if len(raw) != count * dtype.itemsize:
+        raise BadRequest(
+            f"{where}: {datatype} shape {shape} needs {count * dtype.itemsize} bytes,"
+            f" got {len(raw)}"
+        )
+    return np.frombuffer(raw, dtype=dtype).reshape(shape)
+
+
+def _tensor_from_json(item: Any, i: int, binary: memoryview, offset: int) -> tuple[Tensor, int]:
+    where = f"inputs[{i}]"
+    if not isinstance(item, dict):
+        raise BadRequest(f"{where}: expected an object with name, shape, datatype, data")
+    name, datatype = item.get("name"), item.get("datatype")
+    if not isinstance(name, str):
+        raise BadRequest(f"{where}.name: missing")
+    where = f"inputs[{i}] ({name})"
+    if datatype not in DTYPES:
+        raise BadRequest(f'{where}.datatype: "{datatype}" is not one of {", ".join(DTYPES)}')
+    shape = _shape(item.get("shape"), where)
+    params = item.get("parameters") or {}
+    size = params.get("binary_data_size")
+    if size is not None:
+        if not isinstance(size, int) or offset + size > len(binary):
+            raise BadRequest(f"{where}.parameters.binary_data_size: {size} is past the body end")
+        arr = tensor_from_raw(bytes(binary[offset : offset + size]), datatype, shape, where)
+        return Tensor(name, datatype, arr, params), offset + size
+    if "data" not in item:
+        raise BadRequest(f"{where}.data: missing")
+    data = item["data"]
+    try:
+        if datatype == "BYTES":
+            flat = np.array(data, dtype=object).ravel()
+            arr = np.array([v.encode() if isinstance(v, str) else v for v in flat], dtype=object)
+        else:
+            arr = np.asarray(data, dtype=DTYPES[datatype]).ravel()
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise BadRequest(f"{where}.data: not valid {datatype} values ({exc})") from None
+    count = int(np.prod(shape))
+    if arr.size != count:
+        raise BadRequest(f"{where}: shape {shape} needs {count} values, got {arr.size}")
+    return Tensor(name, datatype, arr.reshape(shape), params), offset
+
+
+def decode_infer_request(body: bytes, header_length: str | None) -> InferRequest:
+    """Parse an infer request body (JSON, or JSON header + binary tensors)."""
+    binary = memoryview(b"")
+    if header_length is not None:
+        if not header_length.isdigit() or int(header_length) > len(body):
+            raise BadRequest(
+                f"Inference-Header-Content-Length: {header_length!r} does not fit the body"
+            )
+        n = int(header_length)
+        binary = memoryview(body)[n:]
+        body = body[:n]
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"request body is not valid JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise BadRequest("request body: expected a JSON object")
+    items = doc.get("inputs")
+    if not isinstance(items, list) or not items:
+        raise BadRequest("inputs: expected a non-empty list of tensors")
+    inputs, offset = [], 0
+    for i, item in enumerate(items):
+        tensor, offset = _tensor_from_json(item, i, binary, offset)
+        inputs.append(tensor)
+    outputs = doc.get("outputs") or []
+    if not isinstance(outputs, list) or not all(
+        isinstance(o, dict) and "name" in o for o in outputs
+    ):
+        raise BadRequest("outputs: expected a list of {name, parameters}")
+    req_id = doc.get("id")
+    return InferRequest(
+        inputs,
+        id=str(req_id) if req_id is not None else None,
+        parameters=doc.get("parameters") or {},
+        outputs=outputs,
+        raw=len(binary) > 0,
+    )
+
+
+def _binary_wanted(request: InferRequest, name: str) -> bool:
+    for out in request.outputs:
+        if out["name"] == name:
+            params = out.get("parameters") or {}
+            return bool(params.get("binary_data", False))
+    return bool(request.parameters.get("binary_data_output", False))
+
+
+def encode_infer_response(
+    model: str, request: InferRequest, outputs: list[Tensor]
+) -> tuple[bytes, str | None]:
+    """Serialise the answer; returns (body, header length or None when all JSON)."""
+    doc_outputs: list[dict[str, Any]] = []
+    blobs: list[bytes] = []
+    for t in outputs:
+        entry: dict[str, Any] = {
+            "name": t.name,
+            "datatype": t.datatype,
+            "shape": list(t.array.shape),
+        }
+        if _binary_wanted(request, t.name):
+            raw = (
+                bytes_to_raw(t.array)
+                if t.datatype == "BYTES"
+                else np.ascontiguousarray(t.array, DTYPES[t.datatype]).tobytes()
+            )
+            entry["parameters"] = {"binary_data_size": len(raw)}
+            blobs.append(raw)
+        elif t.datatype == "BYTES":
+            entry["data"] = [
+                v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+                for v in t.array.ravel()
+            ]
+        elif t.datatype == "FP16":
+            entry["data"] = t.array.astype(np.float32).ravel()
+        else:
+            entry["data"] = np.ascontiguousarray(t.array).ravel()
+        doc_outputs.append(entry)
+    doc: dict[str, Any] = {"model_name": model, "outputs": doc_outputs}
+    if request.id is not None:
+        doc["id"] = request.id
+    header = orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY)
+    if not blobs:
+        return header, None
+    return header + b"".join(blobs), str(len(header))

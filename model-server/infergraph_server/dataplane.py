@@ -1,0 +1,263 @@
+"""Protocol-neutral component logic: what /predict, /route, ... and V2 infer do.
+
+REST and gRPC adapters decode their wire format into the dicts and arrays used here and
+encode the results back; nothing in this module knows about HTTP or protobuf.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import Any
+
+import numpy as np
+
+from infergraph_server import __version__
+from infergraph_server.codecs.seldon import decode_message, encode_payload, payload_kind
+from infergraph_server.codecs.v2 import InferRequest, Tensor, datatype_of
+from infergraph_server.errors import BadRequest, ModelError, ModelNotFound, NotReady
+from infergraph_server.metrics import Metrics
+from infergraph_server.prepackaged import PREPACKAGED
+from infergraph_server.settings import ComponentSettings, SettingsError
+from infergraph_server.user_model import UserModel, load_class
+
+__all__ = ["DataPlane", "build_user_object"]
+
+_V2_METHOD = {
+    "MODEL": "predict",
+    "TRANSFORMER": "transform_input",
+    "OUTPUT_TRANSFORMER": "transform_output",
+}
+
+
+def build_user_object(settings: ComponentSettings) -> Any:
+    """Construct the prepackaged server or user class with `parameters` as keyword arguments."""
+    if settings.implementation:
+        cls = PREPACKAGED.get(settings.implementation)
+        if cls is None:
+            raise SettingsError(
+                f'--implementation: "{settings.implementation}" is unknown;'
+                f" use one of {', '.join(PREPACKAGED)}"
+            )
+    else:
+        try:
+            cls = load_class(settings.class_path or "")
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
+    kwargs = dict(settings.parameters)
+    if settings.model_uri and "model_uri" in inspect.signature(cls).parameters:
+        kwargs.setdefault("model_uri", settings.model_uri)
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise SettingsError(f"--parameters: {cls.__name__} does not accept them: {exc}") from None
+
+
+class DataPlane:
+    """One graph node's behaviour; `ready` turns true once `load` has finished."""
+
+    def __init__(self, settings: ComponentSettings) -> None:
+        self.settings = settings
+        self.name = settings.name
+        self.metrics = Metrics(settings.name)
+        self.model: UserModel | None = None
+        self.metadata: dict[str, Any] = {}
+        self.ready = False
+
+    async def load(self) -> None:
+        """Build the user object, run its `load()` and read its metadata (off the event loop)."""
+        obj = await asyncio.to_thread(build_user_object, self.settings)
+        model = UserModel(obj)
+        if model.has("load"):
+            await model.call_blocking("load")
+        meta: dict[str, Any] = {"name": self.name, "versions": [], "platform": "infergraph-server",
+                                "inputs": [], "outputs": [], "custom": {}}  # fmt: skip
+        if model.has("init_metadata"):
+            user_meta = await model.call("init_metadata")
+            if not isinstance(user_meta, dict):
+                raise ModelError(
+                    f"init_metadata() must return a dict, got {type(user_meta).__name__}"
+                )
+            meta.update(user_meta)
+        self.metadata = meta
+        self.model = model
+
+    def _model(self) -> UserModel:
+        if not self.ready or self.model is None:
+            raise NotReady(f"model {self.name} is not ready")
+        return self.model
+
+    # Seldon protocol
+    def _respond(self, model: UserModel, out: Any, request: dict[str, Any], is_request: bool,
+                 names: list[str]) -> dict[str, Any]:  # fmt: skip
+        kind = payload_kind(request)
+        if isinstance(out, str | bytes | bytearray | dict):
+            body = encode_payload(out, kind, [])
+        else:
+            arr = out if isinstance(out, np.ndarray) else np.asarray(out)
+            out_names = model.feature_names(names) if is_request else model.class_names(arr)
+            body = encode_payload(arr, kind, out_names)
+        meta = model.meta(request.get("meta"))
+        if "metrics" in meta:
+            self.metrics.record_user(meta["metrics"])
+        body["meta"] = meta
+        return body
+
+    async def _raw(self, model: UserModel, method: str, msg: Any) -> dict[str, Any]:
+        out = await model.call(method, msg)
+        if not isinstance(out, dict):
+            raise ModelError(
+                f"{method}() must return a dict (a Seldon message), got {type(out).__name__}"
+            )
+        return out
+
+    async def predict(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """Seldon /predict: `predict_raw(msg)` or `predict(X, names[, meta])`."""
+        model = self._model()
+        if model.has("predict_raw"):
+            return await self._raw(model, "predict_raw", msg)
+        if not model.has("predict"):
+            raise BadRequest(f"{self.name} has no predict method")
+        x, names = decode_message(msg)
+        if model.predict_takes_meta:
+            out = await model.call("predict", x, names, meta=msg.get("meta") or {})
+        else:
+            out = await model.call("predict", x, names)
+        return self._respond(model, out, msg, False, names)
+
+    async def transform(self, method: str, msg: dict[str, Any]) -> dict[str, Any]:
+        """Seldon /transform-input or /transform-output; without the method, the identity."""
+        model = self._model()
+        if model.has(method + "_raw"):
+            return await self._raw(model, method + "_raw", msg)
+        x, names = decode_message(msg)
+        if not model.has(method):
+            return self._respond(model, x, msg, True, names)
+        out = await model.call(method, x, names)
+        return self._respond(model, out, msg, method == "transform_input", names)
+
+    async def route(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """Seldon /route: the child index as `data.ndarray [[i]]`."""
+        model = self._model()
+        if model.has("route_raw"):
+            return await self._raw(model, "route_raw", msg)
+        if not model.has("route"):
+            raise BadRequest(f"{self.name} has no route method")
+        x, names = decode_message(msg)
+        out = await model.call("route", x, names)
+        try:
+            branch = int(out)
+        except (TypeError, ValueError):
+            raise ModelError(f"route() must return an int, got {out!r}") from None
+        return {"data": {"names": [], "ndarray": [[branch]]}, "meta": model.meta(msg.get("meta"))}
+
+    async def aggregate(self, msg_list: Any) -> dict[str, Any]:
+        """Seldon /aggregate: `aggregate(Xs, names_list)` over `seldonMessages`."""
+        model = self._model()
+        if model.has("aggregate_raw"):
+            return await self._raw(model, "aggregate_raw", msg_list)
+        msgs = msg_list.get("seldonMessages") if isinstance(msg_list, dict) else None
+        if not isinstance(msgs, list) or not msgs:
+            raise BadRequest("request: expected {seldonMessages: [message, ...]} with at least one")
+        if not model.has("aggregate"):
+            raise BadRequest(f"{self.name} has no aggregate method")
+        decoded = [decode_message(m, f"seldonMessages[{i}]") for i, m in enumerate(msgs)]
+        out = await model.call("aggregate", [d[0] for d in decoded], [d[1] for d in decoded])
+        return self._respond(model, out, msgs[0], False, decoded[0][1])
+
+    async def send_feedback(self, feedback: Any) -> dict[str, Any]:
+        """Seldon /send-feedback: reward (and truth, routing) to `send_feedback`."""
+        model = self._model()
+        if model.has("send_feedback_raw"):
+            return await self._raw(model, "send_feedback_raw", feedback)
+        if not isinstance(feedback, dict):
+            raise BadRequest(
+                "request: expected a Feedback object {request, response, reward, truth}"
+            )
+        reward = feedback.get("reward", 0.0)
+        if not isinstance(reward, int | float) or isinstance(reward, bool):
+            raise BadRequest(f"reward: expected a number, got {reward!r}")
+        request = feedback.get("request") or {}
+        if not model.has("send_feedback"):
+            return {"meta": model.meta(request.get("meta"))}
+        x, names = decode_message(request, "request") if request else (None, [])
+        truth = decode_message(feedback["truth"], "truth")[0] if feedback.get("truth") else None
+        response = feedback.get("response") or {}
+        routing = ((response.get("meta") or {}).get("routing") or {}).get(self.name)
+        if model.feedback_takes_routing:
+            out = await model.call("send_feedback", x, names, float(reward), truth, routing=routing)
+        else:
+            out = await model.call("send_feedback", x, names, float(reward), truth)
+        if out is None:
+            return {"meta": model.meta(request.get("meta"))}
+        return self._respond(model, out, request, False, names)
+
+    async def health_status(self) -> dict[str, Any]:
+        """Seldon /health/status: the user's `health_status()` or a success status."""
+        model = self._model()
+        if model.has("health_status_raw"):
+            return await self._raw(model, "health_status_raw", None)
+        if model.has("health_status"):
+            return self._respond(model, await model.call("health_status"), {}, False, [])
+        return {"status": {"code": 200, "info": "ready", "reason": "", "status": "SUCCESS"}}
+
+    # V2 protocol
+    def check_model(self, name: str) -> None:
+        """404 unless `name` is this node's model."""
+        if name != self.name:
+            raise ModelNotFound(
+                f'model "{name}" is not served here; this server serves "{self.name}"'
+            )
+
+    def model_metadata(self, name: str) -> dict[str, Any]:
+        """V2 model metadata."""
+        self.check_model(name)
+        m = self.metadata
+        return {
+            "name": self.name,
+            "versions": m.get("versions") or [],
+            "platform": m.get("platform", ""),
+            "inputs": m.get("inputs") or [],
+            "outputs": m.get("outputs") or [],
+        }
+
+    def server_metadata(self) -> dict[str, Any]:
+        """V2 server metadata."""
+        return {
+            "name": "infergraph-server",
+            "version": __version__,
+            "extensions": ["binary_tensor_data"],
+        }
+
+    async def infer(self, name: str, request: InferRequest) -> list[Tensor]:
+        """V2 infer: inputs to the node's method (one input → its array, several → a list)."""
+        self.check_model(name)
+        model = self._model()
+        method = _V2_METHOD.get(self.settings.type)
+        if method is None or not model.has(method):
+            raise BadRequest(f"{self.name} ({self.settings.type}) cannot answer V2 infer")
+        arrays = [t.array for t in request.inputs]
+        x = arrays[0] if len(arrays) == 1 else arrays
+        names = [t.name for t in request.inputs]
+        if method == "predict" and model.predict_takes_meta:
+            out = await model.call(method, x, names, meta={})
+        else:
+            out = await model.call(method, x, names)
+        produced = out if isinstance(out, dict) else {self._output_name(): out}
+        tensors = []
+        for out_name, value in produced.items():
+            arr = value if isinstance(value, np.ndarray) else np.asarray(value)
+            tensors.append(Tensor(str(out_name), datatype_of(arr), arr))
+        if request.outputs:
+            by_name = {t.name: t for t in tensors}
+            missing = [o["name"] for o in request.outputs if o["name"] not in by_name]
+            if missing:
+                raise BadRequest(f"outputs: {missing} not produced; outputs are {sorted(by_name)}")
+            tensors = [by_name[o["name"]] for o in request.outputs]
+        return tensors
+
+    def _output_name(self) -> str:
+        outputs = self.metadata.get("outputs") or []
+        if outputs and isinstance(outputs[0], dict) and outputs[0].get("name"):
+            return str(outputs[0]["name"])
+        return "output-0"

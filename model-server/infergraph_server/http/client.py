@@ -1,0 +1,170 @@
+"""Keep-alive HTTP/1.1 client pool on asyncio + httptools, for calling other servers fast."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections import deque
+from typing import cast
+
+import httptools
+
+__all__ = ["HttpClient", "HttpClientError", "HttpResponse"]
+
+
+class HttpClientError(Exception):
+    """The peer could not be reached, closed the connection or did not answer in time."""
+
+
+class HttpResponse:
+    """Status, lower-case headers and the whole body."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+
+class _ClientConnection(asyncio.Protocol):
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.future: asyncio.Future[HttpResponse] | None = None
+        self.headers: dict[str, str] = {}
+        self.body: list[bytes] = []
+        self.got_bytes = False
+        self.reusable = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+        if self.future is not None and not self.future.done():
+            self.future.set_exception(HttpClientError(f"connection closed: {exc or 'by peer'}"))
+
+    def data_received(self, data: bytes) -> None:
+        self.got_bytes = True
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            if self.future is not None and not self.future.done():
+                self.future.set_exception(HttpClientError(f"malformed response: {exc}"))
+            if self.transport is not None:
+                self.transport.close()
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+
+    def on_body(self, chunk: bytes) -> None:
+        self.body.append(chunk)
+
+    def on_message_complete(self) -> None:
+        self.reusable = self.parser.should_keep_alive()
+        response = HttpResponse(self.parser.get_status_code(), self.headers, b"".join(self.body))
+        if self.future is not None and not self.future.done():
+            self.future.set_result(response)
+
+    def send(self, data: bytes) -> asyncio.Future[HttpResponse]:
+        assert self.transport is not None
+        self.future = asyncio.get_running_loop().create_future()
+        self.headers = {}
+        self.body = []
+        self.got_bytes = False
+        self.reusable = False
+        self.transport.write(data)
+        return self.future
+
+
+class HttpClient:
+    """A pool of keep-alive connections to one host:port.
+
+    `max_connections` bounds concurrent requests; extra callers wait for a free connection.
+    A request on a reused connection that the peer closed before answering is retried once
+    on a fresh connection (the usual keep-alive race), so callers see no spurious errors.
+    """
+
+    def __init__(
+        self, host: str, port: int, max_connections: int = 64, timeout: float = 10.0
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+        self._idle: deque[_ClientConnection] = deque()
+        self._slots = asyncio.Semaphore(max_connections)
+        self._host_header = f"{host}:{port}".encode("latin-1")
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> HttpResponse:
+        """Send one request and return the whole response; raises `HttpClientError`."""
+        head = [
+            b"%s %s HTTP/1.1\r\nhost: %s\r\n" % (method.encode(), path.encode(), self._host_header)
+        ]
+        if headers:
+            head.extend(f"{k}: {v}\r\n".encode("latin-1") for k, v in headers.items())
+        head.append(b"content-length: %d\r\n\r\n" % len(body))
+        data = b"".join(head) + body
+        async with self._slots:
+            try:
+                async with asyncio.timeout(self.timeout if timeout is None else timeout):
+                    return await self._exchange(data)
+            except TimeoutError:
+                raise HttpClientError(
+                    f"no answer from {self.host}:{self.port}{path} in time"
+                ) from None
+
+    async def _exchange(self, data: bytes) -> HttpResponse:
+        while self._idle:
+            conn = self._idle.pop()
+            if conn.transport is None:
+                continue
+            try:
+                return await self._finish(conn, conn.send(data))
+            except HttpClientError:
+                if conn.got_bytes:
+                    raise
+        conn = await self._connect()
+        return await self._finish(conn, conn.send(data))
+
+    async def _finish(
+        self, conn: _ClientConnection, future: asyncio.Future[HttpResponse]
+    ) -> HttpResponse:
+        try:
+            response = await future
+        except BaseException:
+            if conn.transport is not None:
+                conn.transport.close()
+            raise
+        if conn.reusable and conn.transport is not None:
+            self._idle.append(conn)
+        elif conn.transport is not None:
+            conn.transport.close()
+        return response
+
+    async def _connect(self) -> _ClientConnection:
+        loop = asyncio.get_running_loop()
+        try:
+            _, conn = await loop.create_connection(_ClientConnection, self.host, self.port)
+        except OSError as exc:
+            raise HttpClientError(f"cannot connect to {self.host}:{self.port}: {exc}") from None
+        return conn
+
+    async def close(self) -> None:
+        """Close the idle connections."""
+        while self._idle:
+            conn = self._idle.pop()
+            if conn.transport is not None:
+                conn.transport.close()

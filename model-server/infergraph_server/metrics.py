@@ -1,0 +1,157 @@
+"""Prometheus metrics: request count and latency per endpoint, plus user metrics.
+
+prometheus_client is imported inside functions on purpose: with several workers the runner
+sets PROMETHEUS_MULTIPROC_DIR before the workers first import it, which is when
+prometheus_client decides between in-process and multiprocess value storage.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from typing import Any
+
+from infergraph_server.http import Request, Response, Router
+
+__all__ = [
+    "LATENCY_BUCKETS",
+    "Metrics",
+    "metrics_router",
+    "render_metrics",
+    "validate_user_metrics",
+]
+
+log = logging.getLogger(__name__)
+
+# seconds; fine below 10 ms where a fast node server spends its time
+LATENCY_BUCKETS = (
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+)
+_USER_KINDS = ("COUNTER", "GAUGE", "TIMER")
+
+
+@functools.cache
+def _families() -> tuple[Any, Any]:
+    """The request counter and latency histogram, registered once per process."""
+    from prometheus_client import Counter, Histogram
+
+    requests = Counter(
+        "infergraph_requests", "Requests served, by endpoint and status code",
+        ["node", "endpoint", "code"],
+    )  # fmt: skip
+    latency = Histogram(
+        "infergraph_request_duration_seconds", "Request latency, by endpoint",
+        ["node", "endpoint"], buckets=LATENCY_BUCKETS,
+    )  # fmt: skip
+    return requests, latency
+
+
+# user metric families by (kind, key, label names); prometheus allows one per name per process
+_USER: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+
+
+class Metrics:
+    """One node's metrics, with label children cached so the hot path is two calls."""
+
+    def __init__(self, node: str) -> None:
+        self.node = node
+        self._requests, self._latency = _families()
+        self._children: dict[tuple[str, int], tuple[Any, Any]] = {}
+        self._user = _USER
+
+    def observe(self, endpoint: str, code: int, seconds: float) -> None:
+        """Count one request and record its latency."""
+        pair = self._children.get((endpoint, code))
+        if pair is None:
+            pair = (
+                self._requests.labels(self.node, endpoint, str(code)),
+                self._latency.labels(self.node, endpoint),
+            )
+            self._children[(endpoint, code)] = pair
+        pair[0].inc()
+        pair[1].observe(seconds)
+
+    def record_user(self, metrics: list[dict[str, Any]]) -> None:
+        """Export user metrics ({key, type, value, tags}); TIMER values are milliseconds."""
+        from prometheus_client import Counter, Gauge, Histogram
+
+        for metric in metrics:
+            kind, key = metric["type"], metric["key"]
+            tags: dict[str, str] = metric.get("tags") or {}
+            names = tuple(sorted(tags))
+            cache_key = (kind, key, names)
+            obj: Any = self._user.get(cache_key)
+            if obj is None:
+                labels = ["node", *names]
+                try:
+                    if kind == "COUNTER":
+                        obj = Counter(key, "user counter", labels)
+                    elif kind == "GAUGE":
+                        obj = Gauge(key, "user gauge", labels, multiprocess_mode="mostrecent")
+                    else:
+                        obj = Histogram(
+                            key, "user timer (seconds)", labels, buckets=LATENCY_BUCKETS
+                        )
+                except ValueError as exc:  # same name registered with other labels or kind
+                    log.warning("user metric %s not exported: %s", key, exc)
+                    continue
+                self._user[cache_key] = obj
+            child = obj.labels(self.node, *(str(tags[n]) for n in names))
+            value = float(metric["value"])
+            if kind == "COUNTER":
+                child.inc(value)
+            elif kind == "GAUGE":
+                child.set(value)
+            else:
+                child.observe(value / 1000.0)
+
+
+def validate_user_metrics(metrics: Any) -> list[dict[str, Any]]:
+    """Check what a user's `metrics()` returned; raise ValueError naming the bad item."""
+    if not isinstance(metrics, list):
+        raise ValueError(f"metrics() must return a list, got {type(metrics).__name__}")
+    for m in metrics:
+        if not isinstance(m, dict) or "key" not in m or "value" not in m:
+            raise ValueError(f"metric {m!r}: needs key, type and value")
+        if m.get("type", "COUNTER") not in _USER_KINDS:
+            raise ValueError(
+                f'metric {m["key"]}: type "{m.get("type")}" is not one of {_USER_KINDS}'
+            )
+        m.setdefault("type", "COUNTER")
+    return metrics
+
+
+def render_metrics() -> bytes:
+    """The Prometheus text exposition of this process, or of all workers in multiprocess mode."""
+    from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)
+
+
+def metrics_router() -> Router:
+    """A router with only `GET /metrics`, for the metrics port."""
+
+    async def handle(_: Request) -> Response:
+        return Response(render_metrics(), content_type="text/plain; version=0.0.4; charset=utf-8")
+
+    router = Router()
+    router.get("/metrics", handle)
+    return router

@@ -1,0 +1,191 @@
+"""Server settings: command-line flags with `INFERGRAPH_*` environment fallbacks.
+
+A flag wins over the environment, the environment over the default, so the chart can set
+everything through env while a developer overrides one value on the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import orjson
+
+__all__ = [
+    "NODE_TYPES",
+    "ComponentSettings",
+    "ServerSettings",
+    "SettingsError",
+    "add_component_flags",
+    "add_server_flags",
+    "parse_parameters",
+]
+
+NODE_TYPES = ("MODEL", "TRANSFORMER", "OUTPUT_TRANSFORMER", "ROUTER", "COMBINER")
+_PARAM_TYPES: dict[str, Callable[[Any], Any]] = {
+    "INT": int,
+    "FLOAT": float,
+    "DOUBLE": float,
+    "STRING": str,
+    "BOOL": lambda v: v if isinstance(v, bool) else str(v).lower() in ("1", "true", "yes"),
+    "JSON": lambda v: orjson.loads(v) if isinstance(v, str) else v,
+}
+
+T = TypeVar("T")
+
+
+class SettingsError(Exception):
+    """A flag or environment value is invalid; the message names it."""
+
+
+def _pick(args: argparse.Namespace, dest: str, env: str, default: T, conv: Callable[[str], T]) -> T:
+    value = getattr(args, dest, None)
+    source = "--" + dest.replace("_", "-")
+    if value is None:
+        raw = os.environ.get(env)
+        if raw is None or raw == "":
+            return default
+        value, source = raw, env
+    if not isinstance(value, str):
+        return value  # type: ignore[no-any-return]
+    try:
+        return conv(value)
+    except ValueError:
+        raise SettingsError(f'{source}: "{value}" is not valid; expected {conv.__name__}') from None
+
+
+@dataclasses.dataclass(frozen=True)
+class ServerSettings:
+    """Ports, workers and limits shared by every infergraph server process."""
+
+    host: str = "0.0.0.0"  # interface to listen on
+    http_port: int = 9000  # REST (Seldon and V2 protocols)
+    grpc_port: int = 9500  # gRPC; 0 disables it
+    metrics_port: int = 6000  # Prometheus /metrics; 0 disables it
+    workers: int = 1  # processes sharing the ports through SO_REUSEPORT
+    max_body_bytes: int = 10 * 1024 * 1024  # larger request bodies get 413
+    grace_seconds: float = 25.0  # time in-flight requests get after SIGTERM
+    log_level: str = "INFO"  # Python logging level
+
+    @classmethod
+    def server_fields(cls, args: argparse.Namespace) -> dict[str, Any]:
+        """Resolve the shared fields from flags, then `INFERGRAPH_*`, then the defaults."""
+        d = cls.__dataclass_fields__
+        out: dict[str, Any] = {}
+        for name in ("host", "http_port", "grpc_port", "metrics_port", "workers",
+                     "max_body_bytes", "grace_seconds", "log_level"):  # fmt: skip
+            default = d[name].default
+            conv: Callable[[str], Any] = type(default)
+            out[name] = _pick(args, name, "INFERGRAPH_" + name.upper(), default, conv)
+        if out["workers"] < 1:
+            raise SettingsError(f'--workers: "{out["workers"]}" must be at least 1')
+        return out
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> ServerSettings:
+        """Build from parsed flags (see `add_server_flags`) and the environment."""
+        return cls(**cls.server_fields(args))
+
+
+@dataclasses.dataclass(frozen=True)
+class ComponentSettings(ServerSettings):
+    """Settings of a graph-node server (`infergraph-server component`)."""
+
+    name: str = "model"  # graph node name; also the V2 model name
+    type: str = "MODEL"  # one of NODE_TYPES
+    implementation: str | None = None  # prepackaged server name
+    class_path: str | None = None  # "module:Class" of a user class
+    model_uri: str | None = None  # local model path or file:// URI
+    parameters: dict[str, Any] = dataclasses.field(default_factory=dict)  # constructor kwargs
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> ComponentSettings:
+        """Build from parsed flags (see `add_component_flags`) and the environment."""
+        fields = cls.server_fields(args)
+        node_type = _pick(args, "type", "INFERGRAPH_TYPE", "MODEL", str).upper()
+        if node_type not in NODE_TYPES:
+            raise SettingsError(
+                f'--type: "{node_type}" is unknown; use one of {", ".join(NODE_TYPES)}'
+            )
+        implementation = _pick(args, "implementation", "INFERGRAPH_IMPLEMENTATION", "", str)
+        class_path = _pick(args, "class_path", "INFERGRAPH_CLASS", "", str)
+        if bool(implementation) == bool(class_path):
+            raise SettingsError("--implementation / --class: give exactly one of them")
+        raw_params = _pick(args, "parameters", "INFERGRAPH_PARAMETERS", "[]", str)
+        return cls(
+            **fields,
+            name=_pick(args, "name", "INFERGRAPH_NAME", "model", str),
+            type=node_type,
+            implementation=implementation.upper() or None,
+            class_path=class_path or None,
+            model_uri=_pick(args, "model_uri", "INFERGRAPH_MODEL_URI", "", str) or None,
+            parameters=parse_parameters(raw_params),
+        )
+
+
+def parse_parameters(raw: str) -> dict[str, Any]:
+    """Turn a JSON list of Seldon `{name, type, value}` parameters into typed kwargs."""
+    try:
+        items = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise SettingsError(
+            f"--parameters: not valid JSON ({exc}); expected [{{name, type, value}}]"
+        ) from None
+    if not isinstance(items, list):
+        raise SettingsError("--parameters: expected a JSON list of {name, type, value}")
+    out: dict[str, Any] = {}
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or "name" not in item or "value" not in item:
+            raise SettingsError(f"--parameters: item {i} needs name and value")
+        kind = str(item.get("type", "STRING")).upper()
+        conv = _PARAM_TYPES.get(kind)
+        if conv is None:
+            raise SettingsError(
+                f'--parameters: {item["name"]}: type "{kind}" is unknown;'
+                f" use one of {', '.join(_PARAM_TYPES)}"
+            )
+        try:
+            out[str(item["name"])] = conv(item["value"])
+        except (ValueError, orjson.JSONDecodeError):
+            raise SettingsError(
+                f'--parameters: {item["name"]}: "{item["value"]}" is not a valid {kind}'
+            ) from None
+    return out
+
+
+def add_server_flags(parser: argparse.ArgumentParser) -> None:
+    """Add the shared port/worker/limit flags (defaults resolved later, env included)."""
+    parser.add_argument("--host", help="interface to listen on [INFERGRAPH_HOST, 0.0.0.0]")
+    parser.add_argument("--http-port", type=int, help="REST port [INFERGRAPH_HTTP_PORT, 9000]")
+    parser.add_argument(
+        "--grpc-port", type=int, help="gRPC port, 0 = off [INFERGRAPH_GRPC_PORT, 9500]"
+    )
+    parser.add_argument(
+        "--metrics-port", type=int, help="metrics port, 0 = off [INFERGRAPH_METRICS_PORT, 6000]"
+    )
+    parser.add_argument("--workers", type=int, help="worker processes [INFERGRAPH_WORKERS, 1]")
+    parser.add_argument(
+        "--max-body-bytes", type=int, help="request body limit [INFERGRAPH_MAX_BODY_BYTES]"
+    )
+    parser.add_argument(
+        "--grace-seconds", type=float, help="drain time on SIGTERM [INFERGRAPH_GRACE_SECONDS, 25]"
+    )
+    parser.add_argument("--log-level", help="logging level [INFERGRAPH_LOG_LEVEL, INFO]")
+
+
+def add_component_flags(parser: argparse.ArgumentParser) -> None:
+    """Add the graph-node flags of `infergraph-server component`."""
+    parser.add_argument("--name", help="graph node name, the V2 model name [INFERGRAPH_NAME]")
+    parser.add_argument("--type", help=f"{' | '.join(NODE_TYPES)} [INFERGRAPH_TYPE, MODEL]")
+    parser.add_argument("--implementation", help="prepackaged server [INFERGRAPH_IMPLEMENTATION]")
+    parser.add_argument(
+        "--class", dest="class_path", help="module:Class of a user class [INFERGRAPH_CLASS]"
+    )
+    parser.add_argument("--model-uri", help="model path or file:// URI [INFERGRAPH_MODEL_URI]")
+    parser.add_argument(
+        "--parameters", help="JSON list of {name,type,value} [INFERGRAPH_PARAMETERS]"
+    )
+    add_server_flags(parser)

@@ -1,0 +1,108 @@
+"""Start `infergraph-server component` as a subprocess on free loopback ports (for any test).
+
+with start_component(["--implementation", "SKLEARN_SERVER", "--model-uri", d]) as srv:
+    srv.url("/predict"), srv.grpc_target, srv.metrics_url
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["ComponentProcess", "free_port", "start_component"]
+
+SERVER = Path(sys.executable).parent / "infergraph-server"
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class ComponentProcess:
+    """A running component server and where to reach it."""
+
+    proc: subprocess.Popen[bytes]
+    http_port: int
+    grpc_port: int
+    metrics_port: int
+
+    def url(self, path: str) -> str:
+        """http://127.0.0.1:<http port><path>"""
+        return f"http://127.0.0.1:{self.http_port}{path}"
+
+    @property
+    def grpc_target(self) -> str:
+        """host:port for grpc channels and tritonclient.grpc."""
+        return f"127.0.0.1:{self.grpc_port}"
+
+    @property
+    def metrics_url(self) -> str:
+        """The Prometheus endpoint."""
+        return f"http://127.0.0.1:{self.metrics_port}/metrics"
+
+    def stop(self, timeout: float = 20.0) -> int:
+        """SIGTERM, wait for a clean exit, return the exit code (kill on timeout)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def _ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/health/ready", timeout=1) as r:
+            return bool(r.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextlib.contextmanager
+def start_component(
+    args: list[str],
+    env: dict[str, str] | None = None,
+    wait_ready: bool = True,
+    timeout: float = 30.0,
+) -> Iterator[ComponentProcess]:
+    """Run the server with `args` (ports are added) until the block ends; waits for ready."""
+    ports = [free_port() for _ in range(3)]
+    cmd = [str(SERVER), "component", "--host", "127.0.0.1", "--grace-seconds", "5", *args]
+    for flag, port in zip(("--http-port", "--grpc-port", "--metrics-port"), ports, strict=True):
+        cmd += [flag, str(port)]
+    full_env = {**os.environ, **(env or {})}
+    with tempfile.TemporaryFile() as log:  # a file, not a pipe: a full pipe would block the server
+        proc = subprocess.Popen(cmd, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+        server = ComponentProcess(proc, *ports)
+        try:
+            deadline = time.monotonic() + timeout
+            while wait_ready and not _ready(ports[0]):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    server.stop()
+                    log.seek(0)
+                    out = log.read().decode(errors="replace")
+                    raise RuntimeError(
+                        f"component server did not become ready: {' '.join(cmd)}\n{out}"
+                    )
+                time.sleep(0.05)
+            yield server
+        finally:
+            server.stop()
