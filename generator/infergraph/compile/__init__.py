@@ -62,7 +62,7 @@ def compile_values(graph: Graph) -> JSON:
             "traffic": weights[p.name],
             "shadow": p.shadow,
             "mirrorPercent": mirror_percent(p),
-            "runtime": runtime,
+            "runtimeJson": runtime_json(runtime),
             "orchestrator": orchestrator_workload(graph, p, runtime, pdb),
             "nodes": {n.name: node_workload(graph, p, n, pdb) for n in p.graph.walk()},
         }

@@ -1,0 +1,324 @@
+// Generated from generator/infergraph/defaults.py (and the fragments the compiler builds from it)
+// by tools/gen_jsonnet_defaults.py (`make schemas`); do not edit.
+{
+  constants: {
+    AUTOSCALING_TARGET_CPU: 70,
+    DEFAULT_PROTOCOL: 'seldon',
+    DEFAULT_TRANSPORT: 'rest',
+    GPU_RESOURCE: 'nvidia.com/gpu',
+    GRPC_PORT: 9500,
+    HTTP_PORT: 9000,
+    IMAGE_PULL_POLICY: 'IfNotPresent',
+    ISTIO_GATEWAYS: [
+      'istio-system/infergraph-gateway',
+    ],
+    ISTIO_HOSTS: [
+      '*',
+    ],
+    MAX_BODY_BYTES: 10485760,
+    MAX_CONCURRENCY: 512,
+    METRICS_PORT: 6000,
+    MODEL_MOUNT_PATH: '/mnt/models',
+    NETWORK_POLICY_GATEWAY_NAMESPACE: 'istio-system',
+    NODE_RESOURCES: {
+      requests: {
+        cpu: '100m',
+        memory: '256Mi',
+      },
+      limits: {
+        memory: '1Gi',
+      },
+    },
+    NODE_RETRIES: 2,
+    NODE_TIMEOUT_MS: 10000,
+    ORCHESTRATOR_RESOURCES: {
+      requests: {
+        cpu: '100m',
+        memory: '128Mi',
+      },
+      limits: {
+        memory: '512Mi',
+      },
+    },
+    PRE_STOP_SECONDS: 5,
+    PVC_MOUNT_PATH: '/mnt/pvc',
+    REPLICAS: 1,
+    RUN_AS_USER: 10001,
+    SCRATCH_MOUNT_PATH: '/tmp',
+    SERVER_IMAGE: 'ghcr.io/infergraph/infergraph-server:0.1.0',
+    SERVICE_MONITOR_INTERVAL: '30s',
+    STARTUP_FAILURE_THRESHOLD: 60,
+    STORAGE_INITIALIZER_IMAGE: 'kserve/storage-initializer:v0.14.1',
+    TERMINATION_GRACE_PERIOD_SECONDS: 30,
+    WORKERS: 1,
+  },
+  prepackaged: {
+    model: 'SKLEARN_SERVER',
+    abTest: 'RANDOM_ABTEST',
+    bandit: 'EPSILON_GREEDY',
+    combiner: 'AVERAGE_COMBINER',
+  },
+  containerPorts: [
+    {
+      name: 'http',
+      containerPort: 9000,
+      protocol: 'TCP',
+    },
+    {
+      name: 'grpc',
+      containerPort: 9500,
+      protocol: 'TCP',
+    },
+    {
+      name: 'metrics',
+      containerPort: 6000,
+      protocol: 'TCP',
+    },
+  ],
+  servicePorts: [
+    {
+      name: 'http',
+      port: 9000,
+      targetPort: 'http',
+      protocol: 'TCP',
+      appProtocol: 'http',
+    },
+    {
+      name: 'grpc',
+      port: 9500,
+      targetPort: 'grpc',
+      protocol: 'TCP',
+      appProtocol: 'grpc',
+    },
+    {
+      name: 'metrics',
+      port: 6000,
+      targetPort: 'metrics',
+      protocol: 'TCP',
+      appProtocol: 'http',
+    },
+  ],
+  podSecurityContext: {
+    fsGroup: 10001,
+    runAsGroup: 10001,
+    runAsNonRoot: true,
+    runAsUser: 10001,
+    seccompProfile: {
+      type: 'RuntimeDefault',
+    },
+  },
+  containerSecurityContext: {
+    allowPrivilegeEscalation: false,
+    capabilities: {
+      drop: [
+        'ALL',
+      ],
+    },
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    seccompProfile: {
+      type: 'RuntimeDefault',
+    },
+  },
+  prometheusAnnotations: {
+    'prometheus.io/path': '/metrics',
+    'prometheus.io/port': '6000',
+    'prometheus.io/scrape': 'true',
+  },
+  scratch: {
+    volume: {
+      name: 'scratch',
+      emptyDir: {},
+    },
+    mount: {
+      name: 'scratch',
+      mountPath: '/tmp',
+    },
+  },
+  probes: {
+    v2: {
+      livenessProbe: {
+        httpGet: {
+          path: '/v2/health/live',
+          port: 'http',
+          scheme: 'HTTP',
+        },
+        periodSeconds: 10,
+        failureThreshold: 3,
+        timeoutSeconds: 2,
+      },
+      readinessProbe: {
+        httpGet: {
+          path: '/v2/health/ready',
+          port: 'http',
+          scheme: 'HTTP',
+        },
+        periodSeconds: 5,
+        failureThreshold: 3,
+        timeoutSeconds: 2,
+      },
+      startupProbe: {
+        httpGet: {
+          path: '/v2/health/ready',
+          port: 'http',
+          scheme: 'HTTP',
+        },
+        periodSeconds: 5,
+        failureThreshold: 60,
+        timeoutSeconds: 2,
+      },
+    },
+    seldon: {
+      livenessProbe: {
+        httpGet: {
+          path: '/health/ping',
+          port: 'http',
+          scheme: 'HTTP',
+        },
+        periodSeconds: 10,
+        failureThreshold: 3,
+        timeoutSeconds: 2,
+      },
+      readinessProbe: {
+        httpGet: {
+          path: '/health/status',
+          port: 'http',
+          scheme: 'HTTP',
+        },
+        periodSeconds: 5,
+        failureThreshold: 3,
+        timeoutSeconds: 2,
+      },
+      startupProbe: {
+        httpGet: {
+          path: '/health/status',
+          port: 'http',
+          scheme: 'HTTP',
+        },
+        periodSeconds: 5,
+        failureThreshold: 60,
+        timeoutSeconds: 2,
+      },
+    },
+  },
+  strategy: {
+    cpu: {
+      type: 'RollingUpdate',
+      rollingUpdate: {
+        maxSurge: 1,
+        maxUnavailable: 0,
+      },
+    },
+    gpu: {
+      type: 'RollingUpdate',
+      rollingUpdate: {
+        maxSurge: 0,
+        maxUnavailable: 1,
+      },
+    },
+  },
+  gpuToleration: {
+    key: 'nvidia.com/gpu',
+    operator: 'Exists',
+    effect: 'NoSchedule',
+  },
+  graphMountPath: '/etc/infergraph',
+  remoteSchemes: [
+    'gs',
+    's3',
+    'https',
+    'http',
+  ],
+  storage: {
+    remote: {
+      path: '/mnt/models',
+      volumes: [
+        {
+          name: 'model',
+          emptyDir: {},
+        },
+      ],
+      mounts: [
+        {
+          name: 'model',
+          mountPath: '/mnt/models',
+          readOnly: true,
+        },
+      ],
+      initContainers: [
+        {
+          name: 'storage-initializer',
+          image: 'kserve/storage-initializer:v0.14.1',
+          imagePullPolicy: 'IfNotPresent',
+          args: [
+            'gs://MODEL_URI',
+            '/mnt/models',
+          ],
+          resources: {
+            limits: {
+              memory: '1Gi',
+            },
+            requests: {
+              cpu: '100m',
+              memory: '100Mi',
+            },
+          },
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            capabilities: {
+              drop: [
+                'ALL',
+              ],
+            },
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            seccompProfile: {
+              type: 'RuntimeDefault',
+            },
+          },
+          volumeMounts: [
+            {
+              name: 'model',
+              mountPath: '/mnt/models',
+            },
+            {
+              name: 'scratch',
+              mountPath: '/tmp',
+            },
+          ],
+        },
+      ],
+    },
+    pvc: {
+      path: '/mnt/pvc/PATH',
+      volumes: [
+        {
+          name: 'model',
+          persistentVolumeClaim: {
+            claimName: 'CLAIM',
+            readOnly: true,
+          },
+        },
+      ],
+      mounts: [
+        {
+          name: 'model',
+          mountPath: '/mnt/pvc',
+          readOnly: true,
+        },
+      ],
+      initContainers: [],
+    },
+  },
+  sampleRow: [
+    5.1,
+    3.5,
+    1.4,
+    0.2,
+  ],
+  testCommand: [
+    'python3',
+    '-c',
+    'import json, os, time, urllib.request\nurl, body = os.environ["URL"], os.environ["REQUEST"].encode()\nrequest = urllib.request.Request(url, body, {"Content-Type": "application/json"})\nfor attempt in range(1, 11):\n    try:\n        with urllib.request.urlopen(request, timeout=10) as response:\n            answer = json.load(response)\n        break\n    except OSError as error:\n        print(f"attempt {attempt}: {url}: {error}", flush=True)\n        time.sleep(3)\nelse:\n    raise SystemExit(f"no answer from {url}")\nfound = {"data", "strData", "jsonData", "binData", "outputs"} & set(answer)\nif not found:\n    raise SystemExit(f"answer without data: {json.dumps(answer)[:500]}")\nprint("ok:", json.dumps(answer)[:500])\n',
+  ],
+}

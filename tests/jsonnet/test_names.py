@@ -1,0 +1,58 @@
+"""names.libsonnet and sha256.libsonnet agree with naming.py and hashlib in both bindings."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from infergraph.naming import object_name
+from infergraph.render_jsonnet import Binding, evaluate
+
+BINDINGS: tuple[Binding, ...] = ("jsonnet", "gojsonnet")
+
+#: Around the 63-character limit, a '-' where the prefix is cut, several hash blocks.
+NAME_CASES = [
+    ["iris", "main", "clf"],
+    ["x" * 63],
+    ["x" * 64],
+    ["a" * 30, "b" * 23, "c" * 20],
+    ["a" * 53, "b" * 10],
+    ["a" * 54, "b" * 10],
+    ["g" * 40, "predictor", "node-with-a-long-name"],
+    ["n" * 200],
+]
+
+
+@pytest.mark.parametrize("binding", BINDINGS)
+def test_fullname_matches_naming_py(binding: Binding) -> None:
+    got = evaluate(
+        "function(cases) [(import 'names.libsonnet').fullname(c) for c in cases]",
+        tla_codes={"cases": json.dumps(NAME_CASES)},
+        binding=binding,
+    )
+    assert got == [object_name(*parts) for parts in NAME_CASES]
+    assert all(len(name) <= 63 for name in got)
+
+
+@pytest.mark.parametrize("binding", BINDINGS)
+def test_sha256_matches_hashlib(binding: Binding) -> None:
+    texts = ["", "abc", "a" * 55, "a" * 56, "a" * 64, "a" * 119, "x" * 300]
+    got = evaluate(
+        "function(texts) [(import 'sha256.libsonnet').hex(t) for t in texts]",
+        tla_codes={"texts": json.dumps(texts)},
+        binding=binding,
+    )
+    assert got == [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+
+
+@pytest.mark.parametrize("binding", BINDINGS)
+def test_compact_json_matches_python(binding: Binding) -> None:
+    doc = {"b": [5.1, 0.1, 3, 10485760, None, True], "a": {"q": 'say "hi"\n', "z": 0.05}}
+    got = evaluate(
+        "function(doc) (import 'manifest.libsonnet').compact(doc)",
+        tla_codes={"doc": json.dumps(doc)},
+        binding=binding,
+    )
+    assert got == json.dumps(doc, sort_keys=True, separators=(",", ":"))

@@ -1,0 +1,118 @@
+"""Write jsonnet/defaults.libsonnet from the compiler's defaults (`make schemas`).
+
+The jsonnet prototypes build values by hand, so they need every default and every fixed
+fragment (ports, probes, security contexts, storage) the compiler writes. They get them from
+this one generated file instead of copies; tests/jsonnet fails when it is stale.
+
+    python tools/gen_jsonnet_defaults.py           # write the file
+    python tools/gen_jsonnet_defaults.py --check   # exit 1 when it differs from the generator
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from infergraph import defaults
+from infergraph.compile import containers, nodes, orchestrator, scaling, storage
+from infergraph.compile.test_hook import SAMPLE_ROW, TEST_SCRIPT
+from infergraph.model import Node
+
+__all__ = ["TARGET", "defaults_libsonnet", "main"]
+
+TARGET = Path(__file__).resolve().parents[1] / "jsonnet" / "defaults.libsonnet"
+HEADER = (
+    "// Generated from generator/infergraph/defaults.py (and the fragments the compiler builds"
+    " from it)\n// by tools/gen_jsonnet_defaults.py (`make schemas`); do not edit.\n"
+)
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _storage(uri: str) -> dict[str, Any]:
+    """What the compiler gives a node whose modelUri is `uri` (a placeholder to substitute)."""
+    found = storage.model_storage(Node(name="n", type="MODEL", pointer="", model_uri=uri))
+    return {
+        "path": found.path,
+        "volumes": found.volumes,
+        "mounts": found.mounts,
+        "initContainers": found.init_containers,
+    }
+
+
+def _data() -> dict[str, Any]:
+    constants = {name: getattr(defaults, name) for name in defaults.__all__}
+    return {
+        "constants": {k: list(v) if isinstance(v, tuple) else v for k, v in constants.items()},
+        "prepackaged": {"model": "SKLEARN_SERVER", "abTest": "RANDOM_ABTEST"}
+        | {"bandit": "EPSILON_GREEDY", "combiner": "AVERAGE_COMBINER"},
+        "containerPorts": containers.container_ports(),
+        "servicePorts": containers.service_ports(),
+        "podSecurityContext": containers.pod_security_context(),
+        "containerSecurityContext": containers.container_security_context(),
+        "prometheusAnnotations": containers.prometheus_annotations(),
+        "scratch": dict(zip(("volume", "mount"), containers.scratch_volume(), strict=True)),
+        "probes": {
+            "v2": containers.http_probes("/v2/health/live", "/v2/health/ready"),
+            "seldon": containers.http_probes("/health/ping", "/health/status"),
+        },
+        "strategy": {"cpu": scaling.rollout_strategy(0), "gpu": scaling.rollout_strategy(1)},
+        "gpuToleration": nodes.GPU_TOLERATION,
+        "graphMountPath": orchestrator.GRAPH_MOUNT_PATH,
+        "remoteSchemes": list(storage.REMOTE_SCHEMES),
+        # The placeholder URIs below are replaced by the node's own (prototypes.libsonnet).
+        "storage": {"remote": _storage("gs://MODEL_URI"), "pvc": _storage("pvc://CLAIM/PATH")},
+        "sampleRow": SAMPLE_ROW,
+        "testCommand": ["python3", "-c", TEST_SCRIPT],
+    }
+
+
+def _jsonnet(value: Any, indent: str = "") -> str:
+    """Jsonnet text in jsonnetfmt's style (single quotes, bare keys, trailing commas)."""
+    inner = indent + "  "
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        keys = [k if _IDENTIFIER.match(k) else _quote(k) for k in value]
+        items = [
+            f"{inner}{k}: {_jsonnet(v, inner)},\n"
+            for k, v in zip(keys, value.values(), strict=True)
+        ]
+        return "{\n" + "".join(items) + indent + "}"
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        return "[\n" + "".join(f"{inner}{_jsonnet(v, inner)},\n" for v in value) + indent + "]"
+    if isinstance(value, str):
+        return _quote(value)
+    return json.dumps(value)
+
+
+def _quote(text: str) -> str:
+    return "'" + json.dumps(text)[1:-1].replace('\\"', '"').replace("'", "\\'") + "'"
+
+
+def defaults_libsonnet() -> str:
+    """The text of jsonnet/defaults.libsonnet."""
+    return HEADER + _jsonnet(_data()) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only report a stale file")
+    args = parser.parse_args(argv)
+    text = defaults_libsonnet()
+    if args.check:
+        if not TARGET.exists() or TARGET.read_text() != text:
+            print(f"{TARGET}: stale; run `make schemas`", file=sys.stderr)
+            return 1
+        return 0
+    TARGET.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
