@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 .PHONY: help setup demo test lint typecheck schemas generate golden bench e2e clean
 
 help: ## list the targets
-	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z][a-z0-9-]*:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 $(STAMP): generator/pyproject.toml model-server/pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -1,8 +1,8 @@
 """infergraph: compile an inference-graph definition into Helm values, jsonnet and a local runtime.
 
-    graph = infergraph.load("examples/ab-test.yaml")   # validated, typed; InvalidGraph lists problems
-    values = graph.compile()                            # the explicit values document
-    objects = infergraph.render(graph, engine="helm")   # Kubernetes objects, kind then name
+graph = infergraph.load("examples/ab-test.yaml")   # validated, typed; InvalidGraph lists problems
+values = graph.compile()                            # the explicit values document
+objects = infergraph.render(graph, engine="helm")   # Kubernetes objects, kind then name
 """
 
 from .api import render
