@@ -1,0 +1,189 @@
+"""The plan behind `infergraph up`: which local processes run a compiled graph, on which ports.
+
+Pure: compiled values (and the typed graph, for `modelUri`) in, a `LocalPlan` out; `up.py`
+does the I/O. Every graph node becomes an `infergraph-server component` process, every
+predictor an `infergraph-server orchestrator` reading its runtime graph rewritten to
+loopback ports, and one `infergraph-server gateway` on the asked port splits traffic between
+predictors and mirrors shadows, as the VirtualService does in a cluster. Ports are the
+gateway's port + 1, + 2, ...: HTTP, gRPC and metrics for each process in start order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import InvalidGraph, Problem
+from .model import Graph, Node
+
+__all__ = ["LOOPBACK", "LocalPlan", "LocalProcess", "local_model_path", "plan_local"]
+
+JSON = Any
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class LocalProcess:
+    """One `infergraph-server` process: `args` follow the command, `env` adds to the caller's."""
+
+    name: str  # "node main/clf", "orchestrator main" or "gateway"
+    args: tuple[str, ...]
+    env: Mapping[str, str]
+    port: int  # HTTP port on LOOPBACK
+    ready_path: str | None  # None: ready once the port accepts connections
+
+
+@dataclass(frozen=True)
+class LocalPlan:
+    """Processes in start order (nodes, orchestrators, gateway) and the files they read."""
+
+    processes: tuple[LocalProcess, ...]
+    files: Mapping[str, str]  # file name in the run directory -> content
+    port: int  # the gateway's
+    request_path: str  # a ready-to-send example request (the helm test's)
+    request_body: str
+
+
+def local_model_path(uri: str, base: str, volumes: str) -> str:
+    """The filesystem path a node reads its model from when run locally.
+
+    `pvc://CLAIM/PATH` is `volumes/CLAIM/PATH`; `file://` URIs and plain paths are paths
+    (`file://build/models/iris` is the relative path `build/models/iris`); relative paths
+    start at `base`. Raises ValueError for schemes only a cluster fetches (gs, s3, https).
+    """
+    parts = urlsplit(uri)
+    if parts.scheme == "pvc":
+        path = str(PurePath(volumes, parts.netloc + parts.path))
+    elif parts.scheme == "file":
+        path = parts.netloc + parts.path
+    elif parts.scheme == "":
+        path = uri
+    else:
+        raise ValueError(
+            f'"{uri}" is fetched by the storage initializer in a cluster; locally use '
+            "pvc://CLAIM/PATH (under the volumes directory), file:// or a path"
+        )
+    return str(PurePath(base, path))
+
+
+def _flags(name: str, ports: tuple[int, int, int]) -> tuple[str, ...]:
+    return (
+        name,
+        "--host",
+        LOOPBACK,
+        "--http-port",
+        str(ports[0]),
+        "--grpc-port",
+        str(ports[1]),
+        "--metrics-port",
+        str(ports[2]),
+    )
+
+
+def _node_env(
+    node: Node, workload: JSON, dirs: tuple[str, str], problems: list[Problem], source: str
+) -> dict[str, str]:
+    env = {e["name"]: str(e["value"]) for e in workload["container"]["env"] if "value" in e}
+    if "INFERGRAPH_IMPLEMENTATION" not in env and "INFERGRAPH_CLASS" not in env:
+        problems.append(
+            Problem(
+                source,
+                node.pointer,
+                f'image "{workload["container"]["image"]}" '
+                "cannot run under infergraph up; set env INFERGRAPH_CLASS="
+                "module:Class on its container to serve the class with our server",
+            )
+        )
+    if node.model_uri is not None:
+        try:
+            env["INFERGRAPH_MODEL_URI"] = local_model_path(node.model_uri, *dirs)
+        except ValueError as exc:
+            problems.append(Problem(source, node.pointer + "/modelUri", str(exc)))
+    return env
+
+
+def _loopback(runtime_node: JSON, ports: Mapping[str, tuple[int, int, int]]) -> JSON:
+    http, grpc, _ = ports[runtime_node["name"]]
+    children = [_loopback(c, ports) for c in runtime_node["children"]]
+    return {
+        **runtime_node,
+        "host": LOOPBACK,
+        "httpPort": http,
+        "grpcPort": grpc,
+        "children": children,
+    }
+
+
+def plan_local(
+    graph: Graph, values: JSON, port: int, rundir: str, base: str, volumes: str
+) -> LocalPlan:
+    """Plan a local run of `values` (from `compile_values(graph)`) behind a gateway on `port`.
+
+    `rundir` is where `up` writes `files`; relative model paths and `volumes` (where
+    `pvc://` claims live) start at `base`. Raises InvalidGraph naming every node that
+    cannot run locally.
+    """
+    next_port = port + 1
+    processes: list[LocalProcess] = []
+    orchestrators: list[LocalProcess] = []
+    files: dict[str, str] = {}
+    upstreams: list[JSON] = []
+    problems: list[Problem] = []
+    for predictor in graph.predictors:
+        compiled = values["predictors"][predictor.name]
+        ports: dict[str, tuple[int, int, int]] = {}
+        for node in predictor.graph.walk():
+            ports[node.name] = (next_port, next_port + 1, next_port + 2)
+            next_port += 3
+            workload = compiled["nodes"][node.name]
+            env = _node_env(node, workload, (base, volumes), problems, graph.source)
+            args = (*_flags("component", ports[node.name]), "--name", node.name)
+            name = f"node {predictor.name}/{node.name}"
+            processes.append(LocalProcess(name, args, env, ports[node.name][0], "/v2/health/ready"))
+        graph_file = f"{predictor.name}.graph.json"
+        declared = json.loads(compiled["runtimeJson"])
+        runtime = {**declared, "root": _loopback(declared["root"], ports)}
+        files[graph_file] = json.dumps(runtime, indent=2, sort_keys=True) + "\n"
+        orch_ports = (next_port, next_port + 1, next_port + 2)
+        next_port += 3
+        args = (*_flags("orchestrator", orch_ports), "--graph", str(PurePath(rundir, graph_file)))
+        orchestrators.append(
+            LocalProcess(
+                f"orchestrator {predictor.name}", args, {}, orch_ports[0], "/v2/health/ready"
+            )
+        )
+        upstreams.append(
+            {
+                "name": predictor.name,
+                "host": LOOPBACK,
+                "port": orch_ports[0],
+                "traffic": compiled["traffic"],
+                "shadow": compiled["shadow"],
+                "mirrorPercent": compiled["mirrorPercent"],
+            }
+        )
+    if problems:
+        raise InvalidGraph(problems)
+    files["gateway.json"] = json.dumps({"predictors": upstreams}, indent=2) + "\n"
+    gateway_args = (
+        "gateway",
+        "--host",
+        LOOPBACK,
+        "--http-port",
+        str(port),
+        "--config",
+        str(PurePath(rundir, "gateway.json")),
+    )
+    gateway = LocalProcess("gateway", gateway_args, {}, port, None)
+    test = values["test"]
+    return LocalPlan(
+        (*processes, *orchestrators, gateway),
+        files,
+        port,
+        urlsplit(test["url"]).path,
+        test["request"],
+    )

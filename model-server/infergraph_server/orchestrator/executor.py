@@ -1,0 +1,245 @@
+"""The graph executor: walks a runtime graph the way Seldon's executor does, protocol-neutral.
+
+Per node: transform-input (MODEL `/predict`, TRANSFORMER `/transform-input`), then the children
+(ROUTER: `/route` picks one; any other node fans out to all of them concurrently, and a
+COMBINER `/aggregate`s their outputs while the others pass on the first child's output), then
+transform-output (OUTPUT_TRANSFORMER). Every node answer's `meta.tags` and `meta.metrics` are
+merged here, so a combiner's children are not lost. The answer's meta carries `puid`,
+`requestPath` (node -> implementation, else image), `routing` (router -> chosen child; -1 for
+every other node with children, which fans out) and the merged `tags` and `metrics`.
+
+A `protocol: v2` graph passes V2 messages (`{"inputs": [...]}`, see convert.py) and calls
+MODEL, TRANSFORMER and OUTPUT_TRANSFORMER nodes at `/v2/models/{node}/infer`, which is how the
+component server serves those types over V2. V2 has no route or aggregate call, so ROUTER and
+COMBINER nodes get the Seldon `/route` and `/aggregate` of our component servers, with the
+tensor converted to a Seldon message and back; feedback is Seldon `/send-feedback` in both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import orjson
+
+from .convert import seldon_to_v2, v2_to_seldon
+from .errors import NodeError, OrchestratorError, Overloaded
+from .graph import RuntimeGraph, RuntimeNode
+from .transport import Response, Transport
+
+__all__ = ["Executor"]
+
+Message = dict[str, Any]
+
+_SELDON_PATH = {"MODEL": "/predict", "TRANSFORMER": "/transform-input",
+                "OUTPUT_TRANSFORMER": "/transform-output"}  # fmt: skip
+_NUMPY = orjson.OPT_SERIALIZE_NUMPY
+
+
+class _Walk:
+    """What one request collects on its way through the graph."""
+
+    __slots__ = ("metrics", "path", "puid", "routing", "tags")
+
+    def __init__(self, puid: str, tags: dict[str, Any]) -> None:
+        self.puid = puid
+        self.tags = tags
+        self.metrics: list[Any] = []
+        self.routing: dict[str, int] = {}
+        self.path: dict[str, str] = {}
+
+    def merge(self, meta: Any) -> None:
+        """Fold a node answer's meta into the request's tags and metrics."""
+        if isinstance(meta, dict):
+            tags = meta.get("tags")
+            if isinstance(tags, dict):
+                self.tags.update(tags)
+            metrics = meta.get("metrics")
+            if isinstance(metrics, list):
+                self.metrics.extend(metrics)
+
+    def meta(self) -> Message:
+        return {
+            "puid": self.puid,
+            "tags": self.tags,
+            "routing": self.routing,
+            "requestPath": self.path,
+            "metrics": self.metrics,
+        }
+
+
+def _reason(body: bytes) -> str:
+    """The human part of a node's error answer (Seldon `status.info`/`reason`, else the text)."""
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return body[:200].decode("utf-8", "replace").strip()
+    return _why(doc)
+
+
+def _why(doc: Any) -> str:
+    status = doc.get("status") if isinstance(doc, dict) else None
+    if isinstance(status, dict):
+        return str(status.get("info") or status.get("reason") or "")
+    if isinstance(doc, dict) and "error" in doc:
+        return str(doc["error"])
+    return ""
+
+
+def _branch(node: RuntimeNode, answer: Message) -> int:
+    """The child index a router's `/route` answer names (`data.ndarray[0][0]` or tensor)."""
+    data: Any = answer.get("data")
+    try:
+        if "ndarray" in data:
+            value = data["ndarray"][0]
+            value = value[0] if isinstance(value, list) else value
+        else:
+            value = data["tensor"]["values"][0]
+        branch = int(value)
+    except (TypeError, KeyError, IndexError, ValueError):
+        raise NodeError(node.name, 502, "answered /route without a child index") from None
+    if not -1 <= branch < len(node.children):
+        raise NodeError(node.name, 502, f"chose child {branch}; it has {len(node.children)}")
+    return branch
+
+
+class Executor:
+    """Runs predictions and feedback for one predictor's graph over a `Transport`."""
+
+    def __init__(self, graph: RuntimeGraph, transport: Transport) -> None:
+        self.graph = graph
+        self.transport = transport
+        self.inflight = 0
+        self.v2 = graph.protocol == "v2"
+        self.grpc = graph.transport == "grpc"
+
+    async def predict(self, message: Message) -> Message:
+        """Run one request through the graph; raises OrchestratorError with its HTTP status."""
+        if self.inflight >= self.graph.max_concurrency:
+            raise Overloaded(
+                f"predictor {self.graph.predictor!r} is at its concurrency limit "
+                f"({self.graph.max_concurrency} requests in flight); retry later"
+            )
+        self.inflight += 1
+        try:
+            meta = message.pop("meta", None) or {}
+            tags = meta.get("tags")
+            walk = _Walk(meta.get("puid") or uuid.uuid4().hex, dict(tags) if tags else {})
+            out = await self._node(self.graph.root, message, walk)
+            out["meta"] = walk.meta()
+            return out
+        finally:
+            self.inflight -= 1
+
+    async def _node(self, node: RuntimeNode, msg: Message, walk: _Walk) -> Message:
+        walk.path[node.name] = node.path_label
+        kind = node.type
+        if kind in ("MODEL", "TRANSFORMER"):
+            msg = await self._transform(node, msg, walk)
+        if children := node.children:
+            branch = -1
+            if kind == "ROUTER":
+                routed = v2_to_seldon(msg["inputs"]) if self.v2 else msg
+                branch = _branch(node, await self._call(node, "/route", routed, walk))
+            walk.routing[node.name] = branch
+            if branch >= 0:
+                outs = [await self._node(children[branch], msg, walk)]
+            elif len(children) == 1:
+                outs = [await self._node(children[0], msg, walk)]
+            else:
+                outs = list(await asyncio.gather(*(self._node(c, msg, walk) for c in children)))
+            msg = await self._aggregate(node, outs, walk) if kind == "COMBINER" else outs[0]
+        if kind == "OUTPUT_TRANSFORMER":
+            msg = await self._transform(node, msg, walk)
+        return msg
+
+    async def _transform(self, node: RuntimeNode, msg: Message, walk: _Walk) -> Message:
+        """A MODEL, TRANSFORMER or OUTPUT_TRANSFORMER call: Seldon path or V2 infer."""
+        if not self.v2:
+            return await self._call(node, _SELDON_PATH[node.type], msg, walk)
+        path = f"/v2/models/{node.name}/infer"
+        outputs = (await self._exchange(node, path, msg)).get("outputs")
+        if not isinstance(outputs, list) or not outputs:
+            raise NodeError(node.name, 502, f"answered {path} without outputs")
+        return {"inputs": outputs}
+
+    async def _aggregate(self, node: RuntimeNode, outs: list[Message], walk: _Walk) -> Message:
+        """A COMBINER's `/aggregate`; in a V2 graph named after the first child's tensor."""
+        if not self.v2:
+            return await self._call(node, "/aggregate", {"seldonMessages": outs}, walk, meta=False)
+        messages = [v2_to_seldon(out["inputs"]) for out in outs]
+        answer = await self._call(node, "/aggregate", {"seldonMessages": messages}, walk, False)
+        return {"inputs": seldon_to_v2(answer, outs[0]["inputs"][0]["name"])}
+
+    async def _call(
+        self, node: RuntimeNode, path: str, msg: Message, walk: _Walk, meta: bool = True
+    ) -> Message:
+        """Send one Seldon message; return the answer with its meta merged and removed."""
+        if meta:
+            msg = {**msg, "meta": {"puid": walk.puid}}
+        out = await self._exchange(node, path, msg)
+        walk.merge(out.pop("meta", None))
+        failure = out.get("status")
+        if isinstance(failure, dict) and failure.get("status") == "FAILURE":
+            raise NodeError(node.name, 502, f"answered {path} with FAILURE: {_why(out)}")
+        return out
+
+    async def _exchange(self, node: RuntimeNode, path: str, msg: Message) -> Message:
+        """Send a message, return the node's JSON object answer; NodeError otherwise."""
+        response = await self._send(node, path, orjson.dumps(msg, option=_NUMPY))
+        if response.status >= 400:
+            status = response.status if response.status < 500 else 502
+            cause = f"answered {path} with {response.status}: {_reason(response.body)}"
+            raise NodeError(node.name, status, cause)
+        try:
+            out = orjson.loads(response.body)
+        except orjson.JSONDecodeError:
+            raise NodeError(node.name, 502, f"answered {path} with invalid JSON") from None
+        if not isinstance(out, dict):
+            raise NodeError(node.name, 502, f"answered {path} with a non-object")
+        return out
+
+    async def _send(self, node: RuntimeNode, path: str, body: bytes) -> Response:
+        """Call with the node's timeout over all attempts; retry only when no answer came."""
+        error: OSError | None = None
+        try:
+            async with asyncio.timeout(node.timeout_ms / 1000):
+                for _ in range(node.retries + 1):
+                    try:
+                        return await self.transport.send(node, path, body)
+                    except OSError as exc:
+                        error = exc
+        except TimeoutError:
+            raise NodeError(node.name, 504, f"timed out after {node.timeout_ms} ms") from None
+        cause = f"{type(error).__name__}: {error}" if error else "no attempt made"
+        port = node.grpc_port if self.grpc else node.http_port
+        raise NodeError(node.name, 503, f"is unreachable at {node.host}:{port} ({cause})")
+
+    async def feedback(self, feedback: Message) -> Message:
+        """Replay a prediction's recorded routing: routers and models get `/send-feedback`."""
+        response = feedback.get("response")
+        meta = response.get("meta") if isinstance(response, dict) else None
+        meta = meta if isinstance(meta, dict) else {}
+        routing = meta.get("routing")
+        walk = _Walk(meta.get("puid") or uuid.uuid4().hex, {})
+        await self._feedback(self.graph.root, feedback, routing or {}, walk)
+        return {"meta": walk.meta()}
+
+    async def _feedback(
+        self, node: RuntimeNode, feedback: Message, routing: dict[str, Any], walk: _Walk
+    ) -> None:
+        walk.path[node.name] = node.path_label
+        if node.children:
+            branch: Any = routing.get(node.name) if node.type == "ROUTER" else -1
+            if not (isinstance(branch, int) and -1 <= branch < len(node.children)):
+                raise OrchestratorError(
+                    f"/response/meta/routing/{node.name}: {branch!r} is not a child of router "
+                    f"{node.name!r}; send back the response meta the prediction returned",
+                    400,
+                )
+            walk.routing[node.name] = branch
+            targets = node.children if branch < 0 else (node.children[branch],)
+            await asyncio.gather(*(self._feedback(c, feedback, routing, walk) for c in targets))
+        if node.type in ("MODEL", "ROUTER"):
+            await self._call(node, "/send-feedback", feedback, walk, meta=False)

@@ -1,0 +1,40 @@
+"""`HttpTransport`: the real transport, one keep-alive `HttpClient` pool per node server."""
+
+from __future__ import annotations
+
+from infergraph_server.http import HttpClient, HttpClientError
+
+from .graph import RuntimeNode
+from .transport import Response
+
+__all__ = ["HttpTransport"]
+
+_JSON = {"content-type": "application/json"}
+
+
+class HttpTransport:
+    """Calls nodes over HTTP/1.1; any failure to get an answer becomes a `ConnectionError`.
+
+    The executor owns the per-node deadline, so the pool's own timeout is only a backstop.
+    """
+
+    def __init__(self, max_connections: int) -> None:
+        self.max_connections = max_connections
+        self._clients: dict[str, HttpClient] = {}
+
+    async def send(self, node: RuntimeNode, path: str, body: bytes) -> Response:
+        client = self._clients.get(node.name)
+        if client is None:
+            backstop = node.timeout_ms / 1000 + 1
+            client = HttpClient(node.host, node.http_port, self.max_connections, backstop)
+            self._clients[node.name] = client
+        try:
+            answer = await client.request("POST", path, body, _JSON)
+        except HttpClientError as exc:
+            raise ConnectionError(str(exc)) from None
+        return Response(answer.status, answer.body)
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.close()
+        self._clients.clear()
