@@ -1,0 +1,206 @@
+"""Semantic rules the schema cannot express.
+
+Field rules (`parse_parameter`, `model_uri_problem`, `gpu_problems`) run while the model is
+built, where the pointer of each field is known; graph rules (`graph_problems`) run on the
+built model. Every message is `<what is wrong>; <what is expected>`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from .checks.problem import pointer, quote
+from .defaults import GPU_RESOURCE
+from .model import Graph, Node, Predictor
+
+__all__ = [
+    "MODEL_URI_SCHEMES",
+    "gpu_problems",
+    "graph_problems",
+    "model_uri_problem",
+    "parse_parameter",
+]
+
+JSON = Any
+#: modelUri schemes the storage initializer (or a local mount) can serve; else a local path
+MODEL_URI_SCHEMES = ("gs://", "s3://", "https://", "http://", "pvc://", "file://")
+_INT = re.compile(r"[+-]?[0-9]+")
+_FLOAT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_BOOLS = {"true": True, "1": True, "false": False, "0": False}
+_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_EXPECTED = {
+    "INT": 'an integer such as "3"',
+    "FLOAT": 'a finite number such as "0.5"',
+    "DOUBLE": 'a finite number such as "0.5"',
+    "BOOL": 'true, false, "1" or "0"',
+    "STRING": 'a string (quote numbers: "1.10")',
+    "JSON": "a JSON document",
+}
+
+
+def _no_constants(name: str) -> JSON:
+    raise ValueError(name)
+
+
+def _parse(kind: str, value: JSON) -> JSON:
+    """The value as its declared type; ValueError when it does not parse."""
+    if kind == "JSON":
+        return json.loads(value, parse_constant=_no_constants) if isinstance(value, str) else value
+    text = value.strip() if isinstance(value, str) else None
+    if kind == "STRING" and text is not None:
+        return value
+    if kind == "BOOL" and isinstance(value, bool):
+        return value
+    if kind == "BOOL" and isinstance(value, int | str) and str(value).lower() in _BOOLS:
+        return _BOOLS[str(value).lower()]
+    if kind == "INT" and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if kind == "INT" and text is not None and _INT.fullmatch(text):
+        return int(text)
+    numeric = text is None or _FLOAT.fullmatch(text)
+    if kind in ("FLOAT", "DOUBLE") and numeric and not isinstance(value, bool | dict | list):
+        number = float(value)
+        if math.isfinite(number):
+            return number
+    raise ValueError(kind)
+
+
+def parse_parameter(kind: str, value: JSON) -> tuple[JSON, str | None]:
+    """(parsed value, None) or (None, the problem) for a parameter of declared type `kind`."""
+    try:
+        return _parse(kind, value), None
+    except (ValueError, OverflowError, RecursionError):
+        return None, f"{quote(value)} is not a valid {kind}; expected {_EXPECTED[kind]}"
+
+
+def model_uri_problem(uri: str) -> str | None:
+    """What is wrong with a modelUri: an unknown scheme, no location, a bad PVC name."""
+    schemes = ", ".join(MODEL_URI_SCHEMES)
+    if "://" not in uri:
+        return None
+    scheme = uri.partition("://")[0]
+    if not uri.startswith(MODEL_URI_SCHEMES):
+        return (
+            f'{quote(uri)} has an unsupported scheme "{scheme}"; expected {schemes} or a local path'
+        )
+    rest = uri.partition("://")[2]
+    if not rest.strip("/"):
+        return (
+            f"{quote(uri)} has no location after the scheme; expected e.g. {scheme}://bucket/model"
+        )
+    if scheme == "pvc" and not _SUBDOMAIN.fullmatch(rest.partition("/")[0]):
+        return f"{quote(uri)} does not start with a claim name; expected pvc://<claim>/<path>"
+    return None
+
+
+def _gpu_count(value: str) -> int | None:
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
+def gpu_problems(resources: Mapping[str, Mapping[str, str]], at: str) -> Iterator[tuple[str, str]]:
+    """GPU counts are positive integers, and requests (when given) equal limits."""
+    counts: dict[str, int | None] = {}
+    for part in ("requests", "limits"):
+        value = resources.get(part, {}).get(GPU_RESOURCE)
+        if value is None:
+            continue
+        counts[part] = _gpu_count(value)
+        if counts[part] is None:
+            where = f"{at}/{part}{pointer([GPU_RESOURCE])}"
+            yield where, f"{quote(value)} is not a GPU count; expected a positive integer such as 1"
+    if "requests" in counts and counts.get("limits", -1) != counts["requests"]:
+        where = f"{at}/requests{pointer([GPU_RESOURCE])}"
+        limit = resources.get("limits", {}).get(GPU_RESOURCE)
+        wrong = "is set without limits" if limit is None else f"differs from limits {quote(limit)}"
+        expected = f'limits "{GPU_RESOURCE}" equal to requests, or limits alone'
+        yield where, f"{quote(resources['requests'][GPU_RESOURCE])} {wrong}; expected {expected}"
+
+
+def graph_problems(graph: Graph) -> Iterator[tuple[str, str]]:
+    """Names unique, children counts, traffic and shadow rules of a built graph."""
+    seen: dict[str, str] = {}
+    for predictor in graph.predictors:
+        yield from _duplicate(seen, predictor.name, predictor.pointer, "predictor names")
+        nodes: dict[str, str] = {}
+        for node in predictor.graph.walk():
+            yield from _duplicate(nodes, node.name, node.pointer, "node names in a predictor")
+            yield from _children(node)
+    yield from _traffic(graph.predictors)
+
+
+def _duplicate(seen: dict[str, str], name: str, at: str, what: str) -> Iterator[tuple[str, str]]:
+    if name in seen:
+        yield f"{at}/name", f'"{name}" is already used at {seen[name]}; expected unique {what}'
+    else:
+        seen[name] = at
+
+
+def _children(node: Node) -> Iterator[tuple[str, str]]:
+    count = len(node.children)
+    noun = "child" if count == 1 else "children"
+    what = f'{node.implementation or node.type} "{node.name}" has {count} {noun}'
+    if node.implementation == "RANDOM_ABTEST" and count != 2:
+        yield f"{node.pointer}/children", f"{what}; expected exactly 2"
+    elif node.type == "ROUTER" and node.implementation != "RANDOM_ABTEST" and count < 2:
+        yield f"{node.pointer}/children", f"{what}; expected at least 2"
+    elif node.type == "COMBINER" and count < 1:
+        yield f"{node.pointer}/children", f"{what}; expected at least 1"
+
+
+def _traffic(predictors: tuple[Predictor, ...]) -> Iterator[tuple[str, str]]:
+    mains = [p for p in predictors if not p.shadow]
+    shadows = [p for p in predictors if p.shadow]
+    if shadows and not mains:
+        yield (
+            f"{shadows[0].pointer}/shadow",
+            (
+                f'shadow predictor "{shadows[0].name}" has no main predictor to mirror; '
+                "expected at least one predictor without shadow: true"
+            ),
+        )
+    for extra in shadows[1:]:
+        yield (
+            f"{extra.pointer}/shadow",
+            (
+                f'"{extra.name}" is a second shadow predictor; expected at most one '
+                f'(traffic is mirrored to one destination, "{shadows[0].name}")'
+            ),
+        )
+    if not mains:
+        return
+    if len(mains) == 1:
+        traffic = mains[0].traffic
+        if traffic is not None and 0 < traffic < 100:
+            yield (
+                f"{mains[0].pointer}/traffic",
+                (
+                    f"{traffic} leaves {100 - traffic} percent of requests unserved; "
+                    "expected 100, 0 or no traffic for the only predictor"
+                ),
+            )
+        return
+    omitted = [p for p in mains if p.traffic is None]
+    for extra in omitted[1:]:
+        yield (
+            f"{extra.pointer}/traffic",
+            (
+                f'is missing, as on "{omitted[0].name}"; expected traffic on every predictor '
+                "but one (that one gets the rest)"
+            ),
+        )
+    total = sum(p.traffic or 0 for p in mains)
+    shares = ", ".join(f'"{p.name}": {p.traffic}' for p in mains if p.traffic is not None)
+    if omitted and total > 100:
+        yield (
+            "/spec/predictors",
+            (
+                f"traffic sums to {total} ({shares}); expected at most 100, "
+                f'the rest going to "{omitted[0].name}"'
+            ),
+        )
+    elif not omitted and total != 100:
+        yield "/spec/predictors", f"traffic sums to {total} ({shares}); expected 100"

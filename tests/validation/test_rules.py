@@ -1,0 +1,437 @@
+"""One invalid input per rule, asserting the exact pointer and wording of each problem."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from infergraph.loader import load_text
+
+from .docs import JSON, dump, native, problems, seldon
+
+P0 = "/spec/predictors/0"
+DNS = (
+    "a DNS-1123 label: lowercase letters, digits and '-', "
+    "starting and ending with a letter or digit, at most 63 characters"
+)
+PREPACKAGED = "SKLEARN_SERVER, RANDOM_ABTEST, EPSILON_GREEDY, THOMPSON_SAMPLING, AVERAGE_COMBINER"
+
+
+def custom(name: str, kind: str = "MODEL", *children: JSON) -> JSON:
+    return {"name": name, "type": kind, "image": f"me/{name}:1", "children": list(children)}
+
+
+def sklearn(name: str) -> JSON:
+    return {"name": name, "implementation": "SKLEARN_SERVER", "modelUri": f"gs://b/{name}"}
+
+
+def predictor(name: str, **fields: JSON) -> JSON:
+    return {"name": name, "graph": sklearn("clf"), **fields}
+
+
+def graph(node: JSON) -> JSON:
+    doc = native()
+    doc["spec"]["predictors"][0]["graph"] = node
+    return doc
+
+
+def predictors(*items: JSON) -> JSON:
+    return native(predictors=list(items))
+
+
+def gpu(resources: JSON) -> JSON:
+    return graph({**custom("clf"), "resources": resources})
+
+
+def param(kind: str, value: JSON) -> JSON:
+    return graph({**custom("clf"), "parameters": [{"name": "p", "type": kind, "value": value}]})
+
+
+def meta(**fields: JSON) -> JSON:
+    doc = native()
+    doc["metadata"].update(fields)
+    return doc
+
+
+CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
+    "graph name not DNS-1123": (
+        lambda: meta(name="Iris_1"),
+        [f'/metadata/name: "Iris_1" is not valid; expected {DNS}'],
+    ),
+    "graph name too long": (
+        lambda: meta(name="a" * 64),
+        [f'/metadata/name: "{"a" * 56}... is 64 characters long; expected at most 63'],
+    ),
+    "predictor name not DNS-1123": (
+        lambda: predictors(predictor("Main")),
+        [f'{P0}/name: "Main" is not valid; expected {DNS}'],
+    ),
+    "node name not DNS-1123": (
+        lambda: graph(sklearn("-clf")),
+        [f'{P0}/graph/name: "-clf" is not valid; expected {DNS}'],
+    ),
+    "node names unique in a predictor": (
+        lambda: graph(custom("c", "COMBINER", custom("a"), custom("a"))),
+        [
+            f'{P0}/graph/children/1/name: "a" is already used at {P0}/graph/children/0; '
+            "expected unique node names in a predictor"
+        ],
+    ),
+    "predictor names unique": (
+        lambda: predictors(predictor("a", traffic=50), predictor("a", traffic=50)),
+        [
+            '/spec/predictors/1/name: "a" is already used at /spec/predictors/0; '
+            "expected unique predictor names"
+        ],
+    ),
+    "traffic sums to 100": (
+        lambda: predictors(predictor("a", traffic=80), predictor("b", traffic=10)),
+        ['/spec/predictors: traffic sums to 90 ("a": 80, "b": 10); expected 100'],
+    ),
+    "only one predictor omits traffic": (
+        lambda: predictors(predictor("a"), predictor("b")),
+        [
+            '/spec/predictors/1/traffic: is missing, as on "a"; '
+            "expected traffic on every predictor but one (that one gets the rest)"
+        ],
+    ),
+    "the omitted share cannot be negative": (
+        lambda: predictors(predictor("a", traffic=80), predictor("b", traffic=30), predictor("c")),
+        [
+            '/spec/predictors: traffic sums to 110 ("a": 80, "b": 30); '
+            'expected at most 100, the rest going to "c"'
+        ],
+    ),
+    "a single predictor takes all traffic": (
+        lambda: predictors(predictor("a", traffic=50)),
+        [
+            f"{P0}/traffic: 50 leaves 50 percent of requests unserved; "
+            "expected 100, 0 or no traffic for the only predictor"
+        ],
+    ),
+    "a shadow needs a main predictor": (
+        lambda: predictors(predictor("s", shadow=True)),
+        [
+            f'{P0}/shadow: shadow predictor "s" has no main predictor to mirror; '
+            "expected at least one predictor without shadow: true"
+        ],
+    ),
+    "at most one shadow": (
+        lambda: predictors(
+            predictor("a"), predictor("s", shadow=True), predictor("t", shadow=True)
+        ),
+        [
+            '/spec/predictors/2/shadow: "t" is a second shadow predictor; expected at most '
+            'one (traffic is mirrored to one destination, "s")'
+        ],
+    ),
+    "ROUTER has two children or more": (
+        lambda: graph(custom("r", "ROUTER", custom("a"))),
+        [f'{P0}/graph/children: ROUTER "r" has 1 child; expected at least 2'],
+    ),
+    "RANDOM_ABTEST has exactly two children": (
+        lambda: graph(
+            {
+                "name": "r",
+                "implementation": "RANDOM_ABTEST",
+                "children": [sklearn("a"), sklearn("b"), sklearn("c")],
+            }
+        ),
+        [f'{P0}/graph/children: RANDOM_ABTEST "r" has 3 children; expected exactly 2'],
+    ),
+    "COMBINER has a child": (
+        lambda: graph({"name": "c", "implementation": "AVERAGE_COMBINER"}),
+        [f'{P0}/graph/children: AVERAGE_COMBINER "c" has 0 children; expected at least 1'],
+    ),
+    "INT parameter": (
+        lambda: param("INT", "3.5"),
+        [
+            f'{P0}/graph/parameters/0/value: "3.5" is not a valid INT; '
+            'expected an integer such as "3"'
+        ],
+    ),
+    "FLOAT parameter": (
+        lambda: param("FLOAT", "nan"),
+        [
+            f'{P0}/graph/parameters/0/value: "nan" is not a valid FLOAT; '
+            'expected a finite number such as "0.5"'
+        ],
+    ),
+    "DOUBLE parameter": (
+        lambda: param("DOUBLE", True),
+        [
+            f"{P0}/graph/parameters/0/value: true is not a valid DOUBLE; "
+            'expected a finite number such as "0.5"'
+        ],
+    ),
+    "BOOL parameter": (
+        lambda: param("BOOL", "yes"),
+        [
+            f'{P0}/graph/parameters/0/value: "yes" is not a valid BOOL; '
+            'expected true, false, "1" or "0"'
+        ],
+    ),
+    "STRING parameter": (
+        lambda: param("STRING", 1.1),
+        [
+            f"{P0}/graph/parameters/0/value: 1.1 is not a valid STRING; "
+            'expected a string (quote numbers: "1.10")'
+        ],
+    ),
+    "JSON parameter": (
+        lambda: param("JSON", "{bad"),
+        [f'{P0}/graph/parameters/0/value: "{{bad" is not a valid JSON; expected a JSON document'],
+    ),
+    "parameter names unique": (
+        lambda: graph(
+            {
+                **custom("clf"),
+                "parameters": [
+                    {"name": "p", "type": "INT", "value": "1"},
+                    {"name": "p", "type": "INT", "value": "2"},
+                ],
+            }
+        ),
+        [
+            f'{P0}/graph/parameters/1/name: "p" is already a parameter of this node; '
+            "expected unique names"
+        ],
+    ),
+    "GPU count is a positive integer": (
+        lambda: gpu({"limits": {"nvidia.com/gpu": "0.5"}}),
+        [
+            f'{P0}/graph/resources/limits/nvidia.com~1gpu: "0.5" is not a GPU count; '
+            "expected a positive integer such as 1"
+        ],
+    ),
+    "GPU requests equal limits": (
+        lambda: gpu({"requests": {"nvidia.com/gpu": 1}, "limits": {"nvidia.com/gpu": 2}}),
+        [
+            f'{P0}/graph/resources/requests/nvidia.com~1gpu: "1" differs from limits "2"; '
+            'expected limits "nvidia.com/gpu" equal to requests, or limits alone'
+        ],
+    ),
+    "GPU requests need limits": (
+        lambda: gpu({"requests": {"nvidia.com/gpu": 1}}),
+        [
+            f'{P0}/graph/resources/requests/nvidia.com~1gpu: "1" is set without limits; '
+            'expected limits "nvidia.com/gpu" equal to requests, or limits alone'
+        ],
+    ),
+    "modelUri scheme": (
+        lambda: graph({**sklearn("clf"), "modelUri": "hdfs://nn/iris"}),
+        [
+            f'{P0}/graph/modelUri: "hdfs://nn/iris" has an unsupported scheme "hdfs"; '
+            "expected gs://, s3://, https://, http://, pvc://, file:// or a local path"
+        ],
+    ),
+    "modelUri location": (
+        lambda: graph({**sklearn("clf"), "modelUri": "s3://"}),
+        [
+            f'{P0}/graph/modelUri: "s3://" has no location after the scheme; '
+            "expected e.g. s3://bucket/model"
+        ],
+    ),
+    "modelUri claim": (
+        lambda: graph({**sklearn("clf"), "modelUri": "pvc://My_Claim/iris"}),
+        [
+            f'{P0}/graph/modelUri: "pvc://My_Claim/iris" does not start with a claim name; '
+            "expected pvc://<claim>/<path>"
+        ],
+    ),
+    "SKLEARN_SERVER needs a modelUri": (
+        lambda: graph({"name": "clf", "implementation": "SKLEARN_SERVER"}),
+        [
+            f"{P0}/graph/modelUri: required by implementation SKLEARN_SERVER; expected the "
+            "model location (gs://, s3://, https://, http://, pvc://, file:// or a local path)"
+        ],
+    ),
+    "prepackaged implementation with a custom image": (
+        lambda: graph({**sklearn("clf"), "image": "me/clf:1"}),
+        [
+            f"{P0}/graph/image: is set on a node with implementation SKLEARN_SERVER, which "
+            "runs on infergraph's server image; expected no image, or no implementation"
+        ],
+    ),
+    "prepackaged implementation with a custom container": (
+        lambda: seldon(graph=sklearn("clf")),
+        [
+            f"{P0}/componentSpecs/0/spec/containers/0/image: is set on a node with "
+            "implementation SKLEARN_SERVER, which runs on infergraph's server image; "
+            "expected no image, or no implementation"
+        ],
+    ),
+    "a container matches a node": (
+        lambda: seldon(
+            componentSpecs=[
+                {
+                    "spec": {
+                        "containers": [{"name": "clf", "image": "a"}, {"name": "x", "image": "b"}]
+                    }
+                }
+            ]
+        ),
+        [
+            f'{P0}/componentSpecs/0/spec/containers/1/name: "x" matches no graph node; '
+            'expected the name of a node: "clf"'
+        ],
+    ),
+    "one container per node": (
+        lambda: seldon(
+            componentSpecs=[
+                {"spec": {"containers": [{"name": "clf", "image": "a"}]}},
+                {"spec": {"containers": [{"name": "clf", "image": "b"}]}},
+            ]
+        ),
+        [
+            f'{P0}/componentSpecs/1/spec/containers/0/name: "clf" is already a container at '
+            f"{P0}/componentSpecs/0/spec/containers/0; expected one container per graph node"
+        ],
+    ),
+    "a custom node has an image": (
+        lambda: graph({"name": "clf", "type": "MODEL"}),
+        [
+            f'{P0}/graph: node "clf" has no implementation and no image; expected an '
+            f'implementation ({PREPACKAGED}), an image, or a componentSpecs container "clf" '
+            "with an image"
+        ],
+    ),
+    "an image is given once": (
+        lambda: seldon(graph={"name": "clf", "image": "me/other:1"}),
+        [
+            f"{P0}/graph/image: is also set at {P0}/componentSpecs/0/spec/containers/0/image; "
+            "expected it in one place"
+        ],
+    ),
+    "type agrees with the implementation": (
+        lambda: graph(
+            {
+                "name": "r",
+                "type": "MODEL",
+                "implementation": "RANDOM_ABTEST",
+                "children": [sklearn("a"), sklearn("b")],
+            }
+        ),
+        [
+            f'{P0}/graph/type: "MODEL" does not match implementation RANDOM_ABTEST; '
+            "expected ROUTER or no type"
+        ],
+    ),
+    "autoscaling range": (
+        lambda: graph({**sklearn("clf"), "autoscaling": {"minReplicas": 5, "maxReplicas": 2}}),
+        [
+            f"{P0}/graph/autoscaling/minReplicas: 5 is above maxReplicas 2; "
+            "expected minReplicas at most maxReplicas"
+        ],
+    ),
+    "autoscaling given once": (
+        lambda: seldon(
+            graph={"name": "clf", "autoscaling": {"maxReplicas": 2}},
+            componentSpecs=[
+                {
+                    "hpaSpec": {"maxReplicas": 3},
+                    "spec": {"containers": [{"name": "clf", "image": "a"}]},
+                }
+            ],
+        ),
+        [
+            f"{P0}/graph/autoscaling: is also set at {P0}/componentSpecs/0/hpaSpec; "
+            "expected it in one place"
+        ],
+    ),
+    "honoured seldon.io annotation values parse": (
+        lambda: meta(annotations={"seldon.io/rest-timeout": "soon"}),
+        [
+            '/metadata/annotations/seldon.io~1rest-timeout: "soon" is not valid; '
+            "expected a whole number of milliseconds above 0"
+        ],
+    ),
+    "unknown field, with a suggestion": (
+        lambda: graph({**sklearn("clf"), "modelURI": "gs://b/x"}),
+        [
+            f'{P0}/graph/modelURI: "modelURI" is not a supported field; did you mean '
+            '"modelUri"? supported: autoscaling, children, endpoint, envSecretRefName, image, '
+            "implementation, modelUri, name, parameters, replicas, resources, type"
+        ],
+    ),
+    "required field": (
+        lambda: {**native(), "metadata": {}},
+        [
+            "/metadata/name: required field is missing; "
+            "expected the graph name G, first part of every object name"
+        ],
+    ),
+    "enum": (
+        lambda: native(protocol="tensorflow"),
+        ['/spec/protocol: "tensorflow" is not supported; expected one of: "seldon", "v2"'],
+    ),
+    "type": (
+        lambda: predictors(predictor("main", replicas="3")),
+        [f'{P0}/replicas: "3" is a string; expected an integer'],
+    ),
+    "label key": (
+        lambda: meta(labels={"bad key": "x"}),
+        [
+            '/metadata/labels/bad key: key "bad key" is not valid; expected a label or '
+            "annotation key: an optional DNS subdomain prefix and '/', then at most 63 "
+            "letters, digits, '-', '_' or '.'"
+        ],
+    ),
+    "unsupported SeldonDeployment field": (
+        lambda: seldon(explainer={"type": "AnchorTabular"}),
+        [
+            f'{P0}/explainer: "explainer" is not a supported field; supported: annotations, '
+            "componentSpecs, graph, labels, name, replicas, shadow, svcOrchSpec, traffic"
+        ],
+    ),
+    "unsupported prepackaged server": (
+        lambda: seldon(graph={"name": "clf", "implementation": "MLFLOW_SERVER"}, componentSpecs=[]),
+        [
+            f'{P0}/graph/implementation: "MLFLOW_SERVER" is not supported; expected one of: '
+            '"SKLEARN_SERVER", "RANDOM_ABTEST", "EPSILON_GREEDY", "THOMPSON_SAMPLING", '
+            '"AVERAGE_COMBINER"'
+        ],
+    ),
+    "kind": (
+        lambda: {**native(), "kind": "Deployment"},
+        ['/kind: "Deployment" is not supported; expected one of: InferenceGraph, SeldonDeployment'],
+    ),
+    "top level is a mapping": (
+        lambda: "- just\n- a list\n",
+        ["the document is a list; expected a mapping with apiVersion, kind, metadata, spec"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_rule(case: str) -> None:
+    make, expected = CASES[case]
+    assert problems(make()) == expected
+
+
+def test_all_problems_are_reported_sorted_by_pointer() -> None:
+    doc = predictors(
+        predictor("b", traffic=10, graph=custom("r", "ROUTER", custom("x"))),
+        predictor("a", traffic=10, graph={**sklearn("m"), "modelUri": "ftp://x/y"}),
+    )
+    assert [p.split(":")[0] for p in problems(doc)] == [
+        "/spec/predictors",
+        "/spec/predictors/0/graph/children",
+        "/spec/predictors/1/graph/modelUri",
+    ]
+
+
+def test_pointers_sort_numerically() -> None:
+    doc = predictors(*[predictor(f"p{i}", traffic=10, graph={"name": "X"}) for i in range(11)])
+    pointers = [p.split(":")[0] for p in problems(doc)]
+    assert pointers[:3] == [f"/spec/predictors/{i}/graph/name" for i in (0, 1, 2)]
+    assert pointers[-1] == "/spec/predictors/10/graph/name"
+
+
+def test_problems_carry_file_line_and_column() -> None:
+    text = dump(graph({**sklearn("clf"), "modelUri": "hdfs://x"}))
+    with pytest.raises(Exception) as caught:
+        load_text(text, "g.yaml")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "modelUri" in t)
+    assert str(caught.value).startswith(f"g.yaml:{line}:7: {P0}/graph/modelUri: ")

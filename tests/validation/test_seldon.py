@@ -1,0 +1,194 @@
+"""SeldonDeployments: the shared corpus (which load, which fail and why) and the field mapping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from infergraph.errors import InvalidGraph
+from infergraph.loader import load, load_text, load_with_warnings
+from infergraph.model import Autoscaling, Resources
+
+from .docs import dump, native, problems, seldon, warnings
+
+CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "seldondeployments"
+needs_corpus = pytest.mark.skipif(
+    not CORPUS.is_dir(), reason=f"SeldonDeployment corpus not found at {CORPUS}"
+)
+
+LOADS = [
+    "01-single-model-custom-image.yaml",
+    "02-prepackaged-sklearn-server.yaml",
+    "04-shadow-predictor-istio.yaml",
+    "05-combiner.yaml",
+    "06-input-transformer-model-output-transformer.yaml",
+    "07-router-epsilon-greedy-bandit.json",
+    "08-random-abtest-router.json",
+    "09-gpu-tensorflow-mnist.json",
+    "10-hpa-autoscaling-v2.yaml",
+    "11-complex-graph-transformer-abtest-combiner.json",
+    "12-separate-svc-orch-pod.json",
+    "14-thompson-sampling-router-routing-injection.json",
+]
+#: file → the unsupported field or value each problem names
+FAILS = {
+    "03-ab-traffic-split-mlflow.yaml": [
+        '/spec/predictors/0/graph/implementation: "MLFLOW_SERVER" is not supported',
+        '/spec/predictors/1/graph/implementation: "MLFLOW_SERVER" is not supported',
+    ],
+    "13-keda-prometheus-autoscaling.yaml": [
+        '/spec/predictors/0/componentSpecs/0/kedaSpec: "kedaSpec" is not a supported field',
+    ],
+    "15-v2-protocol-triton-mlserver-chain.yaml": [
+        '/spec/predictors/0/graph/children/0/implementation: "TRITON_SERVER" is not supported',
+    ],
+}
+
+
+@needs_corpus
+def test_every_corpus_file_is_pinned() -> None:
+    files = sorted(p.name for p in CORPUS.iterdir() if p.suffix in (".yaml", ".json"))
+    assert files == sorted([*LOADS, *FAILS])
+
+
+@needs_corpus
+@pytest.mark.parametrize("name", LOADS)
+def test_corpus_file_loads(name: str) -> None:
+    assert load(CORPUS / name).kind == "SeldonDeployment"
+
+
+@needs_corpus
+@pytest.mark.parametrize("name", FAILS)
+def test_corpus_file_fails_naming_the_unsupported_field(name: str) -> None:
+    with pytest.raises(InvalidGraph) as caught:
+        load(CORPUS / name)
+    found = [f"{p.pointer}: {p.message}".split(";")[0] for p in caught.value.problems]
+    assert found == FAILS[name]
+
+
+@needs_corpus
+def test_corpus_mapping() -> None:
+    abtest = load(CORPUS / "08-random-abtest-router.json").predictors[0]
+    router = abtest.graph
+    assert (router.type, router.implementation, router.parameters[0].value) == (
+        "ROUTER",
+        "RANDOM_ABTEST",
+        0.5,
+    )
+    second = router.children[1]
+    assert (second.image, second.labels, second.termination_grace_period_seconds) == (
+        "seldonio/mock_classifier:1.0",
+        {"version": "v2"},
+        20,
+    )
+    assert second.resources == Resources(requests={"memory": "1Mi"}, limits={})
+    hpa = load(CORPUS / "10-hpa-autoscaling-v2.yaml").predictors[0].graph.autoscaling
+    assert hpa == Autoscaling(1, 3, 10, "/spec/predictors/0/componentSpecs/0/hpaSpec")
+    gpu = load(CORPUS / "09-gpu-tensorflow-mnist.json").predictors[0].graph.resources
+    assert gpu is not None and gpu.gpus == 1
+    chain = load(CORPUS / "06-input-transformer-model-output-transformer.yaml").predictors[0]
+    assert [(n.name, n.type, n.endpoint_type) for n in chain.graph.walk()] == [
+        ("output-transformer", "OUTPUT_TRANSFORMER", "GRPC"),
+        ("input-transformer", "TRANSFORMER", "GRPC"),
+        ("model", "MODEL", "GRPC"),
+    ]
+    sklearn = load(CORPUS / "02-prepackaged-sklearn-server.yaml").predictors[0]
+    assert sklearn.orchestrator.env == ({"name": "SELDON_LOG_LEVEL", "value": "DEBUG"},)
+    assert sklearn.graph.image is None
+    shadow = load(CORPUS / "04-shadow-predictor-istio.yaml").predictors
+    assert [(p.name, p.shadow, p.traffic) for p in shadow] == [
+        ("default", False, None),
+        ("shadow", True, None),
+    ]
+
+
+@needs_corpus
+def test_corpus_warnings() -> None:
+    loaded = load_with_warnings(CORPUS / "12-separate-svc-orch-pod.json")
+    assert [f"{w.line}:{w.col}: {w.pointer}: {w.message}" for w in loaded.warnings] == [
+        "12:7: /spec/annotations/seldon.io~1engine-separate-pod: ignored: the orchestrator "
+        "always has its own Deployment; honoured annotations: seldon.io/grpc-max-message-size, "
+        "seldon.io/grpc-timeout, seldon.io/istio-gateway, seldon.io/istio-host, "
+        "seldon.io/istio-retries, seldon.io/rest-timeout, seldon.io/svc-name",
+        "14:5: /spec/name: is deprecated by Seldon and ignored; metadata.name names the graph",
+    ]
+    assert loaded.graph.annotations == {}
+
+
+@pytest.mark.parametrize("version", ["v1", "v1alpha2", "v1alpha3"])
+def test_api_versions(version: str) -> None:
+    assert problems(seldon(version)) == []
+
+
+def test_unknown_api_version() -> None:
+    assert problems(seldon("v2")) == [
+        '/apiVersion: "machinelearning.seldon.io/v2" is not supported; expected one of: '
+        '"machinelearning.seldon.io/v1", "machinelearning.seldon.io/v1alpha2", '
+        '"machinelearning.seldon.io/v1alpha3"'
+    ]
+
+
+def test_honoured_annotations_configure_serving() -> None:
+    doc = seldon()
+    doc["metadata"]["annotations"] = {
+        "seldon.io/rest-timeout": "5000",
+        "seldon.io/grpc-timeout": "6000",
+        "seldon.io/grpc-max-message-size": "1048576",
+        "seldon.io/istio-gateway": "ns/gw, other/gw",
+        "seldon.io/istio-retries": "0",
+        "team": "ml",
+    }
+    doc["spec"]["annotations"] = {
+        "seldon.io/istio-host": "iris.example.com",
+        "seldon.io/svc-name": "iris-api",
+    }
+    graph = load_text(dump(doc), "g.yaml")
+    serving = graph.serving
+    assert (serving.rest_timeout_ms, serving.grpc_timeout_ms, serving.grpc_max_message_size) == (
+        5000,
+        6000,
+        1048576,
+    )
+    assert (serving.istio_gateways, serving.istio_hosts, serving.istio_retries) == (
+        ("ns/gw", "other/gw"),
+        ("iris.example.com",),
+        0,
+    )
+    assert serving.svc_name == "iris-api"
+    assert graph.annotations == {"team": "ml"}
+
+
+def test_predictor_level_seldon_annotations_warn() -> None:
+    doc = seldon(annotations={"seldon.io/svc-name": "x", "keep": "me"})
+    assert warnings(doc) == [
+        "/spec/predictors/0/annotations/seldon.io~1svc-name: has no effect on a predictor; "
+        "set it in metadata.annotations"
+    ]
+
+
+def test_native_serving_options_win_over_annotations() -> None:
+    doc = native(
+        istio={
+            "gateways": ["gw"],
+            "retries": 2,
+            "peerAuthentication": True,
+            "authorizationPolicy": {"principals": ["cluster.local/ns/a/sa/b"]},
+        },
+        networkPolicy={"enabled": True},
+        serviceMonitor={"enabled": True},
+        podDisruptionBudget={"enabled": True},
+    )
+    doc["metadata"]["annotations"] = {
+        "seldon.io/istio-gateway": "ignored",
+        "seldon.io/istio-host": "h",
+    }
+    serving = load_text(dump(doc), "g.yaml").serving
+    assert serving.istio_gateways == ("gw",) and serving.istio_hosts == ("h",)
+    assert (serving.istio_retries, serving.peer_authentication) == (2, True)
+    assert serving.authorization_principals == ("cluster.local/ns/a/sa/b",)
+    assert (serving.network_policy, serving.service_monitor, serving.pod_disruption_budget) == (
+        True,
+        True,
+        True,
+    )
