@@ -15,6 +15,7 @@
     ISTIO_HOSTS: [
       '*',
     ],
+    ISTIO_PREFIX_ROOT: 'infergraph',
     MAX_BODY_BYTES: 10485760,
     MAX_CONCURRENCY: 512,
     METRICS_PORT: 6000,

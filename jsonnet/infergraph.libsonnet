@@ -231,6 +231,8 @@ local workloadObjects(c, w) = {
     metadata: metadata(v.name, c.namespace, v.labels, v.annotations),
     spec: { hosts: v.istio.hosts } + present({ gateways: v.istio.gateways }) + {
       http: [{
+        match: [{ uri: { prefix: v.istio.prefix } }],
+        rewrite: { uri: '/' },
         route: [
           { destination: destination(p), weight: p.traffic }
           for p in preds
@@ -317,7 +319,7 @@ local workloadObjects(c, w) = {
     local v = c.values,
     local p = v.predictors[v.test.predictor],
     local o = p.orchestrator,
-    local hook = { 'helm.sh/hook': 'test', 'helm.sh/hook-delete-policy': 'before-hook-creation' },
+    local hook = { 'helm.sh/hook': 'test', 'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded' },
     _config:: required + params,
     apiVersion: 'v1',
     kind: 'Pod',

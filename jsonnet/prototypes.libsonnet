@@ -274,6 +274,7 @@ local compile(spec) =
       enabled: true,
       gateways: k.ISTIO_GATEWAYS,
       hosts: k.ISTIO_HOSTS,
+      prefix: '/%s/%s/' % [k.ISTIO_PREFIX_ROOT, G],
       retries: null,
       timeout: null,
       peerAuthentication: false,

@@ -14,6 +14,7 @@ __all__ = [
     "IMAGE_PULL_POLICY",
     "ISTIO_GATEWAYS",
     "ISTIO_HOSTS",
+    "ISTIO_PREFIX_ROOT",
     "MAX_BODY_BYTES",
     "MAX_CONCURRENCY",
     "METRICS_PORT",
@@ -94,6 +95,8 @@ PVC_MOUNT_PATH: Final = "/mnt/pvc"
 SCRATCH_MOUNT_PATH: Final = "/tmp"
 #: VirtualService gateways (seldon.io/istio-gateway)
 ISTIO_GATEWAYS: Final = ("istio-system/infergraph-gateway",)
+#: a graph is served under /<root>/<graph>/ on the gateway (rewritten to /), so graphs share hosts
+ISTIO_PREFIX_ROOT: Final = "infergraph"
 #: VirtualService hosts (seldon.io/istio-host)
 ISTIO_HOSTS: Final = ("*",)
 #: namespace allowed to reach orchestrators

@@ -36,6 +36,8 @@ def test_virtualservice_weights_follow_traffic_and_the_shadow_is_only_a_mirror()
     }
     assert route["mirror"] == {"host": "iris", "subset": "s", "port": {"number": 9000}}
     assert route["mirrorPercentage"] == {"value": 25}
+    assert route["match"] == [{"uri": {"prefix": "/infergraph/iris/"}}]
+    assert route["rewrite"] == {"uri": "/"}
     assert vs["spec"]["gateways"] == ["istio-system/infergraph-gateway"] and vs["spec"][
         "hosts"
     ] == ["*"]

@@ -51,6 +51,7 @@ def istio_values(graph: Graph) -> JSON:
         "enabled": serving.istio_enabled,
         "gateways": list(serving.istio_gateways or defaults.ISTIO_GATEWAYS),
         "hosts": list(serving.istio_hosts or defaults.ISTIO_HOSTS),
+        "prefix": f"/{defaults.ISTIO_PREFIX_ROOT}/{graph.name}/",
         "retries": retries,
         "timeout": f"{serving.rest_timeout_ms}ms" if serving.rest_timeout_ms else None,
         "peerAuthentication": serving.peer_authentication,
