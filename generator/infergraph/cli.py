@@ -84,7 +84,7 @@ def _graph(args: argparse.Namespace) -> int:
 def _up(args: argparse.Namespace) -> int:
     from .up import run_up
 
-    return run_up(load_graph(args.file), port=args.port)
+    return run_up(load_graph(args.file), port=args.port, volumes=args.volumes, seed=args.seed)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -124,6 +124,13 @@ def _parser() -> argparse.ArgumentParser:
     p = command("up", _up, "run the graph on this machine behind a local gateway")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--port", type=int, default=8080, help="gateway port (default: 8080)")
+    p.add_argument(
+        "--volumes",
+        metavar="DIR",
+        default="build/volumes",
+        help="where pvc://CLAIM/PATH models live locally: DIR/CLAIM/PATH (default: build/volumes)",
+    )
+    p.add_argument("--seed", type=int, help="seed of the gateway's traffic split (default: random)")
     return parser
 
 

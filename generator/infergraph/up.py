@@ -185,8 +185,13 @@ def _supervise(children: list[_Child], stop: _Stop) -> None:
                 )
 
 
-def run_up(graph: Graph, port: int = 8080, volumes: str = "build/volumes") -> int:
-    """Start the graph, print how to call it, run until SIGINT/SIGTERM; the exit code."""
+def run_up(
+    graph: Graph, port: int = 8080, volumes: str = "build/volumes", seed: int | None = None
+) -> int:
+    """Start the graph, print how to call it, run until SIGINT/SIGTERM; the exit code.
+
+    `seed` makes the gateway's traffic split reproducible (it reads `INFERGRAPH_SEED`).
+    """
     plan_dir = tempfile.mkdtemp(prefix=f"infergraph-up-{graph.name}-")
     rundir = Path(plan_dir)
     base = os.getcwd()
@@ -201,6 +206,8 @@ def run_up(graph: Graph, port: int = 8080, volumes: str = "build/volumes") -> in
         "PYTHONUNBUFFERED": "1",
         "INFERGRAPH_GRACE_SECONDS": "2",
     }
+    if seed is not None:
+        env["INFERGRAPH_SEED"] = str(seed)
     command = server_command()
     children = [
         _Child(p, command, env, rundir / f"{p.name.replace('/', '-').replace(' ', '-')}.log")

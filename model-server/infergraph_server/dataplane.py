@@ -14,7 +14,7 @@ import numpy as np
 
 from infergraph_server import __version__
 from infergraph_server.codecs.seldon import decode_message, encode_payload, payload_kind
-from infergraph_server.codecs.v2 import InferRequest, Tensor, datatype_of
+from infergraph_server.codecs.v2 import InferRequest, Tensor, datatype_of, select_outputs
 from infergraph_server.errors import BadRequest, ModelError, ModelNotFound, NotReady
 from infergraph_server.metrics import Metrics
 from infergraph_server.prepackaged import PREPACKAGED
@@ -248,13 +248,7 @@ class DataPlane:
         for out_name, value in produced.items():
             arr = value if isinstance(value, np.ndarray) else np.asarray(value)
             tensors.append(Tensor(str(out_name), datatype_of(arr), arr))
-        if request.outputs:
-            by_name = {t.name: t for t in tensors}
-            missing = [o["name"] for o in request.outputs if o["name"] not in by_name]
-            if missing:
-                raise BadRequest(f"outputs: {missing} not produced; outputs are {sorted(by_name)}")
-            tensors = [by_name[o["name"]] for o in request.outputs]
-        return tensors
+        return select_outputs(tensors, request.outputs)
 
     def _output_name(self) -> str:
         outputs = self.metadata.get("outputs") or []

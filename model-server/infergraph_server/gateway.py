@@ -122,11 +122,16 @@ class GatewayService(Service):
         except HttpClientError as exc:
             body = orjson.dumps({"error": f"predictor {target.name!r} unreachable: {exc}"})
             return Response(body, 503, headers=[("x-infergraph-predictor", target.name)])
+        kept = [
+            (k, v)
+            for k, v in answer.headers.items()
+            if k not in _HOP_BY_HOP and k != "content-type"  # Response sets it
+        ]
         return Response(
             answer.body,
             answer.status,
             answer.headers.get("content-type", "application/octet-stream"),
-            [("x-infergraph-predictor", target.name)],
+            [*kept, ("x-infergraph-predictor", target.name)],
         )
 
     def _mirror(

@@ -21,13 +21,14 @@ from infergraph_server.proto import inference_pb2_grpc as v2_grpc
 from infergraph_server.proto import prediction_pb2 as sp
 from infergraph_server.proto import prediction_pb2_grpc as sp_grpc
 
-__all__ = ["grpc_adders"]
+__all__ = ["grpc_adders", "guard"]
 
 _CODES = {400: grpc.StatusCode.INVALID_ARGUMENT, 404: grpc.StatusCode.NOT_FOUND,
-          503: grpc.StatusCode.UNAVAILABLE}  # fmt: skip
+          503: grpc.StatusCode.UNAVAILABLE, 504: grpc.StatusCode.DEADLINE_EXCEEDED}  # fmt: skip
 
 
-async def _guard(context: grpc.aio.ServicerContext, call: Awaitable[Any]) -> Any:
+async def guard(context: grpc.aio.ServicerContext, call: Awaitable[Any]) -> Any:
+    """Await `call`; an InferenceError aborts the RPC with the code its HTTP status maps to."""
     try:
         return await call
     except InferenceError as exc:
@@ -46,7 +47,7 @@ class SeldonServicer:
             out = await fn(message_to_dict(request))
             return dict_to_message(out, sp.SeldonMessage())
 
-        return await _guard(context, go())
+        return await guard(context, go())
 
     async def Predict(self, request: Any, context: Any) -> Any:
         return await self._run(self.plane.predict, request, context)
@@ -97,7 +98,7 @@ class InferenceServicer:
             self.plane.check_model(request.name)
             return v2.ModelReadyResponse(ready=self.plane.ready)
 
-        return await _guard(context, go())
+        return await guard(context, go())
 
     async def ServerMetadata(self, request: Any, context: Any) -> Any:
         return v2.ServerMetadataResponse(**self.plane.server_metadata())
@@ -109,7 +110,7 @@ class InferenceServicer:
                 meta, v2.ModelMetadataResponse(), ignore_unknown_fields=True
             )
 
-        return await _guard(context, go())
+        return await guard(context, go())
 
     async def ModelInfer(self, request: Any, context: Any) -> Any:
         async def go() -> Any:
@@ -118,7 +119,7 @@ class InferenceServicer:
             outputs = await self.plane.infer(request.model_name, req)
             return infer_response_to_pb(request.model_name, req, outputs)
 
-        return await _guard(context, go())
+        return await guard(context, go())
 
 
 def grpc_adders(plane: DataPlane) -> list[Callable[[grpc.aio.Server], None]]:

@@ -66,9 +66,12 @@ def post(conn: http.client.HTTPConnection, path: str, doc: Any) -> tuple[int, di
 class Up:
     """`with Up(example, workdir) as up:` — a running graph; `up.ports` / `up.pids` by name."""
 
-    def __init__(self, example: str, workdir: Path, seed: int | None = None) -> None:
+    def __init__(
+        self, example: str, workdir: Path, seed: int | None = None, volumes: str | None = None
+    ) -> None:
+        """`example` is a file name in examples/ or an absolute path."""
         self.port = free_port_block()
-        self.log = workdir / f"up-{example}-{self.port}.log"
+        self.log = workdir / f"up-{Path(example).name}-{self.port}.log"
         command = [
             str(Path(sys.executable).parent / "infergraph"),
             "up",
@@ -76,14 +79,14 @@ class Up:
             "--port",
             str(self.port),
         ]
-        env = dict(os.environ)
         if seed is not None:
-            env["INFERGRAPH_SEED"] = str(seed)
+            command += ["--seed", str(seed)]
+        if volumes is not None:
+            command += ["--volumes", volumes]
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
                 command,
                 cwd=workdir,
-                env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

@@ -34,12 +34,12 @@ def node(name: str, type_: str = "MODEL", *children: Message, **extra: Any) -> M
     return doc
 
 
-def graph(root: Message, max_concurrency: int = 64) -> RuntimeGraph:
+def graph(root: Message, max_concurrency: int = 64, protocol: str = "seldon") -> RuntimeGraph:
     return parse_graph(
         {
             "graph": "g",
             "predictor": "main",
-            "protocol": "seldon",
+            "protocol": protocol,
             "transport": "rest",
             "maxConcurrency": max_concurrency,
             "maxBodyBytes": 1 << 20,

@@ -26,6 +26,7 @@ __all__ = [
     "datatype_of",
     "decode_infer_request",
     "encode_infer_response",
+    "select_outputs",
     "tensor_from_raw",
 ]
 
@@ -201,6 +202,17 @@ def decode_infer_request(body: bytes, header_length: str | None) -> InferRequest
         outputs=outputs,
         raw=len(binary) > 0,
     )
+
+
+def select_outputs(tensors: list[Tensor], requested: list[dict[str, Any]]) -> list[Tensor]:
+    """The tensors the request's `outputs` name, in that order; all of them when it names none."""
+    if not requested:
+        return tensors
+    by_name = {t.name: t for t in tensors}
+    missing = [o["name"] for o in requested if o["name"] not in by_name]
+    if missing:
+        raise BadRequest(f"outputs: {missing} not produced; outputs are {sorted(by_name)}")
+    return [by_name[o["name"]] for o in requested]
 
 
 def _binary_wanted(request: InferRequest, name: str) -> bool:

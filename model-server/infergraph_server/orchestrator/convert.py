@@ -18,7 +18,14 @@ from infergraph_server.codecs.seldon import decode_message, encode_payload
 from infergraph_server.codecs.v2 import Tensor, datatype_of, decode_infer_request
 from infergraph_server.errors import BadRequest
 
-__all__ = ["DEFAULT_INPUT", "DEFAULT_OUTPUT", "seldon_to_v2", "tensor_doc", "tensors_of", "v2_to_seldon"]
+__all__ = [
+    "DEFAULT_INPUT",
+    "DEFAULT_OUTPUT",
+    "seldon_to_v2",
+    "tensor_doc",
+    "tensors_of",
+    "v2_to_seldon",
+]
 
 DEFAULT_INPUT = "input-0"  # a Seldon request's tensor name (SKLEARN_SERVER's input)
 DEFAULT_OUTPUT = "output-0"  # an answer's tensor name when the node's metadata names none
@@ -35,7 +42,12 @@ def tensor_doc(tensor: Tensor) -> Message:
                      for v in arr.ravel()]  # fmt: skip
     else:
         data = np.ascontiguousarray(arr).ravel()
-    return {"name": tensor.name, "datatype": tensor.datatype, "shape": list(arr.shape), "data": data}
+    return {
+        "name": tensor.name,
+        "datatype": tensor.datatype,
+        "shape": list(arr.shape),
+        "data": data,
+    }
 
 
 def tensors_of(docs: Any) -> list[Tensor]:
@@ -69,4 +81,6 @@ def v2_to_seldon(docs: Any, kind: str = "ndarray") -> Message:
     text = [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in arr.ravel()]
     if arr.size == 1:
         return {"strData": text[0]}
-    return {"data": {"names": [], "ndarray": np.array(text, dtype=object).reshape(arr.shape).tolist()}}
+    return {
+        "data": {"names": [], "ndarray": np.array(text, dtype=object).reshape(arr.shape).tolist()}
+    }
