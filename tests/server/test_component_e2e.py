@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-import tritonclient.grpc as tgrpc
 import tritonclient.http as thttp
 from conftest import IRIS_ROW
 from serverproc import ComponentProcess, start_component
@@ -131,33 +130,34 @@ def test_tritonclient_http(sklearn_server: ComponentProcess) -> None:
     assert client.get_model_metadata("iris")["name"] == "iris"
 
 
+def _in_child(*args: str) -> Any:
+    """Run a script in a child process and parse its JSON output.
+
+    tritonclient.grpc and our inference_pb2 both define protobuf package `inference` in the
+    default descriptor pool, so no one process may import both.
+    """
+    done = subprocess.run([sys.executable, *args], capture_output=True, check=True, timeout=60)
+    return json.loads(done.stdout)
+
+
 def test_tritonclient_grpc(sklearn_server: ComponentProcess) -> None:
-    client = tgrpc.InferenceServerClient(sklearn_server.grpc_target)
-    assert client.is_server_live() and client.is_server_ready() and client.is_model_ready("iris")
-    x = np.array([IRIS_ROW, [6.7, 3.0, 5.2, 2.3]])
-    inp = tgrpc.InferInput("input-0", list(x.shape), "FP64")
-    inp.set_data_from_numpy(x)
-    result = client.infer("iris", [inp], outputs=[tgrpc.InferRequestedOutput("predict_proba")])
-    assert result.as_numpy("predict_proba").argmax(axis=1).tolist() == [0, 2]
-    assert client.get_model_metadata("iris").platform == "sklearn"
-    with pytest.raises(Exception, match="not served here"):
-        client.infer("nope", [inp])
+    rows = [IRIS_ROW, [6.7, 3.0, 5.2, 2.3]]
+    script = HERE.parent / "triton_grpc.py"
+    got = _in_child(str(script), sklearn_server.grpc_target, "iris", json.dumps(rows))
+    assert got["ready"] and got["id"] == "9"
+    assert np.array(got["predict_proba"]).argmax(axis=1).tolist() == [0, 2]
+    assert "not served here" in got["unknown"]
 
 
 def test_proto_field_numbers_match_tritonclient() -> None:
-    """Our inference.proto against tritonclient's compiled grpc_service.proto (separate process:
-    both define package `inference` in the default descriptor pool)."""
-    script = ("import json; from infergraph_server.proto import inference_pb2 as p; "
-              "print(json.dumps({m.full_name: {f.name: f.number for f in m.fields} "
-              "for m in p.DESCRIPTOR.message_types_by_name.values()}))")  # fmt: skip
-    ours = json.loads(
-        subprocess.run([sys.executable, "-c", script], capture_output=True, check=True).stdout
-    )
-    from tritonclient.grpc import service_pb2 as triton
-
-    for name, fields in ours.items():
-        theirs = triton.DESCRIPTOR.message_types_by_name[name.split(".")[-1]]
-        assert fields == {f.name: f.number for f in theirs.fields if f.name in fields}, name
+    """Our inference.proto against tritonclient's compiled grpc_service.proto."""
+    fields = ("import json; from {} import {} as p; "
+              "print(json.dumps({{m.name: {{f.name: f.number for f in m.fields}} "
+              "for m in p.DESCRIPTOR.message_types_by_name.values()}}))")  # fmt: skip
+    ours = _in_child("-c", fields.format("infergraph_server.proto", "inference_pb2"))
+    theirs = _in_child("-c", fields.format("tritonclient.grpc", "service_pb2"))
+    for name, numbers in ours.items():
+        assert numbers == {f: n for f, n in theirs[name].items() if f in numbers}, name
 
 
 def test_seldon_grpc(sklearn_server: ComponentProcess) -> None:
