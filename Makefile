@@ -34,7 +34,7 @@ lint: setup ## ruff check and format check, mypy --strict on both packages
 	$(BIN)/ruff format --check generator model-server tests bench
 	$(BIN)/mypy generator/infergraph model-server/infergraph_server
 
-test: setup $(TEST_DEPS) ## unit, golden, parity, policy and local end-to-end tests (kind skips without Docker)
+test: setup lint $(TEST_DEPS) ## unit, golden, parity, policy and local end-to-end tests (kind skips without Docker)
 	$(PY) -m pytest -q
 
 clean: ## remove build output and virtual environments
