@@ -1,0 +1,113 @@
+"""What the orchestrator adds: latency and throughput through it against straight to the nodes.
+
+- Single-model graph: p50/p99 at c=1 through the orchestrator minus straight to the node, and
+  req/s at c=32 through it as a fraction of direct (both share the machine's 2 cores, so the
+  orchestrator's own CPU shows up here, as it would on one node of a cluster); once with the
+  orchestrator calling the node over REST, once over gRPC (the runtime graph's transport).
+- 3-model AVERAGE_COMBINER graph: p50 at c=1 through the orchestrator minus the slowest of the
+  three models asked directly (the fan-out, the /aggregate call and the hops are the cost;
+  on 2 cores the three children and the orchestrator also queue for CPU).
+
+Every server is an ``infergraph-server`` process on loopback; the runtime graph files are
+written here in the compiled format (docs/contract.md), one component server per node.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+import joblib
+import servers
+from harness import ServerProcess
+from loadgen import require_wrk
+from matrix import Cell, Target, check_answers, measure
+from train_iris import train
+
+__all__ = ["build", "main", "report"]
+
+PREDICT = "/api/v1.0/predictions"
+CHILDREN = ("model-a", "model-b", "model-c")
+
+
+SINGLE = {"rest": "orchestrator (rest->node)", "grpc": "orchestrator (grpc->node)"}
+FAN = "orchestrator combiner"
+
+
+def report(cells: dict[tuple[str, int], Cell]) -> str:
+    """The figures per target, then the orchestrator's added cost."""
+    lines = [f"{'target':<27}{'c':>4}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"]
+    for (label, c), cell in cells.items():
+        r = cell.result
+        lines.append(f"{label:<27}{c:>4}{r.rps:>9.0f}{r.p50_ms:>9.3f}{r.p99_ms:>9.3f}")
+    lines.append("")
+    direct, direct32 = cells[("node direct", 1)].result, cells[("node direct", 32)].result
+    for transport, label in SINGLE.items():
+        through, through32 = cells[(label, 1)].result, cells[(label, 32)].result
+        lines.append(
+            f"single model, {transport} to node: added p50 {through.p50_ms - direct.p50_ms:.3f} ms,"
+            f" added p99 {through.p99_ms - direct.p99_ms:.3f} ms (c=1);"
+            f" req/s through / direct {through32.rps / direct32.rps:.2f} (c=32)"
+        )
+    slowest = max(cells[(f"{child} direct", 1)].result.p50_ms for child in CHILDREN)
+    combined = cells[(FAN, 1)].result.p50_ms
+    lines.append(
+        f"3-model combiner: added p50 over the slowest child {combined - slowest:.3f} ms"
+        f" ({combined:.3f} - {slowest:.3f}, c=1)"
+    )
+    return "\n".join(lines)
+
+
+def build(work: Path, model: Path) -> tuple[dict[str, servers.Launch], list[Target], list[Target]]:
+    """Launches (not started) of every server, the single-model and the combiner targets."""
+    flags = servers.sklearn_flags(model)
+    node = servers.our_component(work, flags, name="clf")
+    kids = {name: servers.our_component(work, flags, name=name) for name in CHILDREN}
+    combiner_flags = ["--type", "COMBINER", "--implementation", "AVERAGE_COMBINER"]
+    combiner = servers.our_component(work, combiner_flags, name="average")
+    launches = {"node": node, **kids, "combiner": combiner}
+    body = servers.SELDON_BODY
+    single_targets = [Target("node direct", "node", f"{node.url}{PREDICT}", body)]
+    single_root = servers.runtime_node("clf", "MODEL", "SKLEARN_SERVER", node, [])
+    for transport, label in SINGLE.items():
+        graph = servers.runtime_graph("single", single_root, transport)
+        launch = servers.orchestrator(servers.write_json(work / f"{transport}.json", graph), work)
+        launches[label] = launch
+        single_targets.append(Target(label, label, f"{launch.url}{PREDICT}", body))
+    kid_nodes = [servers.runtime_node(n, "MODEL", "SKLEARN_SERVER", kids[n], []) for n in CHILDREN]
+    fan_root = servers.runtime_node("average", "COMBINER", "AVERAGE_COMBINER", combiner, kid_nodes)
+    fan_file = servers.write_json(work / "combiner.json", servers.runtime_graph("fan", fan_root))
+    launches[FAN] = servers.orchestrator(fan_file, work)
+    fan_targets = [Target(f"{n} direct", n, f"{kids[n].url}{PREDICT}", body) for n in CHILDREN]
+    fan_targets.append(Target(FAN, FAN, f"{launches[FAN].url}{PREDICT}", body))
+    return launches, single_targets, fan_targets
+
+
+def main(argv: list[str]) -> int:
+    """CLI: start the nodes and three orchestrators, measure, print."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--seconds", type=int, default=3, help="length of one run")
+    parser.add_argument("--rounds", type=int, default=2, help="runs per cell; the best counts")
+    args = parser.parse_args(argv)
+    require_wrk()
+    with tempfile.TemporaryDirectory(prefix="bench-orch-") as tmp, ExitStack() as stack:
+        work = Path(tmp)
+        model = train(work)
+        expected = [float(p) for p in joblib.load(model).predict_proba([servers.IRIS_ROW])[0]]
+        launches, single, fan = build(work, model)
+        procs: dict[str, ServerProcess] = {name: lx.proc for name, lx in launches.items()}
+        for proc in procs.values():
+            stack.enter_context(proc)
+        check_answers([*single, *fan], servers.probabilities, expected)
+        print(f"bench_orchestrator: {args.seconds}s runs, best of {args.rounds}, wrk 1 thread")
+        cells = measure(single, procs, (1, 32), args.seconds, args.rounds)
+        cells |= measure(fan, procs, (1,), args.seconds, args.rounds)
+        print(report(cells))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

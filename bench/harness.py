@@ -1,0 +1,182 @@
+"""Start a server process on loopback, wait until it answers, track its memory, stop it.
+
+Shared by every bench script (and usable from tests): a server is one process started in a
+new session, so its whole tree — gunicorn workers, MLServer's inference pool, our worker
+processes — is the set of processes with that session id, which is what memory is summed over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+__all__ = ["ServerProcess", "free_ports", "post_json", "session_pids", "session_rss_bytes"]
+
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct TCP ports on 127.0.0.1 that were free a moment ago."""
+    with contextlib.ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in socks]
+
+
+def session_pids(sid: int) -> list[int]:
+    """Live processes whose session id is ``sid`` (a server started with start_new_session)."""
+    pids = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            # Fields after the parenthesised command: state ppid pgrp session ...
+            fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process exited while we looked
+        if int(fields[3]) == sid and fields[0] != "Z":
+            pids.append(int(entry.name))
+    return pids
+
+
+def session_rss_bytes(sid: int) -> int:
+    """Sum of resident memory of every live process whose session id is ``sid``."""
+    total = 0
+    for pid in session_pids(sid):
+        with contextlib.suppress(OSError, IndexError):
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_SIZE
+    return total
+
+
+def post_json(url: str, body: bytes, timeout: float = 5.0) -> Any:
+    """POST a JSON body and return the decoded JSON answer (raises on a non-2xx status)."""
+    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+class ServerProcess:
+    """A server run as ``argv`` in its own session; a context manager that always stops it.
+
+    ``ready_url`` is polled with GET until it answers 2xx (bounded by ``start_timeout``).
+    While running, a thread samples the session's RSS every ``sample_interval`` seconds;
+    ``peak_rss`` is the highest sum seen, ``idle_rss`` the sum right after readiness.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        ready_url: str,
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+        log_path: Path | None = None,
+        start_timeout: float = 60.0,
+        sample_interval: float = 0.2,
+    ) -> None:
+        self.name = name
+        self.argv = list(argv)
+        self.ready_url = ready_url
+        self.env = {**os.environ, **(env or {})}
+        self.cwd = cwd
+        self.log_path = log_path
+        self.start_timeout = start_timeout
+        self.sample_interval = sample_interval
+        self.peak_rss = 0
+        self.idle_rss = 0
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> ServerProcess:
+        with open(self.log_path or os.devnull, "wb") as log:  # the child keeps its own copy
+            self._proc = subprocess.Popen(
+                self.argv, env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        self.idle_rss = session_rss_bytes(self._proc.pid)
+        self._sampler.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def pid(self) -> int:
+        """Process id (= session id) of the started server."""
+        assert self._proc is not None, "not started"
+        return self._proc.pid
+
+    def reset_peak(self) -> None:
+        """Forget the peak so far (e.g. after warm-up), keeping the current level."""
+        assert self._proc is not None
+        self.peak_rss = session_rss_bytes(self._proc.pid)
+
+    def _wait_ready(self) -> None:
+        assert self._proc is not None
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self._proc.returncode}{self._tail()}")
+            try:
+                with urllib.request.urlopen(self.ready_url, timeout=1.0):
+                    return
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.1)
+        raise RuntimeError(f"{self.name} not ready within {self.start_timeout:.0f}s{self._tail()}")
+
+    def _tail(self) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        lines = self.log_path.read_text(errors="replace").splitlines()[-15:]
+        return "; last log lines:\n" + "\n".join(lines)
+
+    def _sample(self) -> None:
+        assert self._proc is not None
+        while not self._stop.wait(self.sample_interval):
+            self.peak_rss = max(self.peak_rss, session_rss_bytes(self._proc.pid))
+
+    def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM the whole session, SIGKILL what is left after ``grace`` seconds."""
+        self._stop.set()
+        if self._sampler.is_alive():
+            self._sampler.join()
+        proc = self._proc
+        if proc is None:
+            return
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        with contextlib.suppress(ProcessLookupError):  # stragglers, e.g. a pool process
+            os.killpg(proc.pid, signal.SIGKILL)
+        deadline = time.monotonic() + grace
+        while session_pids(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)  # SIGKILL is delivered at once, but dying takes a moment

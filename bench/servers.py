@@ -1,0 +1,196 @@
+"""How each measured server is started on loopback and spoken to, in one place.
+
+Our component server and orchestrator run from ``.venv``; seldon-core's microservice from
+``.venv-peers`` (through ``seldon_loopback.py``); MLServer from ``.venv-mlserver``. Each
+returns a :class:`Launch`: the server process (not yet started) and its ports.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness import ServerProcess, free_ports
+
+__all__ = [
+    "IRIS_ROW",
+    "MLSERVER_V2_BODY",
+    "ROOT",
+    "SELDON_BODY",
+    "V2_BODY",
+    "Launch",
+    "mlserver",
+    "orchestrator",
+    "our_component",
+    "probabilities",
+    "runtime_graph",
+    "runtime_node",
+    "seldon_core",
+    "seldon_iris_parameters",
+    "sklearn_flags",
+    "write_json",
+]
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+IRIS_ROW = [5.1, 3.5, 1.4, 0.2]
+SELDON_BODY = json.dumps({"data": {"ndarray": [IRIS_ROW]}}).encode()
+_V2_INPUT = {"name": "input-0", "shape": [1, 4], "datatype": "FP64", "data": IRIS_ROW}
+V2_BODY = json.dumps({"inputs": [_V2_INPUT]}).encode()
+# mlserver-sklearn answers predict() unless the predict_proba output is asked for by name.
+_PROBA = [{"name": "predict_proba"}]
+MLSERVER_V2_BODY = json.dumps({"inputs": [_V2_INPUT], "outputs": _PROBA}).encode()
+
+
+@dataclass(frozen=True)
+class Launch:
+    """A server to start (``with launch.proc:``) and where it will listen."""
+
+    proc: ServerProcess
+    http_port: int
+    grpc_port: int
+
+    @property
+    def url(self) -> str:
+        """Base URL of its REST port."""
+        return f"http://127.0.0.1:{self.http_port}"
+
+
+def probabilities(answer: dict[str, object]) -> list[float]:
+    """The first row of class probabilities from a Seldon or a V2 answer."""
+    if "outputs" in answer:
+        outputs = answer["outputs"]
+        assert isinstance(outputs, list)
+        return [float(x) for x in outputs[0]["data"]]
+    data = answer["data"]
+    assert isinstance(data, dict)
+    return [float(x) for x in data["ndarray"][0]]
+
+
+def _ports() -> tuple[int, int, int]:
+    http, grpc, metrics = free_ports(3)
+    return http, grpc, metrics
+
+
+def sklearn_flags(model: Path) -> list[str]:
+    """Component flags that serve a joblib model's predict_proba with SKLEARN_SERVER."""
+    method = [{"name": "method", "type": "STRING", "value": "predict_proba"}]
+    return ["--implementation", "SKLEARN_SERVER", "--model-uri", str(model),
+            "--parameters", json.dumps(method)]  # fmt: skip
+
+
+def our_component(
+    work_dir: Path,
+    model_flags: Sequence[str],
+    *,
+    name: str = "iris",
+    workers: int = 1,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Launch:
+    """``infergraph-server component --name NAME <model_flags>`` on loopback."""
+    http, grpc, metrics = _ports()
+    argv = [
+        str(ROOT / ".venv/bin/infergraph-server"), "component", "--name", name, *model_flags,
+        "--host", "127.0.0.1", "--http-port", str(http), "--grpc-port", str(grpc),
+        "--metrics-port", str(metrics), "--workers", str(workers), "--log-level", "WARNING",
+    ]  # fmt: skip
+    ready = f"http://127.0.0.1:{http}/v2/health/ready"
+    log = work_dir / f"infergraph-{name}.log"
+    proc = ServerProcess(f"infergraph {name}", argv, ready, env=env, cwd=cwd, log_path=log)
+    return Launch(proc, http, grpc)
+
+
+def runtime_node(
+    name: str, kind: str, implementation: str, launch: Launch, children: list[Any]
+) -> dict[str, Any]:
+    """One node of a runtime graph, served by ``launch`` on loopback."""
+    return {
+        "name": name, "type": kind, "implementation": implementation, "image": None,
+        "host": "127.0.0.1", "httpPort": launch.http_port, "grpcPort": launch.grpc_port,
+        "timeoutMs": 10000, "retries": 2, "children": children,
+    }  # fmt: skip
+
+
+def runtime_graph(name: str, root: dict[str, Any], transport: str = "rest") -> dict[str, Any]:
+    """A runtime graph document around ``root`` (Seldon protocol; ``transport`` to the nodes)."""
+    return {
+        "graph": name, "predictor": "main", "protocol": "seldon", "transport": transport,
+        "maxConcurrency": 512, "maxBodyBytes": 10485760, "root": root,
+    }  # fmt: skip
+
+
+def write_json(path: Path, doc: dict[str, Any]) -> Path:
+    """Write ``doc`` to ``path`` (e.g. a runtime graph for ``orchestrator``); return the path."""
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def orchestrator(graph_file: Path, work_dir: Path, workers: int = 1) -> Launch:
+    """``infergraph-server orchestrator --graph FILE`` on loopback."""
+    http, grpc, metrics = _ports()
+    argv = [
+        str(ROOT / ".venv/bin/infergraph-server"), "orchestrator", "--graph", str(graph_file),
+        "--host", "127.0.0.1", "--http-port", str(http), "--grpc-port", str(grpc),
+        "--metrics-port", str(metrics), "--workers", str(workers), "--log-level", "WARNING",
+    ]  # fmt: skip
+    ready = f"http://127.0.0.1:{http}/v2/health/ready"
+    log = work_dir / f"orchestrator-{graph_file.stem}.log"
+    return Launch(ServerProcess("orchestrator", argv, ready, log_path=log), http, grpc)
+
+
+def seldon_core(
+    work_dir: Path,
+    interface: str = "seldon_iris.SeldonIris",
+    parameters: list[dict[str, str]] | None = None,
+    *,
+    workers: int = 1,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Launch:
+    """seldon-core-microservice (REST on gunicorn sync workers, plus its gRPC and metrics).
+
+    ``interface`` is its positional user-class argument (``Module`` or ``module.Class``);
+    the bench's own ``seldon_iris`` module is importable, others through ``env``/``cwd``.
+    """
+    http, grpc, metrics = _ports()
+    argv = [
+        str(ROOT / ".venv-peers/bin/python"), str(BENCH / "seldon_loopback.py"), interface,
+        "--workers", str(workers), "--http-port", str(http), "--grpc-port", str(grpc),
+        "--metrics-port", str(metrics), "--log-level", "WARNING",
+        "--parameters", json.dumps(parameters or []),
+    ]  # fmt: skip
+    ready = f"http://127.0.0.1:{http}/health/ping"
+    log = work_dir / f"seldon-core-{interface}.log"
+    proc = ServerProcess("seldon-core", argv, ready, env=env, cwd=cwd, log_path=log)
+    return Launch(proc, http, grpc)
+
+
+def seldon_iris_parameters(model: Path) -> list[dict[str, str]]:
+    """``--parameters`` for the bench's ``seldon_iris.SeldonIris`` serving ``model``."""
+    return [{"name": "model_uri", "type": "STRING", "value": str(model)}]
+
+
+def mlserver(model: Path, workers: int, work_dir: Path) -> Launch:
+    """MLServer + mlserver-sklearn with ``parallel_workers=workers`` (0: infer in-process)."""
+    http, grpc, metrics = _ports()
+    repo = work_dir / "mlserver"
+    (repo / "iris").mkdir(parents=True, exist_ok=True)
+    settings = {
+        "host": "127.0.0.1", "http_port": http, "grpc_port": grpc, "metrics_port": metrics,
+        "parallel_workers": workers, "debug": False,
+    }  # fmt: skip
+    (repo / "settings.json").write_text(json.dumps(settings))
+    model_settings = {
+        "name": "iris",
+        "implementation": "mlserver_sklearn.SKLearnModel",
+        "parameters": {"uri": str(model)},
+    }
+    (repo / "iris" / "model-settings.json").write_text(json.dumps(model_settings))
+    argv = [str(ROOT / ".venv-mlserver/bin/mlserver"), "start", str(repo)]
+    ready = f"http://127.0.0.1:{http}/v2/models/iris/ready"
+    proc = ServerProcess("mlserver", argv, ready, log_path=work_dir / "mlserver.log")
+    return Launch(proc, http, grpc)
