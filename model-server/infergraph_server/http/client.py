@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 from collections import deque
-from typing import cast
 
 import httptools
+
+from infergraph_server.http.sockets import nodelay_transport
 
 __all__ = ["HttpClient", "HttpClientError", "HttpResponse"]
 
@@ -39,11 +38,7 @@ class _ClientConnection(asyncio.Protocol):
         self.reusable = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.transport = nodelay_transport(transport)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None

@@ -10,15 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
 from collections import deque
 from http import HTTPStatus
-from typing import Any, cast
+from typing import Any
 
 import httptools
 import orjson
 
 from infergraph_server.http.router import Router
+from infergraph_server.http.sockets import nodelay_transport
 
 __all__ = ["HttpError", "HttpServer", "Request", "Response", "json_response"]
 
@@ -118,11 +118,7 @@ class _Connection(asyncio.Protocol):
 
     # asyncio callbacks
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.transport = nodelay_transport(transport)
         self.server.connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
