@@ -7,9 +7,10 @@ Public API:
   also return the warnings (`Loaded.warnings`, same `Problem` type): input that is accepted
   but has no effect, such as `seldon.io/engine-separate-pod` or SeldonDeployment `spec.name`.
 
-Stages: syntax (first error only, with its position), then the schema (all errors), then,
-only on a schema-valid document, the semantic rules (all problems). Semantic rules need the
-shape the schema guarantees, so a document with schema errors reports just those.
+Stages: syntax (first error only, with its position), then the schema (all errors), then the
+semantic rules (all problems), reported together. The rules need the shape the schema
+guarantees, so they are skipped when the schema finds a wrong type, a missing field or an
+unknown enum value; wrong values and unknown fields do not stop them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from .model import Graph
 from .normalize import build
 from .reader import Document, SyntaxProblem, read
 from .rules import graph_problems
-from .validate import json_type_name, schema_problems
+from .validate import check_schema, json_type_name
 
 __all__ = ["KINDS", "Loaded", "load", "load_text", "load_text_with_warnings", "load_with_warnings"]
 
@@ -72,8 +73,9 @@ def load_text_with_warnings(text: str, source: str) -> Loaded:
     kind_problem = _kind_problem(doc.data)
     if kind_problem is not None:
         raise InvalidGraph(_located(doc, source, [kind_problem]))
-    findings.problems.extend(schema_problems(doc.data))
-    if not findings.problems:
+    checked = check_schema(doc.data)
+    findings.problems.extend(checked.problems)
+    if checked.buildable:
         graph = build(doc.data, source, findings)
         findings.problems.extend(graph_problems(graph))
     if findings.problems:

@@ -16,14 +16,21 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .checks.problem import pointer, quote
 
-__all__ = ["KEYWORDS", "SCHEMA_NAME", "json_type_name", "schema", "schema_problems"]
+__all__ = [
+    "KEYWORDS",
+    "SCHEMA_NAME",
+    "SchemaCheck",
+    "check_schema",
+    "json_type_name",
+    "schema",
+]
 
 JSON = Any
-Found = list[tuple[str, str]]
+Found = list[tuple[str, str, bool]]  # (pointer, message, the shape itself is wrong)
 Check = Callable[[JSON, str, Found], None]
 
 SCHEMA_NAME = "inferencegraph.schema.json"
@@ -80,11 +87,14 @@ def schema() -> Mapping[str, JSON]:
 
 
 class _Compiler:
+    """Turns each subschema into a closure `check(value, pointer, found)` that appends problems."""
+
     def __init__(self, root: Mapping[str, JSON]) -> None:
         self.root = root
         self.refs: dict[str, Check] = {}
 
     def resolve(self, schema: Mapping[str, JSON]) -> Mapping[str, JSON]:
+        """Follow `$ref`s until a subschema that describes itself."""
         while "$ref" in schema and "description" not in schema:
             schema = self.root["$defs"][schema["$ref"].removeprefix("#/$defs/")]
         return schema
@@ -112,9 +122,8 @@ class _Compiler:
 
         def typed(value: JSON, at: str, found: Found) -> None:
             if wanted and not any(_is(kind, value) for kind in wanted):
-                found.append(
-                    (at, f"{quote(value)} is {json_type_name(value)}; expected {expected}")
-                )
+                message = f"{quote(value)} is {json_type_name(value)}; expected {expected}"
+                found.append((at, message, True))
                 return
             for check in checks:
                 check(value, at, found)
@@ -134,7 +143,9 @@ class _Compiler:
 
             def member(value: JSON, at: str, found: Found) -> None:
                 if not any(_same(value, choice) for choice in choices):
-                    found.append((at, f"{quote(value)} is not supported; expected {expected}"))
+                    found.append(
+                        (at, f"{quote(value)} is not supported; expected {expected}", True)
+                    )
 
             return member
         if word == "if":
@@ -179,7 +190,7 @@ class _Compiler:
                     for name, expected in wanted.items():
                         if name not in value:
                             message = f"required field is missing; expected {expected}"
-                            found.append((at + pointer([name]), message))
+                            found.append((at + pointer([name]), message, True))
 
             return required
         if word == "propertyNames":
@@ -192,7 +203,7 @@ class _Compiler:
                     names(key, at, probe)
                     if probe:
                         message = f"key {quote(key)} is not valid; expected {expected}"
-                        found.append((at + pointer([key]), message))
+                        found.append((at + pointer([key]), message, False))
 
             return keys
         known = sorted(schema.get("properties", {}))
@@ -202,7 +213,7 @@ class _Compiler:
             for key in value if isinstance(value, dict) else ():
                 if key not in known:
                     if extra is None:
-                        found.append((at + pointer([key]), _unknown(key, known)))
+                        found.append((at + pointer([key]), _unknown(key, known), False))
                     else:
                         extra(value[key], at + pointer([key]), found)
 
@@ -223,7 +234,7 @@ class _Compiler:
         def count(value: JSON, at: str, found: Found) -> None:
             if isinstance(value, list) and (len(value) < rule if fewest else len(value) > rule):
                 bound = "at least" if fewest else "at most"
-                found.append((at, f"has {len(value)} items; expected {bound} {rule}"))
+                found.append((at, f"has {len(value)} items; expected {bound} {rule}", False))
 
         return count
 
@@ -233,7 +244,9 @@ class _Compiler:
 
             def pattern(value: JSON, at: str, found: Found) -> None:
                 if isinstance(value, str) and not regex.search(value):
-                    found.append((at, f"{quote(value)} is not valid; expected {description}"))
+                    found.append(
+                        (at, f"{quote(value)} is not valid; expected {description}", False)
+                    )
 
             return pattern
         if word in ("minimum", "maximum"):
@@ -243,7 +256,7 @@ class _Compiler:
                 if _is("number", value) and (value < rule if low else value > rule):
                     text = f"too small; expected at least {rule}" if low else "too large"
                     text = text if low else f"{text}; expected at most {rule}"
-                    found.append((at, f"{quote(value)} is {text}"))
+                    found.append((at, f"{quote(value)} is {text}", False))
 
             return bound
         shortest = word == "minLength"
@@ -252,10 +265,10 @@ class _Compiler:
             if isinstance(value, str) and (len(value) < rule if shortest else len(value) > rule):
                 size = f"{quote(value)} is {len(value)} characters long"
                 if not value:
-                    found.append((at, "is empty; expected a non-empty string"))
+                    found.append((at, "is empty; expected a non-empty string", False))
                 else:
                     bound = "at least" if shortest else "at most"
-                    found.append((at, f"{size}; expected {bound} {rule}"))
+                    found.append((at, f"{size}; expected {bound} {rule}", False))
 
         return length
 
@@ -271,8 +284,20 @@ def _root_check() -> Check:
     return _Compiler(schema()).compile(schema())
 
 
-def schema_problems(data: JSON) -> Found:
-    """(pointer, message) for every schema error in `data`."""
+class SchemaCheck(NamedTuple):
+    """The schema's verdict: every problem, and whether the model can still be built.
+
+    Wrong values (a bad name, an unknown field, a number out of range) leave the shape the
+    builder reads intact, so the semantic rules still run and all problems are reported in
+    one pass; a wrong type, a missing field or an unknown enum value stops there.
+    """
+
+    problems: list[tuple[str, str]]
+    buildable: bool
+
+
+def check_schema(data: JSON) -> SchemaCheck:
+    """Validate `data` against the graph-definition schema."""
     found: Found = []
     _root_check()(data, "", found)
-    return found
+    return SchemaCheck([(at, message) for at, message, _ in found], not any(f[2] for f in found))

@@ -410,6 +410,24 @@ def test_rule(case: str) -> None:
     assert problems(make()) == expected
 
 
+def test_schema_and_semantic_problems_are_reported_together() -> None:
+    doc = graph(custom("r", "ROUTER", {**sklearn("m"), "modelUri": "ftp://x"}))
+    doc["metadata"]["name"] = "Bad_Name"
+    doc["spec"]["predictors"][0]["graph"]["imagePullPolicy"] = "Always"
+    assert [p.split(":")[0] for p in problems(doc)] == [
+        "/metadata/name",
+        f"{P0}/graph/children",
+        f"{P0}/graph/children/0/modelUri",
+        f"{P0}/graph/imagePullPolicy",
+    ]
+
+
+def test_a_wrong_shape_stops_before_the_semantic_rules() -> None:
+    doc = graph(custom("r", "ROUTER", {**sklearn("m"), "modelUri": "ftp://x"}))
+    doc["spec"]["predictors"][0]["replicas"] = "two"
+    assert problems(doc) == [f'{P0}/replicas: "two" is a string; expected an integer']
+
+
 def test_all_problems_are_reported_sorted_by_pointer() -> None:
     doc = predictors(
         predictor("b", traffic=10, graph=custom("r", "ROUTER", custom("x"))),
@@ -423,7 +441,8 @@ def test_all_problems_are_reported_sorted_by_pointer() -> None:
 
 
 def test_pointers_sort_numerically() -> None:
-    doc = predictors(*[predictor(f"p{i}", traffic=10, graph={"name": "X"}) for i in range(11)])
+    doc = predictors(*[predictor(f"p{i}", traffic=10, graph=custom("X")) for i in range(10)])
+    doc["spec"]["predictors"].append(predictor("p10", graph=custom("X")))
     pointers = [p.split(":")[0] for p in problems(doc)]
     assert pointers[:3] == [f"/spec/predictors/{i}/graph/name" for i in (0, 1, 2)]
     assert pointers[-1] == "/spec/predictors/10/graph/name"
