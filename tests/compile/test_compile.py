@@ -135,3 +135,11 @@ def test_runtime_graph_names_node_services_and_config_hash_follows_it() -> None:
 def test_compile_is_deterministic() -> None:
     graph = _graph(_predictor("a", traffic=50), _predictor("b", traffic=50))
     assert dump_yaml(compile_values(graph)) == dump_yaml(compile_values(graph))
+
+
+def test_component_spec_labels_and_annotations_reach_the_node_objects() -> None:
+    node = _model(labels={"version": "v2", "infergraph.io/node": "spoof"}, annotations={"a": "b"})
+    clf = compile_values(_graph(_predictor(node=node)))["predictors"]["main"]["nodes"]["clf"]
+    assert clf["labels"]["version"] == "v2" and clf["annotations"] == {"a": "b"}
+    assert clf["labels"]["infergraph.io/node"] == "clf", "selector labels are ours"
+    assert "version" not in clf["selectorLabels"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import Graph, Predictor
+from ..model import Graph, Node, Predictor
 
 __all__ = ["graph_labels", "workload_labels"]
 
@@ -20,15 +20,19 @@ def graph_labels(graph: Graph) -> JSONDict:
 
 
 def workload_labels(
-    graph: Graph, predictor: Predictor, node: str | None
+    graph: Graph, predictor: Predictor, node: Node | None
 ) -> tuple[JSONDict, JSONDict]:
-    """(labels, selectorLabels) of an orchestrator (`node` None) or a node workload."""
+    """(labels, selectorLabels) of an orchestrator (`node` None) or a node workload.
+
+    The user's predictor and node labels come first: ours, which selectors rely on, win.
+    """
     selector = {
         "app.kubernetes.io/instance": graph.name,
         "app.kubernetes.io/component": "orchestrator" if node is None else "node",
         "infergraph.io/predictor": predictor.name,
     }
     if node is not None:
-        selector["infergraph.io/node"] = node
-    labels = {**predictor.labels, **graph_labels(graph), **selector}
+        selector["infergraph.io/node"] = node.name
+    own = node.labels if node is not None else {}
+    labels = {**predictor.labels, **own, **graph_labels(graph), **selector}
     return labels, selector

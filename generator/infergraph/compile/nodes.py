@@ -83,7 +83,7 @@ def _probes(graph: Graph, node: Node) -> dict[str, JSON]:
 
 
 def node_workload(graph: Graph, predictor: Predictor, node: Node, pdb: bool) -> JSON:
-    labels, selector = workload_labels(graph, predictor, node.name)
+    labels, selector = workload_labels(graph, predictor, node)
     storage = model_storage(node)
     gpus = node.resources.gpus if node.resources is not None else 0
     tolerations = [dict(t) for t in node.tolerations]
@@ -95,7 +95,7 @@ def node_workload(graph: Graph, predictor: Predictor, node: Node, pdb: bool) -> 
             fullname=node_fullname(graph, predictor, node),
             labels=labels,
             selector_labels=selector,
-            annotations={**graph.annotations, **predictor.annotations},
+            annotations={**graph.annotations, **predictor.annotations, **node.annotations},
             image=node_image(node),
             image_pull_policy=node.image_pull_policy or defaults.IMAGE_PULL_POLICY,
             args=["component"] if node.implementation is not None or node.image is None else None,
