@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup demo test lint typecheck schemas generate golden bench e2e clean
+.PHONY: help setup demo test lint schemas golden bench e2e clean
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-z0-9-]*:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -30,8 +30,8 @@ setup: $(STAMP) $(BIN)/helm ## create .venv with both distributions (editable) a
 include mk/*.mk
 
 lint: setup ## ruff check and format check, mypy --strict on both packages
-	$(BIN)/ruff check generator model-server tests bench
-	$(BIN)/ruff format --check generator model-server tests bench
+	$(BIN)/ruff check generator model-server tests bench tools
+	$(BIN)/ruff format --check generator model-server tests bench tools
 	$(BIN)/mypy generator/infergraph model-server/infergraph_server
 
 test: setup lint $(TEST_DEPS) ## unit, golden, parity, policy and local end-to-end tests (kind skips without Docker)
