@@ -6,6 +6,7 @@
     DEFAULT_PROTOCOL: 'seldon',
     DEFAULT_TRANSPORT: 'rest',
     GPU_RESOURCE: 'nvidia.com/gpu',
+    GRAPH_MOUNT_PATH: '/etc/infergraph',
     GRPC_PORT: 9500,
     HTTP_PORT: 9000,
     IMAGE_PULL_POLICY: 'IfNotPresent',
@@ -16,6 +17,7 @@
       '*',
     ],
     ISTIO_PREFIX_ROOT: 'infergraph',
+    ISTIO_RETRY_ON: 'connect-failure,refused-stream,unavailable,gateway-error',
     MAX_BODY_BYTES: 10485760,
     MAX_CONCURRENCY: 512,
     METRICS_PORT: 6000,
@@ -50,6 +52,15 @@
     SERVICE_MONITOR_INTERVAL: '30s',
     STARTUP_FAILURE_THRESHOLD: 60,
     STORAGE_INITIALIZER_IMAGE: 'kserve/storage-initializer:v0.14.1',
+    STORAGE_INITIALIZER_RESOURCES: {
+      requests: {
+        cpu: '100m',
+        memory: '100Mi',
+      },
+      limits: {
+        memory: '1Gi',
+      },
+    },
     TERMINATION_GRACE_PERIOD_SECONDS: 30,
     WORKERS: 1,
   },
@@ -223,7 +234,6 @@
     operator: 'Exists',
     effect: 'NoSchedule',
   },
-  graphMountPath: '/etc/infergraph',
   remoteSchemes: [
     'gs',
     's3',

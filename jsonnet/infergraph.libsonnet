@@ -56,6 +56,17 @@ local present(o) = {
 local metadata(name, namespace, labels, annotations) =
   present({ name: name, namespace: namespace, labels: labels, annotations: annotations });
 
+// The selector of every pod of the graph (the chart's infergraph.graphSelector).
+local graphSelector(v) = { 'app.kubernetes.io/instance': v.name };
+
+// values without the null entries of `predictors` and `nodes` (all other entries are
+// objects): `compile --to values` writes them for helm, to drop the chart's default graph.
+local withoutNulls(values) =
+  local predictors = present(values.predictors);
+  values {
+    predictors: { [p]: predictors[p] { nodes: present(super.nodes) } for p in std.objectFields(predictors) },
+  };
+
 local portOf(workload, name) =
   [p for p in workload.service.ports if p.name == name][0];
 
@@ -186,7 +197,7 @@ local workloadObjects(c, w) = {
     local c = self._config,
     local w = c.workload,
     local p = c.values.predictors[c.predictor],
-    local graphPods = { podSelector: { matchLabels: { 'app.kubernetes.io/instance': c.values.name } } },
+    local graphPods = { podSelector: { matchLabels: graphSelector(c.values) } },
     local gateway = {
       namespaceSelector: {
         matchLabels: { 'kubernetes.io/metadata.name': c.values.networkPolicy.gatewayNamespace },
@@ -273,7 +284,7 @@ local workloadObjects(c, w) = {
     kind: 'PeerAuthentication',
     metadata: metadata(v.name, c.namespace, v.labels, v.annotations),
     spec: {
-      selector: { matchLabels: { 'app.kubernetes.io/instance': v.name } },
+      selector: { matchLabels: graphSelector(v) },
       mtls: { mode: 'STRICT' },
     },
   },
@@ -287,12 +298,7 @@ local workloadObjects(c, w) = {
     kind: 'AuthorizationPolicy',
     metadata: metadata(v.name, c.namespace, v.labels, v.annotations),
     spec: {
-      selector: {
-        matchLabels: {
-          'app.kubernetes.io/instance': v.name,
-          'app.kubernetes.io/component': 'orchestrator',
-        },
-      },
+      selector: { matchLabels: v.graphService.selectorLabels },
       action: 'ALLOW',
       rules: [{ from: [{ source: { principals: v.istio.authorizationPolicy.principals } }] }],
     },
@@ -307,7 +313,7 @@ local workloadObjects(c, w) = {
     kind: 'ServiceMonitor',
     metadata: metadata(v.name, c.namespace, v.labels + v.serviceMonitor.labels, v.annotations),
     spec: {
-      selector: { matchLabels: { 'app.kubernetes.io/instance': v.name } },
+      selector: { matchLabels: graphSelector(v) },
       namespaceSelector: { matchNames: [c.namespace] },
       endpoints: [{ port: 'metrics', path: '/metrics', interval: v.serviceMonitor.interval }],
     },
@@ -347,9 +353,9 @@ local workloadObjects(c, w) = {
   // render(values, namespace): every object of the graph, sorted by kind order then name.
   // `namespace` is used when values.namespace is null (helm's release namespace).
   render(values, namespace='default')::
-    local ns = if values.namespace != null then values.namespace else namespace;
-    local base = { values: values, namespace: ns };
-    local v = values;
+    local v = withoutNulls(values);
+    local ns = if v.namespace != null then v.namespace else namespace;
+    local base = { values: v, namespace: ns };
     local predictors = std.objectFields(v.predictors);
     local workloads = [
       { predictor: p, workload: v.predictors[p].orchestrator }

@@ -83,22 +83,24 @@ local ports = {
 };
 
 // What the pod needs for a modelUri (compile/storage.py): a path, volumes, init containers.
+local noStorage = { path: null, volumes: [], mounts: [], initContainers: [] };
 local storage(uri) =
-  local at = std.findSubstr('://', uri);
-  local scheme = if at == [] then '' else std.substr(uri, 0, at[0]);
-  local rest = if at == [] then uri else std.substr(uri, at[0] + 3, std.length(uri));
-  if scheme == 'pvc' then
-    local claim = std.split(rest, '/')[0];
-    local path = std.substr(rest, std.length(claim), std.length(rest));
-    d.storage.pvc {
-      path: k.PVC_MOUNT_PATH + path,
-      volumes: [v { persistentVolumeClaim+: { claimName: claim } } for v in super.volumes],
-    }
-  else if std.member(d.remoteSchemes, scheme) then
-    d.storage.remote {
-      initContainers: [c { args: [uri, c.args[1]] } for c in super.initContainers],
-    }
-  else { path: if scheme == 'file' then '/' + std.join('/', std.split(rest, '/')[1:]) else uri, volumes: [], mounts: [], initContainers: [] };
+  if uri == null then noStorage else
+    local at = std.findSubstr('://', uri);
+    local scheme = if at == [] then '' else std.substr(uri, 0, at[0]);
+    local rest = if at == [] then uri else std.substr(uri, at[0] + 3, std.length(uri));
+    if scheme == 'pvc' then
+      local claim = std.split(rest, '/')[0];
+      local path = std.substr(rest, std.length(claim), std.length(rest));
+      d.storage.pvc {
+        path: k.PVC_MOUNT_PATH + path,
+        volumes: [v { persistentVolumeClaim+: { claimName: claim } } for v in super.volumes],
+      }
+    else if std.member(d.remoteSchemes, scheme) then
+      d.storage.remote {
+        initContainers: [c { args: [uri, c.args[1]] } for c in super.initContainers],
+      }
+    else noStorage { path: if scheme == 'file' then '/' + std.join('/', std.split(rest, '/')[1:]) else uri };
 
 local resources(base, gpus) = {
   requests: base.requests,
@@ -178,8 +180,7 @@ local compile(spec) =
   };
   local nodeWorkload(p, n) =
     local prepackaged = n.implementation != null;
-    local store = if n.modelUri == null then { path: null, volumes: [], mounts: [], initContainers: [] }
-    else storage(n.modelUri);
+    local store = storage(n.modelUri);
     local params = manifest.compact(n.parameters);
     workload({
       name: n.name,
@@ -232,7 +233,7 @@ local compile(spec) =
       labels: graphLabels + selector(p.name, null),
       selectorLabels: selector(p.name, null),
       image: k.SERVER_IMAGE,
-      args: ['orchestrator', '--graph', d.graphMountPath + '/graph.json'],
+      args: ['orchestrator', '--graph', k.GRAPH_MOUNT_PATH + '/graph.json'],
       env: sortedEnv(ports),
       resources: resources(k.ORCHESTRATOR_RESOURCES, 0),
       probes: d.probes.v2,
@@ -240,7 +241,7 @@ local compile(spec) =
       gpus: 0,
       podAnnotations: { 'infergraph.io/config-hash': hash },
       volumes: [{ name: 'graph', configMap: { name: fullname + '-graph' } }],
-      mounts: [{ name: 'graph', mountPath: d.graphMountPath, readOnly: true }],
+      mounts: [{ name: 'graph', mountPath: k.GRAPH_MOUNT_PATH, readOnly: true }],
       initContainers: [],
     });
     {
@@ -300,16 +301,21 @@ local compile(spec) =
     predictors: { [p[0]]: p[1] for p in predictors },
   };
 
-local graph(name, root) = compile({
+local graph(name, root, replicas=k.REPLICAS) = compile({
   name: name,
-  predictors: [{ name: 'main', traffic: null, shadow: false, replicas: k.REPLICAS, root: root }],
+  predictors: [{ name: 'main', traffic: null, shadow: false, replicas: replicas, root: root }],
 });
 
-local plus(g, predictor) =
+// The spec a prototype's values were compiled from, which the with* functions extend.
+local specOf(g) =
   assert std.objectHasAll(g, 'spec') : 'graph: not made by a prototype (serveSimple, abTest, ...)';
-  assert !std.member([p.name for p in g.spec.predictors], predictor.name) :
+  g.spec;
+
+local plus(g, predictor) =
+  local spec = specOf(g);
+  assert !std.member([p.name for p in spec.predictors], predictor.name) :
          'graph: already has a predictor "%s"' % predictor.name;
-  compile(g.spec { predictors: [
+  compile(spec { predictors: [
     p { traffic: if predictor.shadow then p.traffic else 100 - predictor.traffic }
     for p in super.predictors
   ] + [predictor] });
@@ -326,11 +332,7 @@ local plus(g, predictor) =
    * @return values document (docs/contract.md)
    */
   serveSimple(name, modelUri=null, image=null, replicas=k.REPLICAS, gpus=0)::
-    local root = model({ modelUri: modelUri, image: image, gpus: gpus });
-    compile({
-      name: name,
-      predictors: [{ name: 'main', traffic: null, shadow: false, replicas: replicas, root: root }],
-    }),
+    graph(name, model({ modelUri: modelUri, image: image, gpus: gpus }), replicas),
 
   /**
    * abTest(name, a, b, ratioA=0.5): RANDOM_ABTEST router "ab" over two models.
@@ -399,11 +401,11 @@ local plus(g, predictor) =
    * @param traffic object  predictor name -> percent; the non-shadow shares must sum to 100
    */
   withTraffic(graph, traffic)::
-    assert std.objectHasAll(graph, 'spec') : 'graph: not made by a prototype (serveSimple, abTest, ...)';
-    local known = [p.name for p in graph.spec.predictors];
+    local spec = specOf(graph);
+    local known = [p.name for p in spec.predictors];
     local unknown = [name for name in std.objectFields(traffic) if !std.member(known, name)];
     assert unknown == [] : 'traffic: no predictor %s; predictors: %s' % [std.toString(unknown), std.toString(known)];
-    compile(graph.spec {
+    compile(spec {
       predictors: [
         p { traffic: if std.objectHas(traffic, p.name) then traffic[p.name] else p.traffic }
         for p in super.predictors

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from infergraph import defaults
-from infergraph.compile import containers, nodes, orchestrator, scaling, storage
+from infergraph.compile import containers, nodes, scaling, storage
 from infergraph.compile.test_hook import SAMPLE_ROW, TEST_SCRIPT
 from infergraph.model import Node
 
@@ -61,7 +61,6 @@ def _data() -> dict[str, Any]:
         },
         "strategy": {"cpu": scaling.rollout_strategy(0), "gpu": scaling.rollout_strategy(1)},
         "gpuToleration": nodes.GPU_TOLERATION,
-        "graphMountPath": orchestrator.GRAPH_MOUNT_PATH,
         "remoteSchemes": list(storage.REMOTE_SCHEMES),
         # The placeholder URIs below are replaced by the node's own (prototypes.libsonnet).
         "storage": {"remote": _storage("gs://MODEL_URI"), "pvc": _storage("pvc://CLAIM/PATH")},

@@ -9,12 +9,14 @@ __all__ = [
     "DEFAULT_PROTOCOL",
     "DEFAULT_TRANSPORT",
     "GPU_RESOURCE",
+    "GRAPH_MOUNT_PATH",
     "GRPC_PORT",
     "HTTP_PORT",
     "IMAGE_PULL_POLICY",
     "ISTIO_GATEWAYS",
     "ISTIO_HOSTS",
     "ISTIO_PREFIX_ROOT",
+    "ISTIO_RETRY_ON",
     "MAX_BODY_BYTES",
     "MAX_CONCURRENCY",
     "METRICS_PORT",
@@ -33,6 +35,7 @@ __all__ = [
     "SERVICE_MONITOR_INTERVAL",
     "STARTUP_FAILURE_THRESHOLD",
     "STORAGE_INITIALIZER_IMAGE",
+    "STORAGE_INITIALIZER_RESOURCES",
     "TERMINATION_GRACE_PERIOD_SECONDS",
     "WORKERS",
 ]
@@ -41,6 +44,11 @@ __all__ = [
 SERVER_IMAGE: Final = "ghcr.io/infergraph/infergraph-server:0.1.0"
 #: copies gs://, s3://, https:// models into an emptyDir
 STORAGE_INITIALIZER_IMAGE: Final = "kserve/storage-initializer:v0.14.1"
+#: per storage-initializer init container (a download, then it exits)
+STORAGE_INITIALIZER_RESOURCES: Final = {
+    "requests": {"cpu": "100m", "memory": "100Mi"},
+    "limits": {"memory": "1Gi"},
+}
 #: pull policy of every container
 IMAGE_PULL_POLICY: Final = "IfNotPresent"
 #: spec.protocol when omitted
@@ -91,12 +99,16 @@ RUN_AS_USER: Final = 10001
 MODEL_MOUNT_PATH: Final = "/mnt/models"
 #: where a pvc:// claim is mounted read-only
 PVC_MOUNT_PATH: Final = "/mnt/pvc"
+#: where the orchestrator reads its runtime graph (graph.json from its ConfigMap)
+GRAPH_MOUNT_PATH: Final = "/etc/infergraph"
 #: writable emptyDir under a read-only root filesystem
 SCRATCH_MOUNT_PATH: Final = "/tmp"
 #: VirtualService gateways (seldon.io/istio-gateway)
 ISTIO_GATEWAYS: Final = ("istio-system/infergraph-gateway",)
 #: a graph is served under /<root>/<graph>/ on the gateway (rewritten to /), so graphs share hosts
 ISTIO_PREFIX_ROOT: Final = "infergraph"
+#: retries.retryOn when retries are asked for (Envoy retry conditions)
+ISTIO_RETRY_ON: Final = "connect-failure,refused-stream,unavailable,gateway-error"
 #: VirtualService hosts (seldon.io/istio-host)
 ISTIO_HOSTS: Final = ("*",)
 #: namespace allowed to reach orchestrators

@@ -17,8 +17,7 @@ class GraphvizMissing(RuntimeError):
 
 def _node_label(node: Node) -> str:
     what = node.implementation or node.image or "custom"
-    gpus = node.resources.gpus if node.resources is not None else 0
-    return f"{node.name}\\n{node.type} · {what}" + (f"\\n{gpus} GPU" if gpus else "")
+    return f"{node.name}\\n{node.type} · {what}" + (f"\\n{node.gpus} GPU" if node.gpus else "")
 
 
 def _predictor_label(p: Predictor, weight: int) -> str:

@@ -8,6 +8,7 @@ defaults have: helm drops a key whose user value is null.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from .compile import compile_values
@@ -32,7 +33,14 @@ def default_graph() -> Graph:
 
 
 def chart_default_values() -> JSON:
+    """The values the chart's values.yaml holds (tools/generate.py writes them there)."""
     return compile_values(default_graph())
+
+
+@cache
+def _default_keys() -> JSON:
+    """Compiled once per process: every `helm_values` call compares against the same values."""
+    return chart_default_values()
 
 
 def _with_nulls(values: JSON, defaults: JSON) -> JSON:
@@ -45,4 +53,4 @@ def _with_nulls(values: JSON, defaults: JSON) -> JSON:
 
 def helm_values(values: JSON) -> JSON:
     """`values` plus a null for every key that only the chart's defaults have."""
-    return _with_nulls(values, chart_default_values())
+    return _with_nulls(values, _default_keys())

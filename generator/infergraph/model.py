@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .defaults import GPU_RESOURCE
+
 __all__ = [
     "NODE_TYPES",
     "PREPACKAGED",
@@ -64,8 +66,8 @@ class Resources:
 
     @property
     def gpus(self) -> int:
-        """The node's `nvidia.com/gpu` count (validated to be a positive integer when set)."""
-        return int(self.limits.get("nvidia.com/gpu", self.requests.get("nvidia.com/gpu", "0")))
+        """The `nvidia.com/gpu` count (validated to be a positive integer when set)."""
+        return int(self.limits.get(GPU_RESOURCE, self.requests.get(GPU_RESOURCE, "0")))
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,11 @@ class Node:
         default_factory=dict
     )  # componentSpec metadata.annotations
 
+    @property
+    def gpus(self) -> int:
+        """GPUs per pod of this node: 0 unless its resources ask for some."""
+        return self.resources.gpus if self.resources is not None else 0
+
     def walk(self) -> tuple[Node, ...]:
         """This node and all below it, depth first, parents before children."""
         out: list[Node] = [self]
@@ -120,7 +127,6 @@ class Orchestrator:
     env: tuple[Mapping[str, JSON], ...] = ()
     resources: Resources | None = None
     replicas: int | None = None
-    autoscaling: Autoscaling | None = None
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from .model import (
     Resources,
 )
 from .rules import MODEL_URI_SCHEMES, gpu_problems, model_uri_problem, parse_parameter
-from .seldon import autoscaling_from_hpa, read_annotations
+from .seldon import hpa_cpu_target, read_annotations
 from .serving import serving_options
 
 __all__ = ["build"]
@@ -66,13 +66,12 @@ def _resources(raw: Mapping[str, JSON] | None, at: str, findings: Findings) -> R
     return Resources(requests=parts["requests"], limits=parts["limits"])
 
 
-def _autoscaling(raw: Mapping[str, JSON], at: str) -> Autoscaling:
-    """A node's own `autoscaling` (our convenience) as Autoscaling."""
-    target = raw.get("targetCPUUtilizationPercentage", AUTOSCALING_TARGET_CPU)
+def _autoscaling(raw: Mapping[str, JSON], at: str, target: JSON) -> Autoscaling:
+    """A node's `autoscaling` or Seldon's `hpaSpec`: they differ only in where `target` sits."""
     return Autoscaling(
         min_replicas=int(raw.get("minReplicas", REPLICAS)),
         max_replicas=int(raw["maxReplicas"]),
-        target_cpu_utilization=int(target),
+        target_cpu_utilization=int(AUTOSCALING_TARGET_CPU if target is None else target),
         pointer=at,
     )
 
@@ -86,6 +85,10 @@ def _check_range(scaling: Autoscaling, findings: Findings) -> None:
         )
 
 
+def _clash(at: str, other_at: str, findings: Findings) -> None:
+    findings.error(at, f"is also set at {other_at}; expected it in one place")
+
+
 def _once(
     name: str,
     node: Mapping[str, JSON],
@@ -96,9 +99,7 @@ def _once(
 ) -> tuple[JSON, str]:
     """The value of `name` from the node or its container/componentSpec, and where it was."""
     if name in node and name in other:
-        findings.error(
-            f"{at}/{name}", f"is also set at {other_at}/{name}; expected it in one place"
-        )
+        _clash(f"{at}/{name}", f"{other_at}/{name}", findings)
     if name in node:
         return node[name], f"{at}/{name}"
     return other.get(name), f"{other_at}/{name}"
@@ -186,12 +187,13 @@ class _Builder:
         scaling = None
         if "autoscaling" in raw:
             if "hpaSpec" in group:
-                self.findings.error(
-                    f"{at}/autoscaling", f"is also set at {g_at}/hpaSpec; expected it in one place"
-                )
-            scaling = _autoscaling(raw["autoscaling"], f"{at}/autoscaling")
+                _clash(f"{at}/autoscaling", f"{g_at}/hpaSpec", self.findings)
+            own = raw["autoscaling"]
+            target = own.get("targetCPUUtilizationPercentage")
+            scaling = _autoscaling(own, f"{at}/autoscaling", target)
         elif "hpaSpec" in group:
-            scaling = autoscaling_from_hpa(group["hpaSpec"], f"{g_at}/hpaSpec")
+            hpa = group["hpaSpec"]
+            scaling = _autoscaling(hpa, f"{g_at}/hpaSpec", hpa_cpu_target(hpa))
         if scaling is not None:
             _check_range(scaling, self.findings)
         return scaling

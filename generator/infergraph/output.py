@@ -16,7 +16,14 @@ __all__ = ["dump_json", "dump_yaml", "write_atomic", "write_tree_atomic"]
 
 
 class _Dumper(yaml.SafeDumper):
-    """Block style, sorted keys, multi-line strings as literal blocks."""
+    """Block style, sorted keys, multi-line strings as literal blocks, never an alias.
+
+    The compiler may share one sub-object between places (a probe handler, the GPU
+    toleration); the text must still spell each place out, as helm and readers expect.
+    """
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["MAX_DEPTH", "MAX_NODES", "Document", "SyntaxProblem", "read"]
+__all__ = ["MAX_DEPTH", "MAX_NODES", "Document", "SyntaxProblem", "read", "reject_constant"]
 
 JSON = Any
 #: deepest nesting accepted (a graph ~45 nodes deep); later stages recurse on the data
@@ -180,7 +180,8 @@ def _no_duplicates(pairs: list[tuple[str, JSON]]) -> dict[str, JSON]:
     return out
 
 
-def _no_constants(name: str) -> JSON:
+def reject_constant(name: str) -> JSON:
+    """`json.loads(parse_constant=...)`: NaN and Infinity are not JSON, so refuse them."""
     raise ValueError(name)
 
 
@@ -200,7 +201,9 @@ def read(text: str) -> Document:
     """Parse one YAML (or JSON) document; raises `SyntaxProblem` with its position."""
     if text.lstrip().startswith(("{", "[")):
         try:
-            data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+            data = json.loads(
+                text, object_pairs_hook=_no_duplicates, parse_constant=reject_constant
+            )
         except (ValueError, RecursionError):
             pass  # read it again as YAML, which says where and what went wrong
         else:

@@ -16,6 +16,7 @@ from typing import Any
 from .checks.problem import pointer, quote
 from .defaults import GPU_RESOURCE
 from .model import Graph, Node, Predictor
+from .reader import reject_constant
 
 __all__ = [
     "MODEL_URI_SCHEMES",
@@ -42,14 +43,12 @@ _EXPECTED = {
 }
 
 
-def _no_constants(name: str) -> JSON:
-    raise ValueError(name)
-
-
 def _parse(kind: str, value: JSON) -> JSON:
     """The value as its declared type; ValueError when it does not parse."""
+    if kind == "JSON" and isinstance(value, str):
+        return json.loads(value, parse_constant=reject_constant)
     if kind == "JSON":
-        return json.loads(value, parse_constant=_no_constants) if isinstance(value, str) else value
+        return value
     text = value.strip() if isinstance(value, str) else None
     if kind == "STRING" and text is not None:
         return value

@@ -13,11 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from .checks.problem import pointer, quote
-from .defaults import AUTOSCALING_TARGET_CPU, REPLICAS
 from .errors import Findings
-from .model import Autoscaling
 
-__all__ = ["HONOURED", "PREFIX", "autoscaling_from_hpa", "read_annotations"]
+__all__ = ["HONOURED", "PREFIX", "hpa_cpu_target", "read_annotations"]
 
 JSON = Any
 PREFIX = "seldon.io/"
@@ -84,13 +82,7 @@ def read_annotations(
     return options, kept
 
 
-def autoscaling_from_hpa(hpa: Mapping[str, JSON], at: str) -> Autoscaling:
-    """An `hpaSpec` (schema-checked: at most one CPU Utilization metric) as Autoscaling."""
+def hpa_cpu_target(hpa: Mapping[str, JSON]) -> JSON:
+    """The CPU utilization target of an `hpaSpec` (schema-checked: at most one such metric)."""
     metrics = hpa.get("metricsv2") or [{}]
-    target = metrics[0].get("resource", {}).get("target", {}).get("averageUtilization")
-    return Autoscaling(
-        min_replicas=int(hpa.get("minReplicas", REPLICAS)),
-        max_replicas=int(hpa["maxReplicas"]),
-        target_cpu_utilization=int(target if target is not None else AUTOSCALING_TARGET_CPU),
-        pointer=at,
-    )
+    return metrics[0].get("resource", {}).get("target", {}).get("averageUtilization")

@@ -132,6 +132,21 @@ def test_runtime_graph_names_node_services_and_config_hash_follows_it() -> None:
     assert before["infergraph.io/config-hash"] != after["infergraph.io/config-hash"]
 
 
+def test_values_yaml_spells_out_shared_fragments() -> None:
+    gpu = Resources(limits={"nvidia.com/gpu": "1"})
+    a, b = _model("a", resources=gpu), _model("b", resources=gpu)
+    combiner = Node(
+        name="avg",
+        type="COMBINER",
+        pointer="/c",
+        implementation="AVERAGE_COMBINER",
+        children=(a, b),
+    )
+    text = dump_yaml(compile_values(_graph(_predictor(node=combiner))))
+    assert "&id" not in text and "*id" not in text, "no YAML anchors or aliases in values"
+    assert text.count("key: nvidia.com/gpu") == 2
+
+
 def test_compile_is_deterministic() -> None:
     graph = _graph(_predictor("a", traffic=50), _predictor("b", traffic=50))
     assert dump_yaml(compile_values(graph)) == dump_yaml(compile_values(graph))

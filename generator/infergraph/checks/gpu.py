@@ -13,10 +13,10 @@ from typing import Any
 
 from infergraph.checks.pods import as_list, as_map, containers, pod_specs
 from infergraph.checks.problem import Obj, Problem, quote
+from infergraph.defaults import GPU_RESOURCE
 
 __all__ = ["GPU_RESOURCE", "check_gpu", "tolerates_gpu_taint"]
 
-GPU_RESOURCE = "nvidia.com/gpu"
 _WHOLE = re.compile(r"[1-9][0-9]*")
 
 

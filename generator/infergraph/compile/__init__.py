@@ -55,15 +55,15 @@ def compile_values(graph: Graph) -> JSON:
     weights = resolve_traffic(graph)
     predictors: dict[str, JSON] = {}
     for p in graph.predictors:
-        runtime = runtime_graph(graph, p)
+        runtime_text = runtime_json(runtime_graph(graph, p))
         predictors[p.name] = {
             "name": p.name,
             "fullname": orchestrator_fullname(graph, p),
             "traffic": weights[p.name],
             "shadow": p.shadow,
             "mirrorPercent": mirror_percent(p),
-            "runtimeJson": runtime_json(runtime),
-            "orchestrator": orchestrator_workload(graph, p, runtime, pdb),
+            "runtimeJson": runtime_text,
+            "orchestrator": orchestrator_workload(graph, p, runtime_text, pdb),
             "nodes": {n.name: node_workload(graph, p, n, pdb) for n in p.graph.walk()},
         }
     return {

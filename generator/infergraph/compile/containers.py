@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .. import defaults
@@ -12,11 +12,13 @@ __all__ = [
     "PORTS",
     "container_ports",
     "container_security_context",
+    "env_list",
     "http_probes",
     "merge_resources",
     "pod_security_context",
     "prometheus_annotations",
     "scratch_volume",
+    "server_env",
     "service_ports",
     "tcp_probes",
 ]
@@ -41,8 +43,32 @@ def service_ports() -> list[JSON]:
     ]
 
 
+def server_env() -> dict[str, str]:
+    """The port and worker settings every infergraph-server process reads (node or orchestrator)."""
+    return {
+        "INFERGRAPH_HTTP_PORT": str(defaults.HTTP_PORT),
+        "INFERGRAPH_GRPC_PORT": str(defaults.GRPC_PORT),
+        "INFERGRAPH_METRICS_PORT": str(defaults.METRICS_PORT),
+        "INFERGRAPH_WORKERS": str(defaults.WORKERS),
+    }
+
+
+def env_list(settings: Mapping[str, str], extra: Iterable[Mapping[str, JSON]]) -> list[JSON]:
+    """Our settings as EnvVars sorted by name (stable output), then the user's own EnvVars."""
+    return [{"name": k, "value": v} for k, v in sorted(settings.items())] + [dict(e) for e in extra]
+
+
 def _probe(handler: JSON, period: int, failures: int) -> JSON:
     return {**handler, "periodSeconds": period, "failureThreshold": failures, "timeoutSeconds": 2}
+
+
+def _probes(live: JSON, ready: JSON) -> dict[str, JSON]:
+    """Liveness on `live`; readiness and the slow-load startup probe on `ready`."""
+    return {
+        "livenessProbe": _probe(live, 10, 3),
+        "readinessProbe": _probe(ready, 5, 3),
+        "startupProbe": _probe(ready, 5, defaults.STARTUP_FAILURE_THRESHOLD),
+    }
 
 
 def http_probes(live_path: str, ready_path: str) -> dict[str, JSON]:
@@ -51,21 +77,13 @@ def http_probes(live_path: str, ready_path: str) -> dict[str, JSON]:
     def get(path: str) -> JSON:
         return {"httpGet": {"path": path, "port": "http", "scheme": "HTTP"}}
 
-    return {
-        "livenessProbe": _probe(get(live_path), 10, 3),
-        "readinessProbe": _probe(get(ready_path), 5, 3),
-        "startupProbe": _probe(get(ready_path), 5, defaults.STARTUP_FAILURE_THRESHOLD),
-    }
+    return _probes(get(live_path), get(ready_path))
 
 
 def tcp_probes() -> dict[str, JSON]:
     """For gRPC-only custom containers, which answer no HTTP health path."""
     tcp = {"tcpSocket": {"port": "grpc"}}
-    return {
-        "livenessProbe": _probe(tcp, 10, 3),
-        "readinessProbe": _probe(tcp, 5, 3),
-        "startupProbe": _probe(tcp, 5, defaults.STARTUP_FAILURE_THRESHOLD),
-    }
+    return _probes(tcp, tcp)
 
 
 def container_security_context() -> JSON:

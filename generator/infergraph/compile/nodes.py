@@ -8,7 +8,7 @@ from typing import Any
 from .. import defaults
 from ..model import Graph, Node, Parameter, Predictor
 from ..naming import object_name
-from .containers import http_probes, merge_resources, tcp_probes
+from .containers import env_list, http_probes, merge_resources, server_env, tcp_probes
 from .labels import workload_labels
 from .scaling import autoscaling_values, pdb_values, replica_count, rollout_strategy
 from .storage import model_storage
@@ -24,11 +24,15 @@ def node_fullname(graph: Graph, predictor: Predictor, node: Node) -> str:
     return object_name(graph.name, predictor.name, node.name)
 
 
+def _custom_image(node: Node) -> str | None:
+    """A custom node's own image; None when the node runs in our server image (prepackaged)."""
+    return node.image if node.implementation is None else None
+
+
 def node_image(node: Node) -> str:
-    """Prepackaged implementations run in our server image; custom nodes bring theirs."""
-    if node.implementation is not None or node.image is None:
-        return defaults.SERVER_IMAGE
-    return node.image
+    """The image of a node's container (and of its runtime-graph entry)."""
+    custom = _custom_image(node)
+    return defaults.SERVER_IMAGE if custom is None else custom
 
 
 def _parameter_text(p: Parameter) -> str:
@@ -41,19 +45,18 @@ def _parameter_text(p: Parameter) -> str:
 
 
 def parameters_json(node: Node) -> str:
+    """The node's parameters as the Seldon wrapper reads them from its environment."""
     items = [{"name": p.name, "type": p.type, "value": _parameter_text(p)} for p in node.parameters]
     return json.dumps(items, separators=(",", ":"))
 
 
 def _env(graph: Graph, predictor: Predictor, node: Node, model_path: str | None) -> list[JSON]:
+    parameters = parameters_json(node)
     settings = {
+        **server_env(),
         "INFERGRAPH_NAME": node.name,
         "INFERGRAPH_TYPE": node.type,
-        "INFERGRAPH_PARAMETERS": parameters_json(node),
-        "INFERGRAPH_HTTP_PORT": str(defaults.HTTP_PORT),
-        "INFERGRAPH_GRPC_PORT": str(defaults.GRPC_PORT),
-        "INFERGRAPH_METRICS_PORT": str(defaults.METRICS_PORT),
-        "INFERGRAPH_WORKERS": str(defaults.WORKERS),
+        "INFERGRAPH_PARAMETERS": parameters,
     }
     if node.implementation is not None:
         settings["INFERGRAPH_IMPLEMENTATION"] = node.implementation
@@ -63,15 +66,14 @@ def _env(graph: Graph, predictor: Predictor, node: Node, model_path: str | None)
         # Seldon's wrapper reads these, so existing Seldon images run unchanged.
         settings |= {
             "PREDICTIVE_UNIT_ID": node.name,
-            "PREDICTIVE_UNIT_PARAMETERS": parameters_json(node),
+            "PREDICTIVE_UNIT_PARAMETERS": parameters,
             "PREDICTIVE_UNIT_HTTP_SERVICE_PORT": str(defaults.HTTP_PORT),
             "PREDICTIVE_UNIT_GRPC_SERVICE_PORT": str(defaults.GRPC_PORT),
             "PREDICTIVE_UNIT_METRICS_SERVICE_PORT": str(defaults.METRICS_PORT),
             "PREDICTOR_ID": predictor.name,
             "SELDON_DEPLOYMENT_ID": graph.name,
         }
-    ours = [{"name": k, "value": v} for k, v in sorted(settings.items())]
-    return ours + [dict(e) for e in node.env]
+    return env_list(settings, node.env)
 
 
 def _probes(graph: Graph, node: Node) -> dict[str, JSON]:
@@ -85,9 +87,8 @@ def _probes(graph: Graph, node: Node) -> dict[str, JSON]:
 def node_workload(graph: Graph, predictor: Predictor, node: Node, pdb: bool) -> JSON:
     labels, selector = workload_labels(graph, predictor, node)
     storage = model_storage(node)
-    gpus = node.resources.gpus if node.resources is not None else 0
     tolerations = [dict(t) for t in node.tolerations]
-    if gpus and GPU_TOLERATION not in tolerations:
+    if node.gpus and GPU_TOLERATION not in tolerations:
         tolerations.append(GPU_TOLERATION)
     return workload(
         WorkloadSpec(
@@ -97,23 +98,19 @@ def node_workload(graph: Graph, predictor: Predictor, node: Node, pdb: bool) -> 
             selector_labels=selector,
             annotations={**graph.annotations, **predictor.annotations, **node.annotations},
             image=node_image(node),
-            image_pull_policy=node.image_pull_policy or defaults.IMAGE_PULL_POLICY,
-            args=["component"] if node.implementation is not None or node.image is None else None,
+            image_pull_policy=node.image_pull_policy,
+            args=["component"] if _custom_image(node) is None else None,
             env=_env(graph, predictor, node, storage.path),
             resources=merge_resources(defaults.NODE_RESOURCES, node.resources),
             probes=_probes(graph, node),
             replicas=replica_count(node.autoscaling, node.replicas, predictor.replicas),
-            strategy=rollout_strategy(gpus),
+            strategy=rollout_strategy(node.gpus),
             autoscaling=autoscaling_values(node.autoscaling),
             pdb=pdb_values(pdb),
             volumes=storage.volumes,
             mounts=storage.mounts,
             init_containers=storage.init_containers,
-            termination_grace_period_seconds=(
-                defaults.TERMINATION_GRACE_PERIOD_SECONDS
-                if node.termination_grace_period_seconds is None
-                else node.termination_grace_period_seconds
-            ),
+            termination_grace_period_seconds=node.termination_grace_period_seconds,
             node_selector=node.node_selector,
             tolerations=tolerations,
             runtime_class_name=node.runtime_class_name,

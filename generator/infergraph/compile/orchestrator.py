@@ -7,16 +7,15 @@ from typing import Any
 from .. import defaults
 from ..model import Graph, Predictor
 from ..naming import object_name
-from .containers import http_probes, merge_resources
+from .containers import env_list, http_probes, merge_resources, server_env
 from .labels import workload_labels
 from .runtime import config_hash
-from .scaling import autoscaling_values, pdb_values, replica_count, rollout_strategy
+from .scaling import pdb_values, replica_count, rollout_strategy
 from .workload import WorkloadSpec, workload
 
-__all__ = ["GRAPH_MOUNT_PATH", "orchestrator_fullname", "orchestrator_workload"]
+__all__ = ["orchestrator_fullname", "orchestrator_workload"]
 
 JSON = Any
-GRAPH_MOUNT_PATH = "/etc/infergraph"
 
 
 def orchestrator_fullname(graph: Graph, predictor: Predictor) -> str:
@@ -27,16 +26,11 @@ def orchestrator_fullname(graph: Graph, predictor: Predictor) -> str:
     return svc if len(graph.predictors) == 1 else object_name(svc, predictor.name)
 
 
-def orchestrator_workload(graph: Graph, predictor: Predictor, runtime: JSON, pdb: bool) -> JSON:
+def orchestrator_workload(graph: Graph, predictor: Predictor, runtime_text: str, pdb: bool) -> JSON:
+    """`runtime_text` is the ConfigMap's graph.json, whose hash rolls the pods when it changes."""
     labels, selector = workload_labels(graph, predictor, None)
     fullname = orchestrator_fullname(graph, predictor)
     spec = predictor.orchestrator
-    env = {
-        "INFERGRAPH_HTTP_PORT": str(defaults.HTTP_PORT),
-        "INFERGRAPH_GRPC_PORT": str(defaults.GRPC_PORT),
-        "INFERGRAPH_METRICS_PORT": str(defaults.METRICS_PORT),
-        "INFERGRAPH_WORKERS": str(defaults.WORKERS),
-    }
     return workload(
         WorkloadSpec(
             name="orchestrator",
@@ -44,18 +38,17 @@ def orchestrator_workload(graph: Graph, predictor: Predictor, runtime: JSON, pdb
             labels=labels,
             selector_labels=selector,
             annotations={**graph.annotations, **predictor.annotations},
-            pod_annotations={"infergraph.io/config-hash": config_hash(runtime)},
+            pod_annotations={"infergraph.io/config-hash": config_hash(runtime_text)},
             image=defaults.SERVER_IMAGE,
-            args=["orchestrator", "--graph", f"{GRAPH_MOUNT_PATH}/graph.json"],
-            env=[{"name": k, "value": v} for k, v in sorted(env.items())]
-            + [dict(e) for e in spec.env],
+            args=["orchestrator", "--graph", f"{defaults.GRAPH_MOUNT_PATH}/graph.json"],
+            env=env_list(server_env(), spec.env),
             resources=merge_resources(defaults.ORCHESTRATOR_RESOURCES, spec.resources),
             probes=http_probes("/v2/health/live", "/v2/health/ready"),
-            replicas=replica_count(spec.autoscaling, spec.replicas, predictor.replicas),
+            replicas=replica_count(None, spec.replicas, predictor.replicas),
             strategy=rollout_strategy(0),
-            autoscaling=autoscaling_values(spec.autoscaling),
+            autoscaling=None,  # the schema gives svcOrchSpec no autoscaling
             pdb=pdb_values(pdb),
             volumes=[{"name": "graph", "configMap": {"name": f"{fullname}-graph"}}],
-            mounts=[{"name": "graph", "mountPath": GRAPH_MOUNT_PATH, "readOnly": True}],
+            mounts=[{"name": "graph", "mountPath": defaults.GRAPH_MOUNT_PATH, "readOnly": True}],
         )
     )

@@ -52,5 +52,6 @@ def runtime_json(runtime: JSON) -> str:
     return json.dumps(runtime, sort_keys=True, separators=(",", ":"))
 
 
-def config_hash(runtime: JSON) -> str:
-    return hashlib.sha256(runtime_json(runtime).encode()).hexdigest()
+def config_hash(text: str) -> str:
+    """The orchestrator's pod annotation: a new runtime graph text rolls its pods."""
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from .. import defaults
 from ..model import Node
-from .containers import container_security_context
+from .containers import container_security_context, merge_resources
 
 __all__ = ["REMOTE_SCHEMES", "ModelStorage", "model_storage"]
 
@@ -49,10 +49,7 @@ def model_storage(node: Node) -> ModelStorage:
             "image": defaults.STORAGE_INITIALIZER_IMAGE,
             "imagePullPolicy": defaults.IMAGE_PULL_POLICY,
             "args": [uri, target],
-            "resources": {
-                "limits": {"memory": "1Gi"},
-                "requests": {"cpu": "100m", "memory": "100Mi"},
-            },
+            "resources": merge_resources(defaults.STORAGE_INITIALIZER_RESOURCES, None),
             "securityContext": container_security_context(),
             "volumeMounts": [
                 {"name": "model", "mountPath": target},

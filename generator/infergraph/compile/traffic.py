@@ -44,7 +44,7 @@ def istio_values(graph: Graph) -> JSON:
     if serving.istio_retries is not None:
         retries = {
             "attempts": serving.istio_retries,
-            "retryOn": "connect-failure,refused-stream,unavailable,gateway-error",
+            "retryOn": defaults.ISTIO_RETRY_ON,
         }
     principals = serving.authorization_principals
     return {

@@ -40,11 +40,11 @@ class WorkloadSpec:
     pdb: JSON
     annotations: Mapping[str, str]
     pod_annotations: Mapping[str, str] = field(default_factory=dict)
-    image_pull_policy: str = defaults.IMAGE_PULL_POLICY
+    image_pull_policy: str | None = None  # None: defaults.IMAGE_PULL_POLICY
     volumes: list[JSON] = field(default_factory=list)
     mounts: list[JSON] = field(default_factory=list)
     init_containers: list[JSON] = field(default_factory=list)
-    termination_grace_period_seconds: int = defaults.TERMINATION_GRACE_PERIOD_SECONDS
+    termination_grace_period_seconds: int | None = None  # None: the default
     node_selector: Mapping[str, str] = field(default_factory=dict)
     tolerations: list[JSON] = field(default_factory=list)
     runtime_class_name: str | None = None
@@ -56,7 +56,7 @@ def workload(spec: WorkloadSpec) -> JSON:
     container = {
         "name": spec.name,
         "image": spec.image,
-        "imagePullPolicy": spec.image_pull_policy,
+        "imagePullPolicy": spec.image_pull_policy or defaults.IMAGE_PULL_POLICY,
         "command": None,
         "args": spec.args,
         "env": spec.env,
@@ -77,7 +77,11 @@ def workload(spec: WorkloadSpec) -> JSON:
         "podAnnotations": {**prometheus_annotations(), **spec.pod_annotations},
         "replicas": spec.replicas,
         "strategy": spec.strategy,
-        "terminationGracePeriodSeconds": spec.termination_grace_period_seconds,
+        "terminationGracePeriodSeconds": (
+            defaults.TERMINATION_GRACE_PERIOD_SECONDS
+            if spec.termination_grace_period_seconds is None
+            else spec.termination_grace_period_seconds
+        ),
         "podSecurityContext": pod_security_context(),
         "nodeSelector": dict(spec.node_selector),
         "tolerations": spec.tolerations,
