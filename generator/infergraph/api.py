@@ -6,12 +6,12 @@ import os
 from typing import Any
 
 from .compile import compile_runtime, compile_values
-from .errors import InvalidGraph, Problem
 from .loader import load
 from .model import Graph
 from .render import Engine, render_values
 
 __all__ = [
+    "UnknownPredictor",
     "compile_runtime_document",
     "compile_values",
     "load_graph",
@@ -26,6 +26,10 @@ def load_graph(path: str | os.PathLike[str]) -> Graph:
     return load(path)
 
 
+class UnknownPredictor(ValueError):
+    """A predictor name the caller asked for that the graph does not have."""
+
+
 def compile_runtime_document(graph: Graph, predictor: str | None = None) -> JSON:
     """Every predictor's runtime graph keyed by name, or just the one asked for."""
     runtimes = compile_runtime(graph)
@@ -33,12 +37,7 @@ def compile_runtime_document(graph: Graph, predictor: str | None = None) -> JSON
         return runtimes
     if predictor not in runtimes:
         choices = ", ".join(f'"{name}"' for name in runtimes)
-        problem = Problem(
-            source=graph.source,
-            pointer="/spec/predictors",
-            message=f'no predictor "{predictor}"; predictors: {choices}',
-        )
-        raise InvalidGraph((problem,))
+        raise UnknownPredictor(f'"{predictor}" is not a predictor; predictors: {choices}')
     return runtimes[predictor]
 
 

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from . import __version__
-from .api import compile_runtime_document, compile_values, load_graph
+from .api import UnknownPredictor, compile_runtime_document, compile_values, load_graph
 from .errors import InvalidGraph
 from .helm_values import helm_values
 from .output import dump_json, dump_yaml, write_atomic, write_tree_atomic
@@ -43,7 +43,11 @@ def _compile(args: argparse.Namespace) -> int:
     if args.to == "values":
         document = helm_values(compile_values(graph))
     else:
-        document = compile_runtime_document(graph, args.predictor)
+        try:
+            document = compile_runtime_document(graph, args.predictor)
+        except UnknownPredictor as err:
+            print(f"infergraph compile: --predictor: {err}", file=sys.stderr)
+            return 2
     fmt = args.format or ("json" if args.to == "runtime" else "yaml")
     _emit(dump_json(document) if fmt == "json" else dump_yaml(document), args.output)
     return 0

@@ -17,6 +17,7 @@ __all__ = [
     "ISTIO_HOSTS",
     "ISTIO_PREFIX_ROOT",
     "ISTIO_RETRY_ON",
+    "LIVENESS_PERIOD_SECONDS",
     "MAX_BODY_BYTES",
     "MAX_CONCURRENCY",
     "METRICS_PORT",
@@ -27,7 +28,10 @@ __all__ = [
     "NODE_TIMEOUT_MS",
     "ORCHESTRATOR_RESOURCES",
     "PRE_STOP_SECONDS",
+    "PROBE_FAILURE_THRESHOLD",
+    "PROBE_TIMEOUT_SECONDS",
     "PVC_MOUNT_PATH",
+    "READINESS_PERIOD_SECONDS",
     "REPLICAS",
     "RUN_AS_USER",
     "SCRATCH_MOUNT_PATH",
@@ -91,7 +95,15 @@ MAX_BODY_BYTES: Final = 10 * 1024 * 1024
 TERMINATION_GRACE_PERIOD_SECONDS: Final = 30
 #: preStop sleep so endpoints leave the Service before SIGTERM
 PRE_STOP_SECONDS: Final = 5
-#: × 5 s period: 5 minutes for a slow model load
+#: seconds between liveness checks
+LIVENESS_PERIOD_SECONDS: Final = 10
+#: seconds between readiness (and startup) checks
+READINESS_PERIOD_SECONDS: Final = 5
+#: failed checks in a row before a container is restarted or taken out of its Service
+PROBE_FAILURE_THRESHOLD: Final = 3
+#: seconds one check may take
+PROBE_TIMEOUT_SECONDS: Final = 2
+#: × the readiness period: 5 minutes for a slow model load
 STARTUP_FAILURE_THRESHOLD: Final = 60
 #: uid/gid of every container (the server image's non-root user)
 RUN_AS_USER: Final = 10001

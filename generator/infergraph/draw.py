@@ -12,7 +12,7 @@ __all__ = ["GraphvizMissing", "to_dot", "to_mermaid", "to_svg"]
 
 
 class GraphvizMissing(RuntimeError):
-    """SVG needs Graphviz's `dot` on PATH."""
+    """SVG needs a working Graphviz `dot` on PATH."""
 
 
 def _node_label(node: Node) -> str:
@@ -78,4 +78,6 @@ def to_svg(graph: Graph) -> str:
             "--format dot or mermaid need nothing"
         )
     done = subprocess.run([dot, "-Tsvg"], input=to_dot(graph), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise GraphvizMissing(f"`dot -Tsvg` failed: {done.stderr.strip()}")
     return done.stdout

@@ -107,7 +107,11 @@ def test_compile_runtime_of_one_predictor() -> None:
     runtime = yaml.safe_load(done.stdout)
     assert runtime["root"]["type"] == "ROUTER" and len(runtime["root"]["children"]) == 2
     done = run("compile", EXAMPLES / "ab-test.yaml", "--to", "runtime", "--predictor", "nope")
-    assert done.returncode == 1 and 'no predictor "nope"; predictors: "main"' in done.stderr
+    assert done.returncode == 2
+    assert (
+        done.stderr
+        == 'infergraph compile: --predictor: "nope" is not a predictor; predictors: "main"\n'
+    )
 
 
 def test_render_to_directory_one_file_per_object(tmp_path: Path) -> None:

@@ -59,15 +59,21 @@ def env_list(settings: Mapping[str, str], extra: Iterable[Mapping[str, JSON]]) -
 
 
 def _probe(handler: JSON, period: int, failures: int) -> JSON:
-    return {**handler, "periodSeconds": period, "failureThreshold": failures, "timeoutSeconds": 2}
+    return {
+        **handler,
+        "periodSeconds": period,
+        "failureThreshold": failures,
+        "timeoutSeconds": defaults.PROBE_TIMEOUT_SECONDS,
+    }
 
 
 def _probes(live: JSON, ready: JSON) -> dict[str, JSON]:
     """Liveness on `live`; readiness and the slow-load startup probe on `ready`."""
+    ready_period, failures = defaults.READINESS_PERIOD_SECONDS, defaults.PROBE_FAILURE_THRESHOLD
     return {
-        "livenessProbe": _probe(live, 10, 3),
-        "readinessProbe": _probe(ready, 5, 3),
-        "startupProbe": _probe(ready, 5, defaults.STARTUP_FAILURE_THRESHOLD),
+        "livenessProbe": _probe(live, defaults.LIVENESS_PERIOD_SECONDS, failures),
+        "readinessProbe": _probe(ready, ready_period, failures),
+        "startupProbe": _probe(ready, ready_period, defaults.STARTUP_FAILURE_THRESHOLD),
     }
 
 
