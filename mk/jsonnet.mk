@@ -1,13 +1,8 @@
-# jsonnet library: generated defaults (part of `make schemas`), the formatter and its lint.
+# jsonnet library: the formatter and its lint (defaults.libsonnet comes from `make schemas`).
 # The formatter is Debian's `jsonnet` package (jsonnetfmt); neither Python binding ships one.
 JSONNET_SOURCES = $(wildcard jsonnet/*.libsonnet examples/kubeflow/*.jsonnet)
 
-.PHONY: jsonnet-defaults jsonnetfmt jsonnet-fmt jsonnet-lint
-
-jsonnet-defaults: setup ## write jsonnet/defaults.libsonnet from generator/infergraph/defaults.py
-	$(PY) tools/gen_jsonnet_defaults.py
-
-schemas: jsonnet-defaults
+.PHONY: jsonnetfmt jsonnet-fmt jsonnet-lint
 
 jsonnetfmt: ## install jsonnetfmt (Debian package jsonnet) when missing; a skip reason otherwise
 	@command -v jsonnetfmt >/dev/null \

@@ -1,19 +1,16 @@
-"""Write jsonnet/defaults.libsonnet from the compiler's defaults (`make schemas`).
+"""The text of jsonnet/defaults.libsonnet, from the compiler's defaults (`make schemas`).
 
 The jsonnet prototypes build values by hand, so they need every default and every fixed
 fragment (ports, probes, security contexts, storage) the compiler writes. They get them from
 this one generated file instead of copies; tests/jsonnet fails when it is stale.
 
-    python tools/gen_jsonnet_defaults.py           # write the file
-    python tools/gen_jsonnet_defaults.py --check   # exit 1 when it differs from the generator
+tools/generate.py writes it beside the chart's generated files and checks it is fresh.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +19,7 @@ from infergraph.compile import containers, nodes, scaling, storage
 from infergraph.compile.test_hook import SAMPLE_ROW, TEST_SCRIPT
 from infergraph.model import Node
 
-__all__ = ["TARGET", "defaults_libsonnet", "main"]
+__all__ = ["TARGET", "defaults_libsonnet"]
 
 TARGET = Path(__file__).resolve().parents[1] / "jsonnet" / "defaults.libsonnet"
 HEADER = (
@@ -97,21 +94,3 @@ def _quote(text: str) -> str:
 def defaults_libsonnet() -> str:
     """The text of jsonnet/defaults.libsonnet."""
     return HEADER + _jsonnet(_data()) + "\n"
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only report a stale file")
-    args = parser.parse_args(argv)
-    text = defaults_libsonnet()
-    if args.check:
-        if not TARGET.exists() or TARGET.read_text() != text:
-            print(f"{TARGET}: stale; run `make schemas`", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

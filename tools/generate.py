@@ -4,7 +4,8 @@ Outputs (each says on its first line what it is generated from):
 - charts/infergraph/values.schema.json: the schema helm validates values with;
 - charts/infergraph/values.yaml: the compiled values of the default graph, one `# --` comment
   (the schema's description) above every key;
-- the values table of charts/infergraph/README.md.
+- the values table of charts/infergraph/README.md;
+- jsonnet/defaults.libsonnet, the prototypes' defaults (tools/gen_jsonnet_defaults.py).
 
 `--check` writes nothing and exits 1 naming every stale file (the test and CI use it).
 To generate another file, add a function `(root) -> (path, text)` to OUTPUTS.
@@ -171,8 +172,19 @@ def _readme(root: Path) -> tuple[Path, str]:
     return path, readme(default_values(), load_schema(root), path.read_text())
 
 
+def _jsonnet_defaults(root: Path) -> tuple[Path, str]:
+    from gen_jsonnet_defaults import defaults_libsonnet  # beside this script
+
+    return root / "jsonnet/defaults.libsonnet", defaults_libsonnet()
+
+
 #: Every generated file: (root) -> (path, text). Other generators append theirs here.
-OUTPUTS: list[Callable[[Path], tuple[Path, str]]] = [_chart_schema, _values, _readme]
+OUTPUTS: list[Callable[[Path], tuple[Path, str]]] = [
+    _chart_schema,
+    _values,
+    _readme,
+    _jsonnet_defaults,
+]
 
 
 def main(argv: list[str] | None = None) -> int:
