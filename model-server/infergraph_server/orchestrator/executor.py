@@ -40,7 +40,7 @@ _NUMPY = orjson.OPT_SERIALIZE_NUMPY
 class _Walk:
     """What one request collects on its way through the graph."""
 
-    __slots__ = ("metrics", "path", "puid", "routing", "tags")
+    __slots__ = ("metrics", "path", "puid", "routing", "sent", "tags")
 
     def __init__(self, puid: str, tags: dict[str, Any]) -> None:
         self.puid = puid
@@ -48,6 +48,17 @@ class _Walk:
         self.metrics: list[Any] = []
         self.routing: dict[str, int] = {}
         self.path: dict[str, str] = {}
+        self.sent: tuple[Message, bool, bytes] | None = None
+
+    def encode(self, msg: Message, puid: bool) -> bytes:
+        """The body that sends `msg` (with `meta.puid` if asked); the children of a fan-out
+        are all sent the same message, so it is encoded once and the bytes are reused."""
+        sent = self.sent
+        if sent is not None and sent[0] is msg and sent[1] == puid:
+            return sent[2]
+        body = orjson.dumps({**msg, "meta": {"puid": self.puid}} if puid else msg, option=_NUMPY)
+        self.sent = (msg, puid, body)
+        return body
 
     def merge(self, meta: Any) -> None:
         """Fold a node answer's meta into the request's tags and metrics."""
@@ -159,7 +170,7 @@ class Executor:
         if not self.v2:
             return await self._call(node, _SELDON_PATH[node.type], msg, walk)
         path = f"/v2/models/{node.name}/infer"
-        outputs = (await self._exchange(node, path, msg)).get("outputs")
+        outputs = (await self._exchange(node, path, walk.encode(msg, puid=False))).get("outputs")
         if not isinstance(outputs, list) or not outputs:
             raise NodeError(node.name, 502, f"answered {path} without outputs")
         return {"inputs": outputs}
@@ -176,18 +187,17 @@ class Executor:
         self, node: RuntimeNode, path: str, msg: Message, walk: _Walk, meta: bool = True
     ) -> Message:
         """Send one Seldon message; return the answer with its meta merged and removed."""
-        if meta:
-            msg = {**msg, "meta": {"puid": walk.puid}}
-        out = await self._exchange(node, path, msg)
+        body = walk.encode(msg, puid=True) if meta else orjson.dumps(msg, option=_NUMPY)
+        out = await self._exchange(node, path, body)
         walk.merge(out.pop("meta", None))
         failure = out.get("status")
         if isinstance(failure, dict) and failure.get("status") == "FAILURE":
             raise NodeError(node.name, 502, f"answered {path} with FAILURE: {_why(out)}")
         return out
 
-    async def _exchange(self, node: RuntimeNode, path: str, msg: Message) -> Message:
-        """Send a message, return the node's JSON object answer; NodeError otherwise."""
-        response = await self._send(node, path, orjson.dumps(msg, option=_NUMPY))
+    async def _exchange(self, node: RuntimeNode, path: str, body: bytes) -> Message:
+        """Send a body, return the node's JSON object answer; NodeError otherwise."""
+        response = await self._send(node, path, body)
         if response.status >= 400:
             status = response.status if response.status < 500 else 502
             cause = f"answered {path} with {response.status}: {_reason(response.body)}"

@@ -6,6 +6,14 @@ gRPC method: Seldon `/predict` → `Model/Predict`, `/transform-input` → `Gene
 raw tensor contents. An unreachable node (`UNAVAILABLE`) raises `ConnectionError`, which the
 executor retries; any other gRPC error is an answer with the HTTP status of its code. There is
 no fallback to REST: a node without a gRPC server fails as unreachable.
+
+Cost, as measured here (2 cores): a grpc.aio unary call takes ~150 µs of CPU on each side
+and ~0.35 ms of round trip even to an echo server (its poller thread hands every completion
+to the event loop); our HTTP/1.1 hop takes ~50 µs. Running the loop as plain asyncio
+instead of uvloop changed neither latency nor CPU per call, so the orchestrator keeps uvloop
+for its HTTP side. Channel options (retries, BDP probing) made no measurable difference
+either. What this module controls is the message conversion: Seldon messages go through
+`codecs.grpc` (dict ⇄ protobuf directly, ~5 µs) rather than `json_format` (~40 µs each way).
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import numpy as np
 import orjson
 from google.protobuf import json_format
 
+from infergraph_server.codecs.grpc import message_to_dict, parse_dict
 from infergraph_server.codecs.v2 import (
     DTYPES,
     Tensor,
@@ -109,18 +118,17 @@ class GrpcTransport:
                 call = self._call(node, _INFER, v2.ModelInferRequest, v2.ModelInferResponse)
                 return _infer_answer(await call(request))
             method, kind = _SELDON[path]
-            request = json_format.Parse(body, kind(), ignore_unknown_fields=True)
+            request = parse_dict(orjson.loads(body), kind())
             answer = await self._call(node, method, kind, sp.SeldonMessage)(request)
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.UNAVAILABLE:
                 raise ConnectionError(f"gRPC {exc.code().name}: {exc.details()}") from None
             return _error(_STATUS.get(exc.code(), 500), exc.details() or exc.code().name)
-        except json_format.ParseError as exc:
+        except (json_format.ParseError, orjson.JSONDecodeError) as exc:
             return _error(400, f"the message cannot be sent over gRPC: {exc}")
         except InferenceError as exc:
             return _error(exc.status, exc.message)
-        text = json_format.MessageToJson(answer, preserving_proto_field_name=True, indent=None)
-        return Response(200, text.encode())
+        return Response(200, orjson.dumps(message_to_dict(answer)))
 
     async def aclose(self) -> None:
         for channel in self._channels.values():
