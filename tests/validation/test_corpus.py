@@ -1,0 +1,108 @@
+"""The shared corpus of real SeldonDeployments (../shared/corpus): which load, which fail, why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from infergraph.errors import InvalidGraph
+from infergraph.loader import load, load_with_warnings
+from infergraph.model import Autoscaling, Resources
+
+CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "seldondeployments"
+if not CORPUS.is_dir():  # one reason line, not one per test
+    pytest.skip(f"SeldonDeployment corpus not found at {CORPUS}", allow_module_level=True)
+
+LOADS = [
+    "01-single-model-custom-image.yaml",
+    "02-prepackaged-sklearn-server.yaml",
+    "04-shadow-predictor-istio.yaml",
+    "05-combiner.yaml",
+    "06-input-transformer-model-output-transformer.yaml",
+    "07-router-epsilon-greedy-bandit.json",
+    "08-random-abtest-router.json",
+    "09-gpu-tensorflow-mnist.json",
+    "10-hpa-autoscaling-v2.yaml",
+    "11-complex-graph-transformer-abtest-combiner.json",
+    "12-separate-svc-orch-pod.json",
+    "14-thompson-sampling-router-routing-injection.json",
+]
+#: file → the unsupported field or value each problem names
+FAILS = {
+    "03-ab-traffic-split-mlflow.yaml": [
+        '/spec/predictors/0/graph/implementation: "MLFLOW_SERVER" is not supported',
+        '/spec/predictors/1/graph/implementation: "MLFLOW_SERVER" is not supported',
+    ],
+    "13-keda-prometheus-autoscaling.yaml": [
+        '/spec/predictors/0/componentSpecs/0/kedaSpec: "kedaSpec" is not a supported field',
+    ],
+    "15-v2-protocol-triton-mlserver-chain.yaml": [
+        '/spec/predictors/0/graph/children/0/implementation: "TRITON_SERVER" is not supported',
+    ],
+}
+
+
+def test_every_corpus_file_is_pinned() -> None:
+    files = sorted(p.name for p in CORPUS.iterdir() if p.suffix in (".yaml", ".json"))
+    assert files == sorted([*LOADS, *FAILS])
+
+
+@pytest.mark.parametrize("name", LOADS)
+def test_corpus_file_loads(name: str) -> None:
+    assert load(CORPUS / name).kind == "SeldonDeployment"
+
+
+@pytest.mark.parametrize("name", FAILS)
+def test_corpus_file_fails_naming_the_unsupported_field(name: str) -> None:
+    with pytest.raises(InvalidGraph) as caught:
+        load(CORPUS / name)
+    found = [f"{p.pointer}: {p.message}".split(";")[0] for p in caught.value.problems]
+    assert found == FAILS[name]
+
+
+def test_corpus_mapping() -> None:
+    abtest = load(CORPUS / "08-random-abtest-router.json").predictors[0]
+    router = abtest.graph
+    assert (router.type, router.implementation, router.parameters[0].value) == (
+        "ROUTER",
+        "RANDOM_ABTEST",
+        0.5,
+    )
+    second = router.children[1]
+    assert (second.image, second.labels, second.termination_grace_period_seconds) == (
+        "seldonio/mock_classifier:1.0",
+        {"version": "v2"},
+        20,
+    )
+    assert second.resources == Resources(requests={"memory": "1Mi"}, limits={})
+    hpa = load(CORPUS / "10-hpa-autoscaling-v2.yaml").predictors[0].graph.autoscaling
+    assert hpa == Autoscaling(1, 3, 10, "/spec/predictors/0/componentSpecs/0/hpaSpec")
+    gpu = load(CORPUS / "09-gpu-tensorflow-mnist.json").predictors[0].graph.resources
+    assert gpu is not None and gpu.gpus == 1
+    chain = load(CORPUS / "06-input-transformer-model-output-transformer.yaml").predictors[0]
+    assert [(n.name, n.type, n.endpoint_type) for n in chain.graph.walk()] == [
+        ("output-transformer", "OUTPUT_TRANSFORMER", "GRPC"),
+        ("input-transformer", "TRANSFORMER", "GRPC"),
+        ("model", "MODEL", "GRPC"),
+    ]
+    sklearn = load(CORPUS / "02-prepackaged-sklearn-server.yaml").predictors[0]
+    assert sklearn.orchestrator.env == ({"name": "SELDON_LOG_LEVEL", "value": "DEBUG"},)
+    assert sklearn.graph.image is None
+    shadow = load(CORPUS / "04-shadow-predictor-istio.yaml").predictors
+    assert [(p.name, p.shadow, p.traffic) for p in shadow] == [
+        ("default", False, None),
+        ("shadow", True, None),
+    ]
+
+
+def test_corpus_warnings() -> None:
+    loaded = load_with_warnings(CORPUS / "12-separate-svc-orch-pod.json")
+    assert [f"{w.line}:{w.col}: {w.pointer}: {w.message}" for w in loaded.warnings] == [
+        "12:7: /spec/annotations/seldon.io~1engine-separate-pod: ignored: the orchestrator "
+        "always has its own Deployment; honoured annotations: seldon.io/grpc-max-message-size, "
+        "seldon.io/grpc-timeout, seldon.io/istio-gateway, seldon.io/istio-host, "
+        "seldon.io/istio-retries, seldon.io/rest-timeout, seldon.io/svc-name",
+        "14:5: /spec/name: is deprecated by Seldon and ignored; metadata.name names the graph",
+    ]
+    assert loaded.graph.annotations == {}
