@@ -6,9 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from infergraph.checks import check_objects
+from infergraph.compile import compile_values
 from infergraph.errors import InvalidGraph
 from infergraph.loader import load, load_with_warnings
 from infergraph.model import Autoscaling, Resources
+from infergraph.render import render_values
+from tests.jsonnet.test_parity import assert_parity
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "seldondeployments"
 if not CORPUS.is_dir():  # one reason line, not one per test
@@ -51,6 +55,14 @@ def test_every_corpus_file_is_pinned() -> None:
 @pytest.mark.parametrize("name", LOADS)
 def test_corpus_file_loads(name: str) -> None:
     assert load(CORPUS / name).kind == "SeldonDeployment"
+
+
+@pytest.mark.parametrize("name", LOADS)
+def test_corpus_file_renders_valid_objects_alike_with_both_engines(name: str) -> None:
+    values = compile_values(load(CORPUS / name))
+    problems = check_objects(render_values(values, "helm"))
+    assert not problems, "\n".join(map(str, problems))
+    assert_parity(values)
 
 
 @pytest.mark.parametrize("name", FAILS)
