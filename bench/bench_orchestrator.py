@@ -20,11 +20,10 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-import joblib
 import servers
 from harness import ServerProcess
 from loadgen import require_wrk
-from matrix import Cell, Target, check_answers, measure
+from matrix import Cell, Target, add_run_flags, check_answers, measure
 from train_iris import train
 
 __all__ = ["build", "main", "report"]
@@ -89,14 +88,13 @@ def build(work: Path, model: Path) -> tuple[dict[str, servers.Launch], list[Targ
 def main(argv: list[str]) -> int:
     """CLI: start the nodes and three orchestrators, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--seconds", type=int, default=3, help="length of one run")
-    parser.add_argument("--rounds", type=int, default=2, help="runs per cell; the best counts")
+    add_run_flags(parser)
     args = parser.parse_args(argv)
     require_wrk()
     with tempfile.TemporaryDirectory(prefix="bench-orch-") as tmp, ExitStack() as stack:
         work = Path(tmp)
         model = train(work)
-        expected = [float(p) for p in joblib.load(model).predict_proba([servers.IRIS_ROW])[0]]
+        expected = servers.iris_expected(model)
         launches, single, fan = build(work, model)
         procs: dict[str, ServerProcess] = {name: lx.proc for name, lx in launches.items()}
         for proc in procs.values():

@@ -21,11 +21,10 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-import joblib
 import servers
 from harness import ServerProcess
 from loadgen import require_wrk
-from matrix import Cell, Target, check_answers, measure
+from matrix import Cell, Target, add_run_flags, check_answers, measure
 from train_iris import train
 
 __all__ = ["main", "report", "start_servers"]
@@ -92,8 +91,7 @@ def report(
 def main(argv: list[str]) -> int:
     """CLI: run the matrix and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--seconds", type=int, default=3, help="length of one run")
-    parser.add_argument("--rounds", type=int, default=2, help="runs per cell; the best counts")
+    add_run_flags(parser)
     parser.add_argument("--our-workers", type=int, default=1)
     parser.add_argument("--seldon-workers", type=int, default=2)
     parser.add_argument("--mlserver-workers", type=int, default=0)
@@ -102,7 +100,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp, ExitStack() as stack:
         work = Path(tmp)
         model = train(work)
-        expected = [float(p) for p in joblib.load(model).predict_proba([servers.IRIS_ROW])[0]]
+        expected = servers.iris_expected(model)
         procs, targets = start_servers(args, model, work)
         for proc in procs.values():
             stack.enter_context(proc)

@@ -8,6 +8,7 @@ highest seen in any of its runs at that concurrency.
 
 from __future__ import annotations
 
+import argparse
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from harness import ServerProcess, post_json
 from loadgen import LoadResult, run_load
 
-__all__ = ["Cell", "Target", "check_answers", "measure"]
+__all__ = ["Cell", "Target", "add_run_flags", "check_answers", "measure"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,12 @@ class Cell:
 
     result: LoadResult
     peak_rss: int
+
+
+def add_run_flags(parser: argparse.ArgumentParser) -> None:
+    """`--seconds` and `--rounds`, which every interleaved bench takes alike."""
+    parser.add_argument("--seconds", type=int, default=3, help="length of one run")
+    parser.add_argument("--rounds", type=int, default=2, help="runs per cell; the best counts")
 
 
 def check_answers(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import joblib
 from harness import ServerProcess, free_ports
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "SELDON_BODY",
     "V2_BODY",
     "Launch",
+    "iris_expected",
     "mlserver",
     "orchestrator",
     "our_component",
@@ -57,6 +59,11 @@ class Launch:
     def url(self) -> str:
         """Base URL of its REST port."""
         return f"http://127.0.0.1:{self.http_port}"
+
+
+def iris_expected(model: Path) -> list[float]:
+    """The probabilities every server must answer for IRIS_ROW, from the model file itself."""
+    return [float(p) for p in joblib.load(model).predict_proba([IRIS_ROW])[0]]
 
 
 def probabilities(answer: dict[str, object]) -> list[float]:

@@ -4,6 +4,7 @@ no editable checkout): the console script runs and the gRPC stubs and protos are
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,10 +13,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_server_installs_non_editable_and_runs(tmp_path: Path) -> None:
+    # A copy, so that setuptools' build/ and egg-info land there, not in the checkout.
+    source = shutil.copytree(
+        ROOT / "model-server",
+        tmp_path / "src",
+        ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"),
+    )
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(ROOT / "model-server")],
+         "--target", str(target), str(source)],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     package = target / "infergraph_server"

@@ -19,19 +19,18 @@ class ComponentService(Service):
 
     def __init__(self, settings: ServerSettings) -> None:
         assert isinstance(settings, ComponentSettings)
+        self.plane = DataPlane(settings)  # first: the base sets `ready`, which lives here
         super().__init__(settings)
-        self.plane = DataPlane(settings)
         add_routes(self.router, self.plane)
 
     @property
     def ready(self) -> bool:
-        """Ready once the model has loaded, until shutdown starts."""
+        """The data plane's flag: ready once the model has loaded, until shutdown starts."""
         return self.plane.ready
 
     @ready.setter
     def ready(self, value: bool) -> None:
-        if hasattr(self, "plane"):
-            self.plane.ready = value
+        self.plane.ready = value
 
     async def startup(self) -> None:
         """Build and load the user object."""

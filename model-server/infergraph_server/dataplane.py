@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -21,13 +21,29 @@ from infergraph_server.prepackaged import PREPACKAGED
 from infergraph_server.settings import ComponentSettings, SettingsError
 from infergraph_server.user_model import UserModel, load_class
 
-__all__ = ["DataPlane", "build_user_object"]
+__all__ = ["DataPlane", "V2Model", "build_user_object"]
 
 _V2_METHOD = {
     "MODEL": "predict",
     "TRANSFORMER": "transform_input",
     "OUTPUT_TRANSFORMER": "transform_output",
 }
+
+
+class V2Model(Protocol):
+    """What the V2 adapters call: a node's `DataPlane` or the orchestrator's `Frontend`."""
+
+    def check_model(self, name: str) -> None:
+        """Raise ModelNotFound unless `name` is served here."""
+
+    def model_metadata(self, name: str) -> dict[str, Any]:
+        """V2 model metadata of `name`."""
+
+    def server_metadata(self) -> dict[str, Any]:
+        """V2 server metadata."""
+
+    async def infer(self, name: str, request: InferRequest) -> list[Tensor]:
+        """Answer one V2 infer request."""
 
 
 def build_user_object(settings: ComponentSettings) -> Any:
@@ -59,7 +75,7 @@ class DataPlane:
     def __init__(self, settings: ComponentSettings) -> None:
         self.settings = settings
         self.name = settings.name
-        self.metrics = Metrics(settings.name)
+        self.metrics = Metrics(settings.name, enabled=settings.metrics_port != 0)
         self.model: UserModel | None = None
         self.metadata: dict[str, Any] = {}
         self.ready = False
@@ -119,10 +135,7 @@ class DataPlane:
         if not model.has("predict"):
             raise BadRequest(f"{self.name} has no predict method")
         x, names = decode_message(msg)
-        if model.predict_takes_meta:
-            out = await model.call("predict", x, names, meta=msg.get("meta") or {})
-        else:
-            out = await model.call("predict", x, names)
+        out = await model.predict(x, names, msg.get("meta") or {})
         return self._respond(model, out, msg, False, names)
 
     async def transform(self, method: str, msg: dict[str, Any]) -> dict[str, Any]:
@@ -239,8 +252,8 @@ class DataPlane:
         arrays = [t.array for t in request.inputs]
         x = arrays[0] if len(arrays) == 1 else arrays
         names = [t.name for t in request.inputs]
-        if method == "predict" and model.predict_takes_meta:
-            out = await model.call(method, x, names, meta={})
+        if method == "predict":
+            out = await model.predict(x, names, {})
         else:
             out = await model.call(method, x, names)
         produced = out if isinstance(out, dict) else {self._output_name(): out}

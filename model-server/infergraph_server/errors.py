@@ -38,7 +38,4 @@ class NotReady(InferenceError):
 
 
 class ModelError(InferenceError):
-    """User code raised; the message is the exception's (500)."""
-
-    status = 500
-    reason = "MICROSERVICE_INTERNAL_ERROR"
+    """User code raised; the message is the exception's (500, the base's status and reason)."""

@@ -25,7 +25,7 @@ import orjson
 
 from infergraph_server.http import HttpClient, HttpClientError, Request, Response, Router
 from infergraph_server.runner import Service, serve
-from infergraph_server.settings import ServerSettings, SettingsError, add_server_flags
+from infergraph_server.settings import ServerSettings, SettingsError, add_server_flags, setting
 
 __all__ = ["GatewayService", "GatewaySettings", "Upstream", "load_upstreams", "register"]
 
@@ -53,8 +53,10 @@ class Upstream:
 class GatewaySettings(ServerSettings):
     """Settings of `infergraph-server gateway`."""
 
-    config: str = ""  # the gateway config JSON (--config, INFERGRAPH_GATEWAY_CONFIG)
-    seed: int | None = None  # seeds the traffic split, for reproducible runs
+    config: str = ""
+    """The gateway config JSON file (INFERGRAPH_GATEWAY_CONFIG, --config); required."""
+    seed: int | None = None
+    """Seeds the traffic split, for reproducible runs (INFERGRAPH_SEED, --seed)."""
 
 
 def load_upstreams(path: str) -> list[Upstream]:
@@ -169,8 +171,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    config = args.config or os.environ.get("INFERGRAPH_GATEWAY_CONFIG") or ""
     try:
+        config = setting(args, "config", "INFERGRAPH_GATEWAY_CONFIG", "", str)
         if not config:
             raise SettingsError("--config: required; the gateway config JSON file")
         fields = GatewaySettings.server_fields(args)

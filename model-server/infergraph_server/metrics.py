@@ -10,9 +10,10 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import time
 from typing import Any
 
-from infergraph_server.http import Request, Response, Router
+from infergraph_server.http import Handler, Request, Response, Router
 
 __all__ = [
     "LATENCY_BUCKETS",
@@ -65,13 +66,32 @@ _USER: dict[tuple[str, str, tuple[str, ...]], Any] = {}
 
 
 class Metrics:
-    """One node's metrics, with label children cached so the hot path is two calls."""
+    """One node's metrics, with label children cached so the hot path is two calls.
 
-    def __init__(self, node: str) -> None:
+    `enabled` is false when nothing serves /metrics (metrics port 0); then nothing is counted
+    or timed, so requests pay nothing for the disabled feature.
+    """
+
+    def __init__(self, node: str, enabled: bool = True) -> None:
         self.node = node
+        self.enabled = enabled
         self._requests, self._latency = _families()
         self._children: dict[tuple[str, int], tuple[Any, Any]] = {}
         self._user = _USER
+
+    def timed(self, endpoint: str, handler: Handler) -> Handler:
+        """`handler`, counted and timed under `endpoint`; `handler` itself when disabled."""
+        if not self.enabled:
+            return handler
+        observe, perf = self.observe, time.perf_counter
+
+        async def handle(request: Request) -> Response:
+            start = perf()
+            response = await handler(request)
+            observe(endpoint, response.status, perf() - start)
+            return response
+
+        return handle
 
     def observe(self, endpoint: str, code: int, seconds: float) -> None:
         """Count one request and record its latency."""
@@ -87,6 +107,8 @@ class Metrics:
 
     def record_user(self, metrics: list[dict[str, Any]]) -> None:
         """Export user metrics ({key, type, value, tags}); TIMER values are milliseconds."""
+        if not self.enabled:
+            return
         from prometheus_client import Counter, Gauge, Histogram
 
         for metric in metrics:

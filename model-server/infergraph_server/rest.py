@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -11,14 +11,13 @@ import orjson
 
 from infergraph_server.codecs.seldon import error_body
 from infergraph_server.codecs.v2 import HEADER_LENGTH, decode_infer_request, encode_infer_response
-from infergraph_server.dataplane import DataPlane
+from infergraph_server.dataplane import DataPlane, V2Model
 from infergraph_server.errors import BadRequest, InferenceError, ModelError
-from infergraph_server.http import Request, Response, Router
+from infergraph_server.http import Handler, Request, Response, Router
 
-__all__ = ["add_routes"]
+__all__ = ["add_routes", "seldon_failure", "v2_endpoint", "v2_infer"]
 
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY
-_Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def _seldon_payload(req: Request) -> Any:
@@ -43,36 +42,55 @@ def _dumps(obj: Any) -> bytes:
         raise ModelError(f"the model's output cannot be written as JSON: {exc}") from None
 
 
+def seldon_failure(exc: InferenceError, reason: str | None = None) -> Response:
+    """A Seldon-protocol failure answer with the error's status (reason: the error's own)."""
+    body = error_body(exc.status, exc.message, exc.reason if reason is None else reason)
+    return Response(orjson.dumps(body), exc.status)
+
+
+def _seldon_endpoint(call: Callable[[Any], Awaitable[dict[str, Any]]]) -> Handler:
+    """A Seldon endpoint: payload to `call`, its answer as JSON, errors as Seldon `status`."""
+
+    async def handle(req: Request) -> Response:
+        try:
+            return Response(_dumps(await call(_seldon_payload(req))))
+        except InferenceError as exc:
+            return seldon_failure(exc)
+
+    return handle
+
+
+def v2_endpoint(call: Handler) -> Handler:
+    """A V2 endpoint: errors answer `{"error": message}` with their HTTP status."""
+
+    async def handle(req: Request) -> Response:
+        try:
+            return await call(req)
+        except InferenceError as exc:
+            return Response(orjson.dumps({"error": exc.message}), exc.status)
+
+    return handle
+
+
+async def v2_infer(model: V2Model, req: Request) -> Response:
+    """`POST /v2/models/{name}/infer` on a data plane or orchestrator front, JSON or binary."""
+    name = req.params["name"]
+    model.check_model(name)  # 404 before decoding the tensors
+    request = decode_infer_request(req.body, req.headers.get(HEADER_LENGTH))
+    body, header_length = encode_infer_response(name, request, await model.infer(name, request))
+    if header_length is None:
+        return Response(body)
+    # binary tensor data: tritonclient looks for this exact header
+    return Response(body, content_type="application/octet-stream",
+                    headers=[("Inference-Header-Content-Length", header_length)])  # fmt: skip
+
+
 def add_routes(router: Router, plane: DataPlane) -> None:
     """Register every Seldon and V2 endpoint of a component on `router`."""
-    observe = plane.metrics.observe
-    perf = time.perf_counter
+    timed = plane.metrics.timed
 
-    def seldon(endpoint: str, call: Callable[[Any], Awaitable[dict[str, Any]]]) -> _Endpoint:
-        async def handle(req: Request) -> Response:
-            start = perf()
-            try:
-                resp = Response(_dumps(await call(_seldon_payload(req))))
-            except InferenceError as exc:
-                resp = Response(
-                    orjson.dumps(error_body(exc.status, exc.message, exc.reason)), exc.status
-                )
-            observe(endpoint, resp.status, perf() - start)
-            return resp
-
-        return handle
-
-    def v2(endpoint: str, call: Callable[[Request], Awaitable[Response]]) -> _Endpoint:
-        async def handle(req: Request) -> Response:
-            start = perf()
-            try:
-                resp = await call(req)
-            except InferenceError as exc:
-                resp = Response(orjson.dumps({"error": exc.message}), exc.status)
-            observe(endpoint, resp.status, perf() - start)
-            return resp
-
-        return handle
+    def v2(endpoint: str, call: Handler) -> Handler:
+        return timed(endpoint, v2_endpoint(call))
 
     async def transform_input(msg: Any) -> dict[str, Any]:
         return await plane.transform("transform_input", msg)
@@ -90,7 +108,7 @@ def add_routes(router: Router, plane: DataPlane) -> None:
         ("/send-feedback", plane.send_feedback),
         ("/api/v1.0/feedback", plane.send_feedback),
     ):
-        handler = seldon(path, call)
+        handler = timed(path, _seldon_endpoint(call))
         router.post(path, handler)
         router.get(path, handler)  # Seldon also accepts GET ?json=
 
@@ -101,9 +119,7 @@ def add_routes(router: Router, plane: DataPlane) -> None:
         try:
             return Response(_dumps(await plane.health_status()))
         except InferenceError as exc:
-            return Response(
-                orjson.dumps(error_body(exc.status, exc.message, exc.reason)), exc.status
-            )
+            return seldon_failure(exc)
 
     async def metadata(_: Request) -> Response:
         return Response(_dumps(plane.metadata), 200 if plane.ready else 503)
@@ -124,17 +140,6 @@ def add_routes(router: Router, plane: DataPlane) -> None:
         plane.check_model(req.params["name"])
         return await ready(req)
 
-    async def infer(req: Request) -> Response:
-        name = req.params["name"]
-        plane.check_model(name)
-        request = decode_infer_request(req.body, req.headers.get(HEADER_LENGTH))
-        outputs = await plane.infer(name, request)
-        body, header_length = encode_infer_response(name, request, outputs)
-        if header_length is None:
-            return Response(body)
-        return Response(body, content_type="application/octet-stream",
-                        headers=[("Inference-Header-Content-Length", header_length)])  # fmt: skip
-
     router.get("/health/ping", ping)
     router.get("/health/status", health_status)
     router.get("/metadata", metadata)
@@ -143,4 +148,4 @@ def add_routes(router: Router, plane: DataPlane) -> None:
     router.get("/v2", v2("/v2", server_metadata))
     router.get("/v2/models/{name}", v2("/v2/models/{name}", model_metadata))
     router.get("/v2/models/{name}/ready", v2("/v2/models/{name}/ready", model_ready))
-    router.post("/v2/models/{name}/infer", v2("/v2/models/{name}/infer", infer))
+    router.post("/v2/models/{name}/infer", v2("/v2/models/{name}/infer", partial(v2_infer, plane)))

@@ -22,6 +22,7 @@ __all__ = [
     "add_component_flags",
     "add_server_flags",
     "parse_parameters",
+    "setting",
 ]
 
 NODE_TYPES = ("MODEL", "TRANSFORMER", "OUTPUT_TRANSFORMER", "ROUTER", "COMBINER")
@@ -41,7 +42,13 @@ class SettingsError(Exception):
     """A flag or environment value is invalid; the message names it."""
 
 
-def _pick(args: argparse.Namespace, dest: str, env: str, default: T, conv: Callable[[str], T]) -> T:
+def setting(
+    args: argparse.Namespace, dest: str, env: str, default: T, conv: Callable[[str], T]
+) -> T:
+    """Flag `dest`, else environment variable `env`, else `default`; text goes through `conv`.
+
+    An empty environment value counts as unset, so a chart can write every variable.
+    """
     value = getattr(args, dest, None)
     source = "--" + dest.replace("_", "-")
     if value is None:
@@ -61,25 +68,33 @@ def _pick(args: argparse.Namespace, dest: str, env: str, default: T, conv: Calla
 class ServerSettings:
     """Ports, workers and limits shared by every infergraph server process."""
 
-    host: str = "0.0.0.0"  # interface to listen on
-    http_port: int = 9000  # REST (Seldon and V2 protocols)
-    grpc_port: int = 9500  # gRPC; 0 disables it
-    metrics_port: int = 6000  # Prometheus /metrics; 0 disables it
-    workers: int = 1  # processes sharing the ports through SO_REUSEPORT
-    max_body_bytes: int = 10 * 1024 * 1024  # larger request bodies get 413
-    grace_seconds: float = 25.0  # time in-flight requests get after SIGTERM
-    log_level: str = "INFO"  # Python logging level
+    host: str = "0.0.0.0"
+    """Interface to listen on (INFERGRAPH_HOST)."""
+    http_port: int = 9000
+    """REST port, Seldon and V2 protocols (INFERGRAPH_HTTP_PORT)."""
+    grpc_port: int = 9500
+    """gRPC port; 0 disables gRPC (INFERGRAPH_GRPC_PORT)."""
+    metrics_port: int = 6000
+    """Prometheus /metrics port; 0 disables metrics, and requests then record none
+    (INFERGRAPH_METRICS_PORT)."""
+    workers: int = 1
+    """Processes sharing the ports through SO_REUSEPORT (INFERGRAPH_WORKERS)."""
+    max_body_bytes: int = 10 * 1024 * 1024
+    """Larger request bodies are answered 413 (INFERGRAPH_MAX_BODY_BYTES)."""
+    grace_seconds: float = 25.0
+    """Time in-flight requests get after SIGTERM (INFERGRAPH_GRACE_SECONDS)."""
+    log_level: str = "INFO"
+    """Python logging level (INFERGRAPH_LOG_LEVEL)."""
 
     @classmethod
     def server_fields(cls, args: argparse.Namespace) -> dict[str, Any]:
         """Resolve the shared fields from flags, then `INFERGRAPH_*`, then the defaults."""
-        d = cls.__dataclass_fields__
         out: dict[str, Any] = {}
-        for name in ("host", "http_port", "grpc_port", "metrics_port", "workers",
-                     "max_body_bytes", "grace_seconds", "log_level"):  # fmt: skip
-            default = d[name].default
+        for field in dataclasses.fields(ServerSettings):  # env name: the field's, upper case
+            default = field.default
             conv: Callable[[str], Any] = type(default)
-            out[name] = _pick(args, name, "INFERGRAPH_" + name.upper(), default, conv)
+            out[field.name] = setting(args, field.name, f"INFERGRAPH_{field.name.upper()}",
+                                      default, conv)  # fmt: skip
         if out["workers"] < 1:
             raise SettingsError(f'--workers: "{out["workers"]}" must be at least 1')
         return out
@@ -94,34 +109,41 @@ class ServerSettings:
 class ComponentSettings(ServerSettings):
     """Settings of a graph-node server (`infergraph-server component`)."""
 
-    name: str = "model"  # graph node name; also the V2 model name
-    type: str = "MODEL"  # one of NODE_TYPES
-    implementation: str | None = None  # prepackaged server name
-    class_path: str | None = None  # "module:Class" of a user class
-    model_uri: str | None = None  # local model path or file:// URI
-    parameters: dict[str, Any] = dataclasses.field(default_factory=dict)  # constructor kwargs
+    name: str = "model"
+    """Graph node name, also the V2 model name (INFERGRAPH_NAME)."""
+    type: str = "MODEL"
+    """One of NODE_TYPES (INFERGRAPH_TYPE)."""
+    implementation: str | None = None
+    """Prepackaged server name; this or `class_path` (INFERGRAPH_IMPLEMENTATION)."""
+    class_path: str | None = None
+    """"module:Class" of a user class; this or `implementation` (INFERGRAPH_CLASS)."""
+    model_uri: str | None = None
+    """Local model path or file:// URI (INFERGRAPH_MODEL_URI)."""
+    parameters: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """Constructor keyword arguments, from a JSON list of {name, type, value}
+    (INFERGRAPH_PARAMETERS)."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> ComponentSettings:
         """Build from parsed flags (see `add_component_flags`) and the environment."""
         fields = cls.server_fields(args)
-        node_type = _pick(args, "type", "INFERGRAPH_TYPE", "MODEL", str).upper()
+        node_type = setting(args, "type", "INFERGRAPH_TYPE", cls.type, str).upper()
         if node_type not in NODE_TYPES:
             raise SettingsError(
                 f'--type: "{node_type}" is unknown; use one of {", ".join(NODE_TYPES)}'
             )
-        implementation = _pick(args, "implementation", "INFERGRAPH_IMPLEMENTATION", "", str)
-        class_path = _pick(args, "class_path", "INFERGRAPH_CLASS", "", str)
+        implementation = setting(args, "implementation", "INFERGRAPH_IMPLEMENTATION", "", str)
+        class_path = setting(args, "class_path", "INFERGRAPH_CLASS", "", str)
         if bool(implementation) == bool(class_path):
             raise SettingsError("--implementation / --class: give exactly one of them")
-        raw_params = _pick(args, "parameters", "INFERGRAPH_PARAMETERS", "[]", str)
+        raw_params = setting(args, "parameters", "INFERGRAPH_PARAMETERS", "[]", str)
         return cls(
             **fields,
-            name=_pick(args, "name", "INFERGRAPH_NAME", "model", str),
+            name=setting(args, "name", "INFERGRAPH_NAME", cls.name, str),
             type=node_type,
             implementation=implementation.upper() or None,
             class_path=class_path or None,
-            model_uri=_pick(args, "model_uri", "INFERGRAPH_MODEL_URI", "", str) or None,
+            model_uri=setting(args, "model_uri", "INFERGRAPH_MODEL_URI", "", str) or None,
             parameters=parse_parameters(raw_params),
         )
 

@@ -73,6 +73,9 @@ class UserModel:
         """Whether the user class defines `name`."""
         return name in self.methods
 
+    def _failed(self, name: str, exc: Exception) -> ModelError:
+        return ModelError(f"{type(self.obj).__name__}.{name}: {type(exc).__name__}: {exc}")
+
     async def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Run method `name` (sync or async); any exception becomes a ModelError (500)."""
         try:
@@ -82,10 +85,14 @@ class UserModel:
         except InferenceError:  # already carries its status (e.g. BadRequest)
             raise
         except Exception as exc:
-            raise ModelError(
-                f"{type(self.obj).__name__}.{name}: {type(exc).__name__}: {exc}"
-            ) from exc
+            raise self._failed(name, exc) from exc
         return result
+
+    async def predict(self, x: Any, names: list[str], meta: dict[str, Any]) -> Any:
+        """`predict(X, names)`, with `meta=` for classes whose predict takes it."""
+        if self.predict_takes_meta:
+            return await self.call("predict", x, names, meta=meta)
+        return await self.call("predict", x, names)
 
     async def call_blocking(self, name: str) -> Any:
         """Run a slow method (load) in a thread so health endpoints keep answering."""
@@ -94,9 +101,7 @@ class UserModel:
         try:
             return await asyncio.to_thread(self.methods[name])
         except Exception as exc:
-            raise ModelError(
-                f"{type(self.obj).__name__}.{name}: {type(exc).__name__}: {exc}"
-            ) from exc
+            raise self._failed(name, exc) from exc
 
     def class_names(self, out: np.ndarray) -> list[str]:
         """Output column names: the class's `class_names`, else t:0..t:n for 2-D output."""

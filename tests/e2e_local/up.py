@@ -27,7 +27,11 @@ _ROW = re.compile(r"^  (node \S+|orchestrator \S+|gateway)\s+:(\d+)  pid (\d+)$"
 
 
 def free_port_block(size: int = 60) -> int:
-    """A base port with `size` free ports above it on loopback."""
+    """A base port with `size` free ports above it on loopback.
+
+    Each port is probed with SO_REUSEADDR, as our servers bind: a port that only closed
+    connections in TIME_WAIT hold is free for them (thousands are, after a load test).
+    """
     for _ in range(50):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -37,6 +41,7 @@ def free_port_block(size: int = 60) -> int:
         try:
             for port in range(base, base + size):
                 with socket.socket() as s:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                     s.bind(("127.0.0.1", port))
         except OSError:
             continue

@@ -10,7 +10,13 @@ import orjson
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from infergraph_server.codecs.v2 import DTYPES, InferRequest, Tensor, bytes_to_raw, tensor_from_raw
+from infergraph_server.codecs.v2 import (
+    DTYPES,
+    InferRequest,
+    Tensor,
+    tensor_from_raw,
+    tensor_to_raw,
+)
 from infergraph_server.errors import BadRequest
 from infergraph_server.proto import inference_pb2 as pb
 from infergraph_server.proto import prediction_pb2 as sp
@@ -270,9 +276,7 @@ def infer_response_to_pb(
     for t in outputs:
         out = response.outputs.add(name=t.name, datatype=t.datatype, shape=list(t.array.shape))
         if raw:
-            data = bytes_to_raw(t.array) if t.datatype == "BYTES" else np.ascontiguousarray(
-                t.array, DTYPES[t.datatype]).tobytes()  # fmt: skip
-            response.raw_output_contents.append(data)
+            response.raw_output_contents.append(tensor_to_raw(t))
         elif t.datatype == "BYTES":
             out.contents.bytes_contents.extend(
                 v if isinstance(v, bytes) else str(v).encode() for v in t.array.ravel()

@@ -28,6 +28,9 @@ __all__ = [
     "encode_infer_response",
     "select_outputs",
     "tensor_from_raw",
+    "tensor_to_json",
+    "tensor_to_raw",
+    "text_of",
 ]
 
 HEADER_LENGTH = "inference-header-content-length"
@@ -114,6 +117,35 @@ def bytes_to_raw(arr: np.ndarray) -> bytes:
         parts.append(struct.pack("<I", len(b)))
         parts.append(b)
     return b"".join(parts)
+
+
+def text_of(arr: np.ndarray) -> list[str]:
+    """BYTES elements as text for JSON (UTF-8, undecodable bytes replaced), flattened."""
+    return [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in arr.ravel()]
+
+
+def tensor_to_raw(tensor: Tensor) -> bytes:
+    """One tensor's raw bytes (binary extension, gRPC raw contents); see `tensor_from_raw`."""
+    if tensor.datatype == "BYTES":
+        return bytes_to_raw(tensor.array)
+    return np.ascontiguousarray(tensor.array, DTYPES[tensor.datatype]).tobytes()
+
+
+def tensor_to_json(tensor: Tensor) -> dict[str, Any]:
+    """A tensor in V2 JSON form `{name, datatype, shape, data}`; orjson writes numpy data.
+
+    BYTES become text; FP16 is widened to FP32 so the JSON shows each value's shortest form.
+    """
+    arr = tensor.array
+    data: Any
+    if tensor.datatype == "BYTES":
+        data = text_of(arr)
+    elif tensor.datatype == "FP16":
+        data = arr.astype(np.float32).ravel()
+    else:
+        data = np.ascontiguousarray(arr).ravel()
+    return {"name": tensor.name, "datatype": tensor.datatype, "shape": list(arr.shape),
+            "data": data}  # fmt: skip
 
 
 def tensor_from_raw(raw: bytes, datatype: str, shape: list[int], where: str) -> np.ndarray:
@@ -230,29 +262,14 @@ def encode_infer_response(
     doc_outputs: list[dict[str, Any]] = []
     blobs: list[bytes] = []
     for t in outputs:
-        entry: dict[str, Any] = {
-            "name": t.name,
-            "datatype": t.datatype,
-            "shape": list(t.array.shape),
-        }
         if _binary_wanted(request, t.name):
-            raw = (
-                bytes_to_raw(t.array)
-                if t.datatype == "BYTES"
-                else np.ascontiguousarray(t.array, DTYPES[t.datatype]).tobytes()
-            )
-            entry["parameters"] = {"binary_data_size": len(raw)}
+            raw = tensor_to_raw(t)
             blobs.append(raw)
-        elif t.datatype == "BYTES":
-            entry["data"] = [
-                v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
-                for v in t.array.ravel()
-            ]
-        elif t.datatype == "FP16":
-            entry["data"] = t.array.astype(np.float32).ravel()
+            doc_outputs.append({"name": t.name, "datatype": t.datatype,
+                                "shape": list(t.array.shape),
+                                "parameters": {"binary_data_size": len(raw)}})  # fmt: skip
         else:
-            entry["data"] = np.ascontiguousarray(t.array).ravel()
-        doc_outputs.append(entry)
+            doc_outputs.append(tensor_to_json(t))
     doc: dict[str, Any] = {"model_name": model, "outputs": doc_outputs}
     if request.id is not None:
         doc["id"] = request.id

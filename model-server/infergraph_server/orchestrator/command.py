@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
 from infergraph_server.runner import serve
-from infergraph_server.settings import SettingsError, add_server_flags
+from infergraph_server.settings import SettingsError, add_server_flags, setting
 
 from .graph import GraphError, load_graph
 from .service import OrchestratorService, OrchestratorSettings
@@ -31,8 +30,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    graph = args.graph or os.environ.get("INFERGRAPH_GRAPH") or OrchestratorSettings.graph
     try:
+        graph = setting(args, "graph", "INFERGRAPH_GRAPH", OrchestratorSettings.graph, str)
         settings = OrchestratorSettings(**OrchestratorSettings.server_fields(args), graph=graph)
         load_graph(graph)  # fail here, with the file named, rather than in every worker
     except (SettingsError, GraphError) as exc:

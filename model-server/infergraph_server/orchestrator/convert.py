@@ -15,14 +15,19 @@ import numpy as np
 import orjson
 
 from infergraph_server.codecs.seldon import decode_message, encode_payload
-from infergraph_server.codecs.v2 import Tensor, datatype_of, decode_infer_request
+from infergraph_server.codecs.v2 import (
+    Tensor,
+    datatype_of,
+    decode_infer_request,
+    tensor_to_json,
+    text_of,
+)
 from infergraph_server.errors import BadRequest
 
 __all__ = [
     "DEFAULT_INPUT",
     "DEFAULT_OUTPUT",
     "seldon_to_v2",
-    "tensor_doc",
     "tensors_of",
     "v2_to_seldon",
 ]
@@ -32,22 +37,6 @@ DEFAULT_OUTPUT = "output-0"  # an answer's tensor name when the node's metadata 
 
 Message = dict[str, Any]
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY
-
-
-def tensor_doc(tensor: Tensor) -> Message:
-    """A tensor in V2 JSON form; BYTES elements as UTF-8 text."""
-    arr = tensor.array
-    if tensor.datatype == "BYTES":
-        data: Any = [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
-                     for v in arr.ravel()]  # fmt: skip
-    else:
-        data = np.ascontiguousarray(arr).ravel()
-    return {
-        "name": tensor.name,
-        "datatype": tensor.datatype,
-        "shape": list(arr.shape),
-        "data": data,
-    }
 
 
 def tensors_of(docs: Any) -> list[Tensor]:
@@ -64,7 +53,7 @@ def seldon_to_v2(message: Message, name: str) -> list[Message]:
         arr = np.array([payload.encode() if isinstance(payload, str) else payload], dtype=object)
     else:
         arr = payload
-    return [tensor_doc(Tensor(name, datatype_of(arr), arr))]
+    return [tensor_to_json(Tensor(name, datatype_of(arr), arr))]
 
 
 def v2_to_seldon(docs: Any, kind: str = "ndarray") -> Message:
@@ -78,7 +67,7 @@ def v2_to_seldon(docs: Any, kind: str = "ndarray") -> Message:
     arr = tensors[0].array
     if tensors[0].datatype != "BYTES":
         return encode_payload(arr, kind, [])
-    text = [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in arr.ravel()]
+    text = text_of(arr)
     if arr.size == 1:
         return {"strData": text[0]}
     return {

@@ -13,14 +13,13 @@ from typing import Any
 
 from infergraph_server import __version__
 from infergraph_server.codecs.seldon import payload_kind
-from infergraph_server.codecs.v2 import InferRequest, Tensor, select_outputs
+from infergraph_server.codecs.v2 import InferRequest, Tensor, select_outputs, tensor_to_json
 from infergraph_server.errors import ModelNotFound
 
 from .convert import (
     DEFAULT_INPUT,
     DEFAULT_OUTPUT,
     seldon_to_v2,
-    tensor_doc,
     tensors_of,
     v2_to_seldon,
 )
@@ -74,7 +73,7 @@ class Frontend:
     async def infer(self, name: str, request: InferRequest) -> list[Tensor]:
         """V2 infer on the graph; honours the requested outputs."""
         self.check_model(name)
-        docs = [tensor_doc(t) for t in request.inputs]
+        docs = [tensor_to_json(t) for t in request.inputs]
         if self.graph.protocol == "v2":
             tensors = tensors_of((await self.executor.predict({"inputs": docs}))["inputs"])
         else:

@@ -12,10 +12,11 @@ from typing import Any, Literal, cast
 
 import orjson
 
+from infergraph_server.settings import NODE_TYPES
+
 __all__ = ["NODE_TYPES", "GraphError", "RuntimeGraph", "RuntimeNode", "load_graph", "parse_graph"]
 
 NodeType = Literal["MODEL", "TRANSFORMER", "OUTPUT_TRANSFORMER", "ROUTER", "COMBINER"]
-NODE_TYPES: tuple[str, ...] = ("MODEL", "TRANSFORMER", "OUTPUT_TRANSFORMER", "ROUTER", "COMBINER")
 
 
 class GraphError(ValueError):

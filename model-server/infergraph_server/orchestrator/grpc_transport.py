@@ -21,23 +21,21 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
-import numpy as np
 import orjson
 from google.protobuf import json_format
 
 from infergraph_server.codecs.grpc import message_to_dict, parse_dict
 from infergraph_server.codecs.v2 import (
-    DTYPES,
     Tensor,
-    bytes_to_raw,
     decode_infer_request,
     tensor_from_raw,
+    tensor_to_json,
+    tensor_to_raw,
 )
 from infergraph_server.errors import InferenceError
 from infergraph_server.proto import inference_pb2 as v2
 from infergraph_server.proto import prediction_pb2 as sp
 
-from .convert import tensor_doc
 from .graph import RuntimeNode
 from .transport import Response
 
@@ -66,9 +64,7 @@ def _infer_request(node: RuntimeNode, body: bytes) -> Any:
     request = v2.ModelInferRequest(model_name=node.name)
     for t in tensors:
         request.inputs.add(name=t.name, datatype=t.datatype, shape=list(t.array.shape))
-        raw = bytes_to_raw(t.array) if t.datatype == "BYTES" else np.ascontiguousarray(
-            t.array, DTYPES[t.datatype]).tobytes()  # fmt: skip
-        request.raw_input_contents.append(raw)
+        request.raw_input_contents.append(tensor_to_raw(t))
     return request
 
 
@@ -79,7 +75,7 @@ def _infer_answer(answer: Any) -> Response:
     outputs = []
     for out, raw in zip(answer.outputs, answer.raw_output_contents, strict=True):
         arr = tensor_from_raw(raw, out.datatype, list(out.shape), f"outputs ({out.name})")
-        outputs.append(tensor_doc(Tensor(out.name, out.datatype, arr)))
+        outputs.append(tensor_to_json(Tensor(out.name, out.datatype, arr)))
     doc = {"model_name": answer.model_name, "outputs": outputs}
     return Response(200, orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY))
 

@@ -13,16 +13,24 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any
 
 import orjson
 
-from infergraph_server.codecs.v2 import HEADER_LENGTH, decode_infer_request, encode_infer_response
 from infergraph_server.errors import InferenceError
-from infergraph_server.http import HttpClient, HttpClientError, Request, Response, json_response
+from infergraph_server.http import (
+    Handler,
+    HttpClient,
+    HttpClientError,
+    HttpResponse,
+    Request,
+    Response,
+    json_response,
+)
 from infergraph_server.metrics import Metrics
+from infergraph_server.rest import seldon_failure, v2_endpoint, v2_infer
 from infergraph_server.runner import Service
 from infergraph_server.settings import ServerSettings
 
@@ -33,20 +41,15 @@ from .graph import RuntimeGraph, RuntimeNode, load_graph
 from .http_transport import HttpTransport
 from .transport import Transport
 
-__all__ = ["OrchestratorService", "OrchestratorSettings", "seldon_error"]
+__all__ = ["OrchestratorService", "OrchestratorSettings"]
 
 
 @dataclasses.dataclass(frozen=True)
 class OrchestratorSettings(ServerSettings):
     """Settings of `infergraph-server orchestrator`."""
 
-    graph: str = "/etc/infergraph/graph.json"  # runtime graph file (INFERGRAPH_GRAPH, --graph)
-
-
-def seldon_error(status: int, info: str, reason: str) -> Response:
-    """A Seldon-protocol failure answer: `{"status": {code, info, reason, status: FAILURE}}`."""
-    body = {"status": {"code": status, "info": info, "reason": reason, "status": "FAILURE"}}
-    return Response(orjson.dumps(body), status)
+    graph: str = "/etc/infergraph/graph.json"
+    """The runtime graph file the compiler wrote (INFERGRAPH_GRAPH, --graph)."""
 
 
 def _decode(request: Request) -> dict[str, Any]:
@@ -59,39 +62,48 @@ def _decode(request: Request) -> dict[str, Any]:
     return doc
 
 
-async def _node_get(node: RuntimeNode, path: str) -> Any:
-    """GET a node's JSON; None when it does not answer 200 with JSON."""
+async def _node_get(node: RuntimeNode, path: str) -> HttpResponse | None:
+    """GET `path` on a node; None when it does not answer 200 within a second."""
     client = HttpClient(node.host, node.http_port, max_connections=1, timeout=1.0)
     try:
         answer = await client.request("GET", path)
-        return orjson.loads(answer.body) if answer.status == 200 else None
-    except (HttpClientError, orjson.JSONDecodeError):
+    except HttpClientError:
         return None
     finally:
         await client.close()
+    return answer if answer.status == 200 else None
 
 
 async def _node_ready(node: RuntimeNode) -> bool:
     """Our image answers `/v2/health/ready`; custom Seldon images only `/health/ping`."""
-    if node.implementation:
-        return await _node_get(node, "/v2/health/ready") is not None
-    client = HttpClient(node.host, node.http_port, max_connections=1, timeout=1.0)
-    try:
-        return (await client.request("GET", "/health/ping")).status == 200
-    except HttpClientError:
-        return False
-    finally:
-        await client.close()
+    path = "/v2/health/ready" if node.implementation else "/health/ping"
+    return await _node_get(node, path) is not None
 
 
 async def _output_name(node: RuntimeNode) -> str | None:
     """The first output a node's V2 metadata names, if it serves V2 metadata."""
-    meta = await _node_get(node, f"/v2/models/{node.name}")
+    answer = await _node_get(node, f"/v2/models/{node.name}")
+    try:
+        meta = orjson.loads(answer.body) if answer is not None else None
+    except orjson.JSONDecodeError:
+        return None
     outputs = meta.get("outputs") if isinstance(meta, dict) else None
     if isinstance(outputs, list) and outputs and isinstance(outputs[0], dict):
         name = outputs[0].get("name")
         return name if isinstance(name, str) and name else None
     return None
+
+
+def _seldon(run: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]) -> Handler:
+    """A Seldon endpoint: errors answer a Seldon `status` whose reason is the error's class."""
+
+    async def handle(request: Request) -> Response:
+        try:
+            return json_response(await run(_decode(request)))
+        except InferenceError as exc:
+            return seldon_failure(exc, type(exc).__name__)
+
+    return handle
 
 
 def _transport(graph: RuntimeGraph) -> Transport:
@@ -112,16 +124,18 @@ class OrchestratorService(Service):
         self.graph = load_graph(settings.graph)
         self.executor = Executor(self.graph, _transport(self.graph))
         self.front = Frontend(self.graph, self.executor)
-        self.metrics = Metrics(self.graph.predictor)
+        timed = Metrics(self.graph.predictor, enabled=settings.metrics_port != 0).timed
         r = self.router
-        r.post("/api/v1.0/predictions", self._seldon(self.front.predict, "predictions"))
-        r.post("/api/v1.0/feedback", self._seldon(self.front.feedback, "feedback"))
-        r.post("/v2/models/{name}/infer", self._infer)
+        r.post("/api/v1.0/predictions", timed("predictions", _seldon(self.front.predict)))
+        r.post("/api/v1.0/feedback", timed("feedback", _seldon(self.front.feedback)))
+        r.post(
+            "/v2/models/{name}/infer", timed("infer", v2_endpoint(partial(v2_infer, self.front)))
+        )
         for path in ("/health/ping", "/v2/health/live"):
             r.get(path, self._live)
         for path in ("/health/status", "/v2/health/ready", "/v2/models/{name}/ready"):
-            r.get(path, self._ready)
-        r.get("/v2/models/{name}", self._model_metadata)
+            r.get(path, v2_endpoint(self._ready))
+        r.get("/v2/models/{name}", v2_endpoint(self._model_metadata))
         r.get("/v2", self._server_metadata)
 
     async def startup(self) -> None:
@@ -142,57 +156,16 @@ class OrchestratorService(Service):
 
         return grpc_adders(self.front, lambda: self.ready)
 
-    def _seldon(
-        self, run: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]], endpoint: str
-    ) -> Callable[[Request], Awaitable[Response]]:
-        observe = self.metrics.observe
-
-        async def handle(request: Request) -> Response:
-            started = time.perf_counter()
-            try:
-                response = json_response(await run(_decode(request)))
-            except InferenceError as exc:
-                response = seldon_error(exc.status, exc.message, type(exc).__name__)
-            observe(endpoint, response.status, time.perf_counter() - started)
-            return response
-
-        return handle
-
-    async def _infer(self, request: Request) -> Response:
-        started = time.perf_counter()
-        name = request.params["name"]
-        try:
-            self.front.check_model(name)
-            infer = decode_infer_request(request.body, request.headers.get(HEADER_LENGTH))
-            body, header_length = encode_infer_response(
-                name, infer, await self.front.infer(name, infer)
-            )
-            if header_length is None:
-                response = Response(body)
-            else:  # binary tensor data: tritonclient looks for this exact header
-                header = [("Inference-Header-Content-Length", header_length)]
-                response = Response(body, content_type="application/octet-stream", headers=header)
-        except InferenceError as exc:
-            response = json_response({"error": exc.message}, exc.status)
-        self.metrics.observe("infer", response.status, time.perf_counter() - started)
-        return response
-
     async def _live(self, _: Request) -> Response:
         return json_response({"live": True})
 
     async def _ready(self, request: Request) -> Response:
-        try:
-            if "name" in request.params:
-                self.front.check_model(request.params["name"])
-        except InferenceError as exc:
-            return json_response({"error": exc.message}, exc.status)
+        if "name" in request.params:
+            self.front.check_model(request.params["name"])
         return json_response({"ready": self.ready}, 200 if self.ready else 503)
 
     async def _model_metadata(self, request: Request) -> Response:
-        try:
-            return json_response(self.front.model_metadata(request.params["name"]))
-        except InferenceError as exc:
-            return json_response({"error": exc.message}, exc.status)
+        return json_response(self.front.model_metadata(request.params["name"]))
 
     async def _server_metadata(self, _: Request) -> Response:
         return json_response(self.front.server_metadata())

@@ -34,7 +34,26 @@ class RandomABTest:
         return 0 if self._rng.random() < self.ratio_a else 1
 
 
-class EpsilonGreedy:
+class _Bandit:
+    """Feedback shared by the bandits: `reward` credited per row to the branch that answered."""
+
+    n_branches: int
+    _lock: threading.Lock
+
+    def send_feedback(self, features: Any, feature_names: list[str], reward: float, truth: Any,
+                      routing: int | None = None) -> None:  # fmt: skip
+        """Credit `reward` for every row of `features` to branch `routing` (others: ignored)."""
+        if routing is None or not 0 <= routing < self.n_branches:
+            return
+        n = _rows(features)
+        with self._lock:
+            self._credit(routing, reward, n)
+
+    def _credit(self, branch: int, reward: float, rows: int) -> None:
+        raise NotImplementedError
+
+
+class EpsilonGreedy(_Bandit):
     """Explores a random branch with probability epsilon, else exploits the best mean reward."""
 
     def __init__(self, n_branches: int, epsilon: float = 0.1, best_branch: int = 0,
@@ -57,20 +76,15 @@ class EpsilonGreedy:
             return self._rng.randrange(self.n_branches)
         return self.best_branch
 
-    def send_feedback(self, features: Any, feature_names: list[str], reward: float, truth: Any,
-                      routing: int | None = None) -> None:  # fmt: skip
-        """Credit `reward` (per row) to the branch that answered and re-pick the best."""
-        if routing is None or not 0 <= routing < self.n_branches:
-            return
-        n = _rows(features)
-        with self._lock:
-            self.successes[routing] += reward * n
-            self.tries[routing] += n
-            means = [s / t if t else 0.0 for s, t in zip(self.successes, self.tries, strict=True)]
-            self.best_branch = int(np.argmax(means))
+    def _credit(self, branch: int, reward: float, rows: int) -> None:
+        """Add the reward to the branch's tally and re-pick the best mean (lock held)."""
+        self.successes[branch] += reward * rows
+        self.tries[branch] += rows
+        means = [s / t if t else 0.0 for s, t in zip(self.successes, self.tries, strict=True)]
+        self.best_branch = int(np.argmax(means))
 
 
-class ThompsonSampling:
+class ThompsonSampling(_Bandit):
     """Samples each branch's Beta(successes, failures) posterior and routes to the best draw."""
 
     def __init__(self, n_branches: int, priors: list[list[float]] | None = None,
@@ -90,12 +104,7 @@ class ThompsonSampling:
             draws = self._rng.beta(self.alpha, self.beta)
         return int(np.argmax(draws))
 
-    def send_feedback(self, features: Any, feature_names: list[str], reward: float, truth: Any,
-                      routing: int | None = None) -> None:  # fmt: skip
-        """Reward in [0, 1] per row: successes to alpha, the rest to beta."""
-        if routing is None or not 0 <= routing < self.n_branches:
-            return
-        n = _rows(features)
-        with self._lock:
-            self.alpha[routing] += reward * n
-            self.beta[routing] += (1.0 - reward) * n
+    def _credit(self, branch: int, reward: float, rows: int) -> None:
+        """Reward in [0, 1] per row: successes to alpha, the rest to beta (lock held)."""
+        self.alpha[branch] += reward * rows
+        self.beta[branch] += (1.0 - reward) * rows
