@@ -35,6 +35,7 @@ class LocalProcess:
     env: Mapping[str, str]
     port: int  # HTTP port on LOOPBACK
     ready_path: str | None  # None: ready once the port accepts connections
+    grpc_port: int | None = None  # None: no gRPC (the gateway)
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,8 @@ def plan_local(
             env = _node_env(node, workload, (base, volumes), problems, graph.source)
             args = (*_flags("component", ports[node.name]), "--name", node.name)
             name = f"node {predictor.name}/{node.name}"
-            processes.append(LocalProcess(name, args, env, ports[node.name][0], "/v2/health/ready"))
+            http, grpc, _ = ports[node.name]
+            processes.append(LocalProcess(name, args, env, http, "/v2/health/ready", grpc))
         graph_file = f"{predictor.name}.graph.json"
         declared = json.loads(compiled["runtimeJson"])
         runtime = {**declared, "root": _loopback(declared["root"], ports)}
@@ -153,7 +155,12 @@ def plan_local(
         args = (*_flags("orchestrator", orch_ports), "--graph", str(PurePath(rundir, graph_file)))
         orchestrators.append(
             LocalProcess(
-                f"orchestrator {predictor.name}", args, {}, orch_ports[0], "/v2/health/ready"
+                f"orchestrator {predictor.name}",
+                args,
+                {},
+                orch_ports[0],
+                "/v2/health/ready",
+                orch_ports[1],
             )
         )
         upstreams.append(

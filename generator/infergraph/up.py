@@ -148,9 +148,11 @@ def _wait_ready(children: list[_Child], stop: _Stop) -> str | None:
 
 def _banner(graph: Graph, plan: LocalPlan, children: list[_Child], rundir: Path) -> str:
     url = f"http://{LOOPBACK}:{plan.port}"
-    rows = [
-        f"  {c.spec.name:<32} :{c.spec.port}  pid {c.proc.pid if c.proc else '-'}" for c in children
-    ]
+    rows = []
+    for c in children:
+        grpc = f"  grpc :{c.spec.grpc_port}" if c.spec.grpc_port is not None else ""
+        pid = c.proc.pid if c.proc else "-"
+        rows.append(f"  {c.spec.name:<28} http :{c.spec.port}{grpc:<13}  pid {pid}")
     curl = (
         f"curl -s -X POST {url}{plan.request_path} -H 'Content-Type: application/json' "
         f"-d {shlex.quote(plan.request_body)}"

@@ -40,7 +40,7 @@ def test_tritonclient_http_and_grpc_through_the_orchestrator(workdir: Path, exam
         binary = http.infer(model, [tensor], request_id="9")
         with pytest.raises(Exception, match="not served here"):
             http.infer("nope", [tensor])
-        target = f"127.0.0.1:{up.ports['orchestrator main'] + 1}"
+        target = f"127.0.0.1:{up.grpc_ports['orchestrator main']}"
         script = Path(__file__).parents[1] / "triton_grpc.py"
         done = subprocess.run(
             [sys.executable, str(script), target, model, json.dumps(ROWS.tolist())],

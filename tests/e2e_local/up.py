@@ -23,7 +23,9 @@ __all__ = ["EXAMPLES", "Up", "free_port_block", "gone", "post"]
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-_ROW = re.compile(r"^  (node \S+|orchestrator \S+|gateway)\s+:(\d+)  pid (\d+)$")
+_ROW = re.compile(
+    r"^  (node \S+|orchestrator \S+|gateway)\s+http :(\d+)(?:  grpc :(\d+))?\s+pid (\d+)$"
+)
 
 
 def free_port_block(size: int = 60) -> int:
@@ -97,6 +99,7 @@ class Up:
                 start_new_session=True,
             )
         self.ports: dict[str, int] = {}
+        self.grpc_ports: dict[str, int] = {}
         self.pids: dict[str, int] = {}
         self.connections: list[http.client.HTTPConnection] = []
 
@@ -110,7 +113,9 @@ class Up:
         for line in self.text().splitlines():
             if row := _ROW.match(line):
                 self.ports[row[1]] = int(row[2])
-                self.pids[row[1]] = int(row[3])
+                if row[3] is not None:
+                    self.grpc_ports[row[1]] = int(row[3])
+                self.pids[row[1]] = int(row[4])
         return self
 
     def __exit__(

@@ -100,7 +100,7 @@ def _run(tmp: Path, protocol: str, transport: str) -> tuple[list[Any], float]:
         status, _, out = post(conn, "/api/v1.0/feedback", feedback)
         assert status == 200, out
         answers.append(out["meta"]["routing"])
-        channel = grpc.insecure_channel(f"127.0.0.1:{up.ports['orchestrator main'] + 1}")
+        channel = grpc.insecure_channel(f"127.0.0.1:{up.grpc_ports['orchestrator main']}")
         message = json_format.ParseDict({"data": {"ndarray": ROWS["high"]}}, pb.SeldonMessage())
         answer = rpc.SeldonStub(channel).Predict(message, timeout=10)
         answers.append(json_format.MessageToDict(answer)["data"]["ndarray"])
