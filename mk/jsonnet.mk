@@ -7,13 +7,14 @@ JSONNET_SOURCES = $(wildcard jsonnet/*.libsonnet examples/kubeflow/*.jsonnet)
 jsonnetfmt: ## install jsonnetfmt (Debian package jsonnet) when missing; a skip reason otherwise
 	@command -v jsonnetfmt >/dev/null \
 	  || { apt-get update -qq && apt-get install -y -qq jsonnet; } >/dev/null 2>&1 \
-	  || echo "jsonnetfmt: not installed (needs root and Debian's jsonnet package); format test skips"
+	  || echo "jsonnetfmt: not installed (needs root and Debian's jsonnet package); format checks skip"
 
 jsonnet-fmt: jsonnetfmt ## reformat the jsonnet sources in place
 	jsonnetfmt -i $(JSONNET_SOURCES)
 
 jsonnet-lint: jsonnetfmt ## jsonnetfmt --test on the jsonnet sources
-	jsonnetfmt --test $(JSONNET_SOURCES)
+	@if command -v jsonnetfmt >/dev/null; then jsonnetfmt --test $(JSONNET_SOURCES) && echo "jsonnetfmt: clean"; \
+	 else echo "jsonnet-lint: skipped, jsonnetfmt is not installed"; fi
 
 lint: jsonnet-lint
 
