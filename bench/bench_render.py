@@ -13,8 +13,8 @@ from typing import Any
 
 from bench_compile import _document  # the same synthetic graphs as the compile bench
 
-from infergraph.api import compile_values, load_graph
-from infergraph.loader import load_text
+from infergraph.api import compile_values
+from infergraph.loader import load, load_text
 from infergraph.render_helm import render_helm
 from infergraph.render_jsonnet import render_jsonnet
 
@@ -34,7 +34,7 @@ def _timed(runs: int, fn: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def main() -> None:
-    values = [compile_values(load_graph(e)) for e in EXAMPLES]
+    values = [compile_values(load(e)) for e in EXAMPLES]
     helm_all, _ = _timed(3, lambda: [render_helm(v) for v in values])
     jsonnet_all, _ = _timed(3, lambda: [render_jsonnet(v) for v in values])
     print(f"render: all {len(values)} examples, best of 3")

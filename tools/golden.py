@@ -8,8 +8,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from infergraph.api import compile_values, load_graph
+from infergraph.api import compile_values
 from infergraph.helm_values import helm_values
+from infergraph.loader import load
 from infergraph.output import dump_yaml, write_atomic
 from infergraph.render import render_values, to_yaml
 
@@ -21,7 +22,7 @@ GOLDEN = ROOT / "tests" / "golden"
 def golden_files(example: Path) -> dict[Path, str]:
     """The golden files of one example: `<stem>.values.yaml` (as `compile --to values` writes
     it) and `<stem>.yaml` (the objects helm renders)."""
-    values = compile_values(load_graph(example))
+    values = compile_values(load(example))
     return {
         GOLDEN / f"{example.stem}.values.yaml": dump_yaml(helm_values(values)),
         GOLDEN / f"{example.stem}.yaml": to_yaml(render_values(values, "helm")),

@@ -1,12 +1,10 @@
-"""The Python API behind the CLI: load, compile, render."""
+"""The Python API behind the CLI: compile runtime documents, render (`load` is in loader.py)."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from .compile import compile_runtime, compile_values
-from .loader import load
 from .model import Graph
 from .render import Engine, render_values
 
@@ -14,16 +12,10 @@ __all__ = [
     "UnknownPredictor",
     "compile_runtime_document",
     "compile_values",
-    "load_graph",
     "render",
 ]
 
 JSON = Any
-
-
-def load_graph(path: str | os.PathLike[str]) -> Graph:
-    """`load`, under the name the CLI uses."""
-    return load(path)
 
 
 class UnknownPredictor(ValueError):

@@ -10,9 +10,10 @@ import sys
 from collections.abc import Callable, Sequence
 
 from . import __version__
-from .api import UnknownPredictor, compile_runtime_document, compile_values, load_graph
+from .api import UnknownPredictor, compile_runtime_document, compile_values
 from .errors import InvalidGraph
 from .helm_values import helm_values
+from .loader import load
 from .output import dump_json, dump_yaml, write_atomic, write_tree_atomic
 
 __all__ = ["main"]
@@ -31,7 +32,7 @@ def _validate(args: argparse.Namespace) -> int:
     failed = False
     for path in args.files:
         try:
-            load_graph(path)
+            load(path)
         except InvalidGraph as err:
             failed = True
             print(err, file=sys.stderr)
@@ -39,7 +40,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _compile(args: argparse.Namespace) -> int:
-    graph = load_graph(args.file)
+    graph = load(args.file)
     if args.to == "values":
         document = helm_values(compile_values(graph))
     else:
@@ -56,7 +57,7 @@ def _compile(args: argparse.Namespace) -> int:
 def _render(args: argparse.Namespace) -> int:
     from .render import object_filename, render_values, to_yaml
 
-    objects = render_values(compile_values(load_graph(args.file)), args.engine, args.namespace)
+    objects = render_values(compile_values(load(args.file)), args.engine, args.namespace)
     if args.validate:
         from .checks import check_objects
 
@@ -75,7 +76,7 @@ def _render(args: argparse.Namespace) -> int:
 def _graph(args: argparse.Namespace) -> int:
     from . import draw
 
-    graph = load_graph(args.file)
+    graph = load(args.file)
     writers = {"mermaid": draw.to_mermaid, "dot": draw.to_dot, "svg": draw.to_svg}
     try:
         _emit(writers[args.format](graph), args.output)
@@ -88,7 +89,7 @@ def _graph(args: argparse.Namespace) -> int:
 def _up(args: argparse.Namespace) -> int:
     from .up import run_up
 
-    return run_up(load_graph(args.file), port=args.port, volumes=args.volumes, seed=args.seed)
+    return run_up(load(args.file), port=args.port, volumes=args.volumes, seed=args.seed)
 
 
 def _parser() -> argparse.ArgumentParser:

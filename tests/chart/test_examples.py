@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from infergraph.api import compile_values, load_graph
+from infergraph.api import compile_values
 from infergraph.helm_values import helm_values
+from infergraph.loader import load
 from infergraph.render_helm import CHART_DIR
 
 from .render import find, helm
@@ -26,13 +27,13 @@ def _rendered(example: Path) -> tuple[JSON, list[JSON]]:
     """The compiled values and the golden objects (test_golden keeps those equal to a render)."""
     golden = ROOT / "tests" / "golden" / f"{example.stem}.yaml"
     objects = [o for o in yaml.safe_load_all(golden.read_text()) if o]
-    return compile_values(load_graph(example)), objects
+    return compile_values(load(example)), objects
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
 def test_helm_lint_strict_with_the_example_values(example: Path) -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".yaml") as file:
-        json.dump(helm_values(compile_values(load_graph(example))), file)
+        json.dump(helm_values(compile_values(load(example))), file)
         file.flush()
         done = helm("lint", "--strict", CHART_DIR, "--values", file.name)
     assert done.returncode == 0, done.stdout + done.stderr

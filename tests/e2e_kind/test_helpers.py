@@ -14,11 +14,12 @@ import numpy as np
 import pytest
 import yaml
 
-from infergraph.api import compile_values, load_graph
+from infergraph.api import compile_values
 from infergraph.checks import check_objects
 from infergraph.checks.gpu import tolerates_gpu_taint
 from infergraph.defaults import GPU_RESOURCE
 from infergraph.helm_values import helm_values
+from infergraph.loader import load
 from infergraph.render_helm import CHART_DIR, helm_executable, render_helm
 from infergraph_server.metrics import Metrics, render_metrics
 
@@ -64,7 +65,7 @@ SERVING = ["sklearn-single", "canary-75-25", "shadow", "ensemble", "bandit", "gp
 
 
 def _values(example: str) -> dict[str, Any]:
-    values: dict[str, Any] = helm_values(compile_values(load_graph(EXAMPLES / f"{example}.yaml")))
+    values: dict[str, Any] = helm_values(compile_values(load(EXAMPLES / f"{example}.yaml")))
     return values
 
 
@@ -278,7 +279,7 @@ def test_graph_selectors_find_every_object_helm_renders(example: str) -> None:
     values = _values(example)
     selectors = [dict([s.split("=")]) for s in graph_selectors(values)]
     assert len(selectors) == 2
-    for obj in render_helm(compile_values(load_graph(EXAMPLES / f"{example}.yaml")), "x"):
+    for obj in render_helm(compile_values(load(EXAMPLES / f"{example}.yaml")), "x"):
         labels = obj["metadata"].get("labels", {})
         assert any(s.items() <= labels.items() for s in selectors), obj["metadata"]
 

@@ -7,15 +7,16 @@ from dataclasses import replace
 
 import pytest
 
-from infergraph.api import compile_values, load_graph
+from infergraph.api import compile_values
 from infergraph.errors import InvalidGraph
+from infergraph.loader import load
 from infergraph.local import local_model_path, plan_local
 
 from .up import EXAMPLES
 
 
 def test_shadow_plan_wires_loopback_ports_and_the_gateway() -> None:
-    graph = load_graph(EXAMPLES / "shadow.yaml")
+    graph = load(EXAMPLES / "shadow.yaml")
     plan = plan_local(graph, compile_values(graph), 7000, "/run", "/work", "build/volumes")
     names = [p.name for p in plan.processes]
     assert names == [
@@ -49,7 +50,7 @@ def test_model_uris_map_to_local_paths() -> None:
 
 
 def test_a_node_that_cannot_run_locally_is_named() -> None:
-    graph = load_graph(EXAMPLES / "sklearn-single.yaml")
+    graph = load(EXAMPLES / "sklearn-single.yaml")
     predictor = graph.predictors[0]
     remote = replace(predictor, graph=replace(predictor.graph, model_uri="gs://bucket/iris"))
     graph = replace(graph, predictors=(remote,))

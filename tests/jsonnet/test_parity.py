@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
-from infergraph.api import load_graph
 from infergraph.compile import compile_values
 from infergraph.helm_values import helm_values
+from infergraph.loader import load
 from infergraph.output import dump_yaml
 from infergraph.render_helm import CHART_DIR, render_helm
 from infergraph.render_jsonnet import evaluate, render_jsonnet
@@ -88,12 +88,12 @@ def test_compiled_prototype_graphs(case: str) -> None:
 
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_examples(example: str) -> None:
-    assert_parity(compile_values(load_graph(ROOT / "examples" / example)))
+    assert_parity(compile_values(load(ROOT / "examples" / example)))
 
 
 def test_values_written_for_helm() -> None:
     """`compile --to values` output, with nulls for the chart's default graph, renders alike."""
-    values = compile_values(load_graph(ROOT / "examples" / "ab-test.yaml"))
+    values = compile_values(load(ROOT / "examples" / "ab-test.yaml"))
     for_helm = helm_values(values)
     assert for_helm["predictors"]["main"]["nodes"]["classifier"] is None
     for binding in ("gojsonnet", "jsonnet"):
