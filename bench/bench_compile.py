@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 from infergraph.compile import compile_values
-from infergraph.loader import load_text
+from infergraph.loading import load_text
 
 __all__ = ["big_graph", "main", "small_graph"]
 

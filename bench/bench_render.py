@@ -14,7 +14,7 @@ from typing import Any
 from bench_compile import _document  # the same synthetic graphs as the compile bench
 
 from infergraph.api import compile_values
-from infergraph.loader import load, load_text
+from infergraph.loading import load, load_text
 from infergraph.render_helm import render_helm
 from infergraph.render_jsonnet import render_jsonnet
 

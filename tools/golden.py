@@ -10,7 +10,7 @@ from pathlib import Path
 
 from infergraph.api import compile_values
 from infergraph.helm_values import helm_values
-from infergraph.loader import load
+from infergraph.loading import load
 from infergraph.output import dump_yaml, write_atomic
 from infergraph.render import render_values, to_yaml
 

@@ -7,7 +7,7 @@ objects = infergraph.render(graph, engine="helm")   # Kubernetes objects, kind t
 
 from .api import render
 from .errors import InvalidGraph, Problem
-from .loader import load
+from .loading import load
 from .model import Graph
 
 __version__ = "0.1.0"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .compile import compile_runtime, compile_values
 from .model import Graph
+from .pointers import JSON
 from .render import Engine, render_values
 
 __all__ = [
@@ -14,8 +13,6 @@ __all__ = [
     "compile_values",
     "render",
 ]
-
-JSON = Any
 
 
 class UnknownPredictor(ValueError):

@@ -13,7 +13,7 @@ from . import __version__
 from .api import UnknownPredictor, compile_runtime_document, compile_values
 from .errors import InvalidGraph
 from .helm_values import helm_values
-from .loader import load
+from .loading import load
 from .output import dump_json, dump_yaml, write_atomic, write_tree_atomic
 
 __all__ = ["main"]

@@ -9,14 +9,12 @@ defaults have: helm drops a key whose user value is null.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
 from .compile import compile_values
 from .model import Graph, Node, Predictor
+from .pointers import JSON
 
 __all__ = ["chart_default_values", "default_graph", "helm_values"]
-
-JSON = Any
 
 
 def default_graph() -> Graph:

@@ -14,15 +14,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import InvalidGraph, Problem
 from .model import Graph, Node
+from .pointers import JSON
 
 __all__ = ["LOOPBACK", "LocalPlan", "LocalProcess", "local_model_path", "plan_local"]
 
-JSON = Any
 LOOPBACK = "127.0.0.1"
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from .defaults import GPU_RESOURCE
+from .pointers import JSON
 
 __all__ = [
-    "NODE_TYPES",
     "PREPACKAGED",
     "Autoscaling",
     "Graph",
@@ -27,13 +27,6 @@ __all__ = [
 ]
 
 NodeType = Literal["MODEL", "TRANSFORMER", "OUTPUT_TRANSFORMER", "ROUTER", "COMBINER"]
-NODE_TYPES: tuple[NodeType, ...] = (
-    "MODEL",
-    "TRANSFORMER",
-    "OUTPUT_TRANSFORMER",
-    "ROUTER",
-    "COMBINER",
-)
 
 #: Prepackaged implementations served by our own image, with the node type each implies.
 PREPACKAGED: Mapping[str, NodeType] = {
@@ -43,8 +36,6 @@ PREPACKAGED: Mapping[str, NodeType] = {
     "THOMPSON_SAMPLING": "ROUTER",
     "AVERAGE_COMBINER": "COMBINER",
 }
-
-JSON = Any
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Literal
 
 from .output import dump_yaml
+from .pointers import JSON
 
 __all__ = ["KIND_ORDER", "Engine", "object_filename", "render_values", "sort_objects", "to_yaml"]
 
-JSON = Any
 Engine = Literal["helm", "jsonnet"]
 KIND_ORDER = (
     "ServiceAccount",

@@ -7,15 +7,14 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
 
 from pyhelm3 import Command
 
 from .helm_values import helm_values
+from .pointers import JSON
 
 __all__ = ["CHART_DIR", "HelmNotFound", "helm_executable", "render_helm"]
 
-JSON = Any
 #: The chart beside the generator in a source checkout; INFERGRAPH_CHART points elsewhere.
 CHART_DIR = Path(
     os.environ.get(

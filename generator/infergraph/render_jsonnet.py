@@ -12,11 +12,12 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
+
+from .pointers import JSON
 
 __all__ = ["LIBRARY_DIR", "Binding", "JsonnetError", "evaluate", "render_jsonnet"]
 
-JSON = Any
 Binding = Literal["jsonnet", "gojsonnet"]
 
 #: The library beside the generator in a source checkout; INFERGRAPH_JSONNET points elsewhere.

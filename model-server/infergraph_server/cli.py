@@ -13,7 +13,7 @@ __all__ = ["COMMAND_MODULES", "main"]
 
 # Modules defining `register(subparsers)`; add one line to add a subcommand.
 COMMAND_MODULES = (
-    "infergraph_server.component",
+    "infergraph_server.component.command",
     "infergraph_server.orchestrator.command",
     "infergraph_server.gateway",
 )

@@ -25,9 +25,15 @@ import orjson
 
 from infergraph_server.http import HttpClient, HttpClientError, Request, Response, Router
 from infergraph_server.runner import Service, serve
-from infergraph_server.settings import ServerSettings, SettingsError, add_server_flags, setting
+from infergraph_server.settings import (
+    GatewaySettings,
+    ServerSettings,
+    SettingsError,
+    add_server_flags,
+    setting,
+)
 
-__all__ = ["GatewayService", "GatewaySettings", "Upstream", "load_upstreams", "register"]
+__all__ = ["GatewayService", "Upstream", "load_upstreams", "register"]
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +53,6 @@ class Upstream:
     traffic: int
     shadow: bool
     mirror_percent: float | None
-
-
-@dataclasses.dataclass(frozen=True)
-class GatewaySettings(ServerSettings):
-    """Settings of `infergraph-server gateway`."""
-
-    config: str = ""
-    """The gateway config JSON file (INFERGRAPH_GATEWAY_CONFIG, --config); required."""
-    seed: int | None = None
-    """Seeds the traffic split, for reproducible runs (INFERGRAPH_SEED, --seed)."""
 
 
 def load_upstreams(path: str) -> list[Upstream]:

@@ -51,13 +51,16 @@ def _families() -> tuple[Any, Any]:
     from prometheus_client import Counter, Histogram
 
     requests = Counter(
-        "infergraph_requests", "Requests served, by endpoint and status code",
+        "infergraph_requests",
+        "Requests served, by endpoint and status code",
         ["node", "endpoint", "code"],
-    )  # fmt: skip
+    )
     latency = Histogram(
-        "infergraph_request_duration_seconds", "Request latency, by endpoint",
-        ["node", "endpoint"], buckets=LATENCY_BUCKETS,
-    )  # fmt: skip
+        "infergraph_request_duration_seconds",
+        "Request latency, by endpoint",
+        ["node", "endpoint"],
+        buckets=LATENCY_BUCKETS,
+    )
     return requests, latency
 
 

@@ -17,6 +17,8 @@ import orjson
 __all__ = [
     "NODE_TYPES",
     "ComponentSettings",
+    "GatewaySettings",
+    "OrchestratorSettings",
     "ServerSettings",
     "SettingsError",
     "add_component_flags",
@@ -93,8 +95,9 @@ class ServerSettings:
         for field in dataclasses.fields(ServerSettings):  # env name: the field's, upper case
             default = field.default
             conv: Callable[[str], Any] = type(default)
-            out[field.name] = setting(args, field.name, f"INFERGRAPH_{field.name.upper()}",
-                                      default, conv)  # fmt: skip
+            out[field.name] = setting(
+                args, field.name, f"INFERGRAPH_{field.name.upper()}", default, conv
+            )
         if out["workers"] < 1:
             raise SettingsError(f'--workers: "{out["workers"]}" must be at least 1')
         return out
@@ -146,6 +149,24 @@ class ComponentSettings(ServerSettings):
             model_uri=setting(args, "model_uri", "INFERGRAPH_MODEL_URI", "", str) or None,
             parameters=parse_parameters(raw_params),
         )
+
+
+@dataclasses.dataclass(frozen=True)
+class OrchestratorSettings(ServerSettings):
+    """Settings of `infergraph-server orchestrator`."""
+
+    graph: str = "/etc/infergraph/graph.json"
+    """The runtime graph file the compiler wrote (INFERGRAPH_GRAPH, --graph)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class GatewaySettings(ServerSettings):
+    """Settings of `infergraph-server gateway`."""
+
+    config: str = ""
+    """The gateway config JSON file (INFERGRAPH_GATEWAY_CONFIG, --config); required."""
+    seed: int | None = None
+    """Seeds the traffic split, for reproducible runs (INFERGRAPH_SEED, --seed)."""
 
 
 def parse_parameters(raw: str) -> dict[str, Any]:

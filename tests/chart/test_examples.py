@@ -12,7 +12,7 @@ import yaml
 
 from infergraph.api import compile_values
 from infergraph.helm_values import helm_values
-from infergraph.loader import load
+from infergraph.loading import load
 from infergraph.render_helm import CHART_DIR
 
 from .render import find, helm

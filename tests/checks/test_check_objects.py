@@ -6,8 +6,8 @@ import copy
 import time
 from typing import Any
 
-from infergraph.checks import Problem, check_objects
-from infergraph.checks.problem import pointer
+from infergraph.checks import ObjectProblem, check_objects
+from infergraph.pointers import pointer
 
 
 def test_good_objects_pass(good: dict[str, dict[str, Any]]) -> None:
@@ -35,7 +35,7 @@ def test_problems_come_per_object_in_input_order(good: dict[str, dict[str, Any]]
         ("?", ""),
         ("Service", "/spec/tpye"),
     ]
-    assert problems[1] == Problem("?", "#1", "", "not a Kubernetes object (a mapping)")
+    assert problems[1] == ObjectProblem("?", "#1", "", "not a Kubernetes object (a mapping)")
 
 
 def test_pointer_escapes_tilde_and_slash() -> None:

@@ -11,7 +11,7 @@ import jsonschema
 from hypothesis import HealthCheck, given, settings
 
 from infergraph.compile import compile_values
-from infergraph.loader import load_text
+from infergraph.loading import load_text
 from infergraph.output import dump_yaml
 from tests.validation.strategies import graphs
 

@@ -19,7 +19,7 @@ from infergraph.checks import check_objects
 from infergraph.checks.gpu import tolerates_gpu_taint
 from infergraph.defaults import GPU_RESOURCE
 from infergraph.helm_values import helm_values
-from infergraph.loader import load
+from infergraph.loading import load
 from infergraph.render_helm import CHART_DIR, helm_executable, render_helm
 from infergraph_server.metrics import Metrics, render_metrics
 

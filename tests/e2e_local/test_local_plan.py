@@ -9,7 +9,7 @@ import pytest
 
 from infergraph.api import compile_values
 from infergraph.errors import InvalidGraph
-from infergraph.loader import load
+from infergraph.loading import load
 from infergraph.local import local_model_path, plan_local
 
 from .up import EXAMPLES

@@ -15,7 +15,7 @@ import yaml
 
 from infergraph.compile import compile_values
 from infergraph.helm_values import helm_values
-from infergraph.loader import load
+from infergraph.loading import load
 from infergraph.output import dump_yaml
 from infergraph.render_helm import CHART_DIR, render_helm
 from infergraph.render_jsonnet import evaluate, render_jsonnet

@@ -15,9 +15,10 @@ from typing import Any
 
 import orjson
 
-from infergraph_server.gateway import GatewayService, GatewaySettings
+from infergraph_server.gateway import GatewayService
 from infergraph_server.http import HttpClient, HttpServer, Request, Response, Router
-from infergraph_server.orchestrator.service import OrchestratorService, OrchestratorSettings
+from infergraph_server.orchestrator.service import OrchestratorService
+from infergraph_server.settings import GatewaySettings, OrchestratorSettings
 
 from .nodes import node
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from infergraph_server.codecs.v2 import InferRequest, Tensor
-from infergraph_server.dataplane import DataPlane
+from infergraph_server.component.dataplane import DataPlane
 from infergraph_server.errors import BadRequest, ModelError, ModelNotFound, NotReady
 from infergraph_server.metrics import render_metrics
 from infergraph_server.settings import ComponentSettings, SettingsError
@@ -195,7 +195,7 @@ def test_random_abtest_ratio() -> None:
 def test_router_feedback_from_threads_loses_no_update() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from infergraph_server.prepackaged import ThompsonSampling
+    from infergraph_server.component.prepackaged import ThompsonSampling
 
     ts = ThompsonSampling(n_branches=2)
     with ThreadPoolExecutor(8) as pool:

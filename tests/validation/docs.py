@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from infergraph.errors import InvalidGraph
-from infergraph.loader import Loaded, load_text_with_warnings
+from infergraph.loading import Loaded, load_text_with_warnings
 
 __all__ = ["JSON", "dump", "native", "problems", "seldon", "warnings"]
 

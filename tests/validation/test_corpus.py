@@ -9,7 +9,7 @@ import pytest
 from infergraph.checks import check_objects
 from infergraph.compile import compile_values
 from infergraph.errors import InvalidGraph
-from infergraph.loader import load, load_with_warnings
+from infergraph.loading import load, load_with_warnings
 from infergraph.model import Autoscaling, Resources
 from infergraph.render import render_values
 from tests.jsonnet.test_parity import assert_parity

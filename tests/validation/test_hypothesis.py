@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from infergraph.errors import InvalidGraph
-from infergraph.loader import load_text
-from infergraph.validate import check_schema, schema
+from infergraph.loading import load_text
+from infergraph.loading.schema import check_schema, schema
 
 from .docs import JSON, dump
 from .strategies import graphs, mutated

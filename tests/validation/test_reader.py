@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from infergraph.errors import InvalidGraph
-from infergraph.loader import load, load_text
-from infergraph.reader import MAX_DEPTH, MAX_NODES
+from infergraph.loading import load, load_text
+from infergraph.loading.reader import MAX_DEPTH, MAX_NODES
 
 from .docs import dump, native
 

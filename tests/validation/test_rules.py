@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from infergraph.loader import load_text
+from infergraph.loading import load_text
 
 from .docs import JSON, dump, native, problems, seldon
 

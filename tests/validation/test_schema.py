@@ -9,8 +9,8 @@ from jsonschema import Draft202012Validator
 
 from infergraph import defaults
 from infergraph.errors import Problem
+from infergraph.loading.schema import schema
 from infergraph.model import Predictor, Serving
-from infergraph.validate import schema
 
 from .docs import JSON
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infergraph.loader import load_text
+from infergraph.loading import load_text
 
 from .docs import dump, native, problems, seldon, warnings
 

@@ -16,12 +16,12 @@ from infergraph.checks.crd_schema import check_crd_schema, is_custom_resource
 from infergraph.checks.gpu import check_gpu
 from infergraph.checks.k8s_schema import KUBERNETES_VERSION, check_kubernetes_schema
 from infergraph.checks.pod_security import check_pod_security
-from infergraph.checks.problem import Obj, Problem
+from infergraph.checks.problem import Obj, ObjectProblem
 
-__all__ = ["KUBERNETES_VERSION", "POLICIES", "Problem", "check_objects"]
+__all__ = ["KUBERNETES_VERSION", "POLICIES", "ObjectProblem", "check_objects"]
 
 #: Checks beyond the schemas, each `(object) -> problems`.
-POLICIES: tuple[Callable[[Obj], Iterator[Problem]], ...] = (check_gpu, check_pod_security)
+POLICIES: tuple[Callable[[Obj], Iterator[ObjectProblem]], ...] = (check_gpu, check_pod_security)
 
 
 def check_objects(
@@ -29,16 +29,18 @@ def check_objects(
     *,
     kubernetes_version: str = KUBERNETES_VERSION,
     schema_dir: Path | None = None,
-) -> list[Problem]:
+) -> list[ObjectProblem]:
     """All problems of `objects`, grouped by object in input order, each sorted by path.
 
     `schema_dir` holds the third-party CRD schemas (default: `default_schema_dir()`).
     An empty list means every object is valid and meets our policies.
     """
-    problems: list[Problem] = []
+    problems: list[ObjectProblem] = []
     for index, obj in enumerate(objects):
         if not isinstance(obj, Mapping):
-            problems.append(Problem("?", f"#{index}", "", "not a Kubernetes object (a mapping)"))
+            problems.append(
+                ObjectProblem("?", f"#{index}", "", "not a Kubernetes object (a mapping)")
+            )
             continue
         if is_custom_resource(obj):
             found = set(check_crd_schema(obj, schema_dir, kubernetes_version))

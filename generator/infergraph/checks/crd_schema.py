@@ -19,8 +19,9 @@ from jsonschema import Draft202012Validator
 
 from infergraph.checks.k8s_schema import KUBERNETES_VERSION, OBJECT_META_REF, definitions_registry
 from infergraph.checks.paths import REPO_ROOT
-from infergraph.checks.problem import Obj, Problem, quote
+from infergraph.checks.problem import Obj, ObjectProblem
 from infergraph.checks.schema_errors import schema_problems
+from infergraph.pointers import quote
 
 __all__ = [
     "CRD_FILES",
@@ -124,7 +125,7 @@ def crd_validator(
 
 def check_crd_schema(
     obj: Obj, schema_dir: Path | None = None, version: str = KUBERNETES_VERSION
-) -> Iterator[Problem]:
+) -> Iterator[ObjectProblem]:
     """Problems of an Istio or ServiceMonitor object against its closed CRD schema."""
     api_version, kind = str(obj.get("apiVersion")), str(obj.get("kind"))
     validator = crd_validator(api_version, kind, schema_dir or default_schema_dir(), version)
@@ -132,6 +133,6 @@ def check_crd_schema(
         group = api_version.split("/")[0]
         known = ", ".join(f"{a} {k}" for a, k in CRD_FILES if a.split("/")[0] == group)
         reason = f"no schema for {quote(api_version)} {quote(kind)}; known: {known}"
-        yield Problem.at(obj, ["kind"], reason)
+        yield ObjectProblem.at(obj, ["kind"], reason)
         return
     yield from schema_problems(obj, validator, obj, [])

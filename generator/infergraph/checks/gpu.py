@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from infergraph.checks.pods import as_list, as_map, containers, pod_specs
-from infergraph.checks.problem import Obj, Problem, quote
+from infergraph.checks.problem import Obj, ObjectProblem
 from infergraph.defaults import GPU_RESOURCE
+from infergraph.pointers import quote
 
 __all__ = ["GPU_RESOURCE", "check_gpu", "tolerates_gpu_taint"]
 
@@ -42,7 +43,7 @@ def tolerates_gpu_taint(tolerations: Any) -> bool:
     return False
 
 
-def check_gpu(obj: Obj) -> Iterator[Problem]:
+def check_gpu(obj: Obj) -> Iterator[ObjectProblem]:
     """Whole, consistent GPU counts per container, and the GPU toleration on their pod."""
     for spec_path, spec in pod_specs(obj):
         uses_gpu = False
@@ -52,9 +53,9 @@ def check_gpu(obj: Obj) -> Iterator[Problem]:
             request = as_map(resources.get("requests")).get(GPU_RESOURCE)
             uses_gpu = uses_gpu or limit is not None
             for field, reason in _count_rules(limit, request):
-                yield Problem.at(obj, [*path, "resources", field, GPU_RESOURCE], reason)
+                yield ObjectProblem.at(obj, [*path, "resources", field, GPU_RESOURCE], reason)
         if uses_gpu and not tolerates_gpu_taint(spec.get("tolerations")):
-            yield Problem.at(
+            yield ObjectProblem.at(
                 obj,
                 [*spec_path, "tolerations"],
                 f"pod uses {GPU_RESOURCE} but does not tolerate the taint; add "

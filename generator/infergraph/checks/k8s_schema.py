@@ -18,8 +18,9 @@ from importlib.resources.abc import Traversable
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from infergraph.checks.problem import Obj, Problem, quote
+from infergraph.checks.problem import Obj, ObjectProblem
 from infergraph.checks.schema_errors import schema_problems
+from infergraph.pointers import quote
 
 __all__ = [
     "KUBERNETES_VERSION",
@@ -72,15 +73,15 @@ def kubernetes_validator(
     return Draft202012Validator(schema, registry=definitions_registry(version))
 
 
-def check_kubernetes_schema(obj: Obj, version: str = KUBERNETES_VERSION) -> Iterator[Problem]:
+def check_kubernetes_schema(obj: Obj, version: str = KUBERNETES_VERSION) -> Iterator[ObjectProblem]:
     """Problems of a built-in Kubernetes object against the strict OpenAPI schema."""
     api_version, kind = obj.get("apiVersion"), obj.get("kind")
     if not isinstance(api_version, str) or not isinstance(kind, str):
-        yield Problem.at(obj, [], "apiVersion and kind must be strings")
+        yield ObjectProblem.at(obj, [], "apiVersion and kind must be strings")
         return
     validator = kubernetes_validator(api_version, kind, version)
     if validator is None:
         reason = f"Kubernetes {version} has no kind {quote(kind)} in {quote(api_version)}"
-        yield Problem.at(obj, ["kind"], reason)
+        yield ObjectProblem.at(obj, ["kind"], reason)
         return
     yield from schema_problems(obj, validator, obj, [])

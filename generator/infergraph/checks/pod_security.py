@@ -12,7 +12,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from infergraph.checks.pods import as_list, as_map, containers, get_path, pod_specs
-from infergraph.checks.problem import Obj, PathPart, Problem, quote
+from infergraph.checks.problem import Obj, ObjectProblem
+from infergraph.pointers import PathPart, quote
 
 __all__ = [
     "ALLOWED_CAPABILITIES",
@@ -58,7 +59,7 @@ SAFE_SYSCTLS = frozenset(
 _APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
 
 
-def check_pod_security(obj: Obj) -> Iterator[Problem]:
+def check_pod_security(obj: Obj) -> Iterator[ObjectProblem]:
     """Every violation of the restricted profile in the pods of a workload object."""
     for spec_path, spec in pod_specs(obj):
         meta_path = [*spec_path[:-1], "metadata"]
@@ -71,7 +72,7 @@ def check_pod_security(obj: Obj) -> Iterator[Problem]:
         for container_path, container in containers(spec_path, spec):
             findings.extend((container_path, f) for f in _container_controls(container, pod_sc))
         for base, (parts, reason) in findings:
-            yield Problem.at(obj, [*base, *parts], reason)
+            yield ObjectProblem.at(obj, [*base, *parts], reason)
 
 
 def _pod_controls(spec: Mapping[str, Any]) -> Iterator[Finding]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from infergraph.checks.problem import Obj, PathPart
+from infergraph.checks.problem import Obj
+from infergraph.pointers import PathPart
 
 __all__ = [
     "CONTAINER_LISTS",

@@ -14,18 +14,19 @@ from typing import Any
 from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.protocols import Validator
 
-from infergraph.checks.problem import Obj, PathPart, Problem, quote
+from infergraph.checks.problem import Obj, ObjectProblem
+from infergraph.pointers import PathPart, quote
 
 __all__ = ["schema_problems"]
 
 
 def schema_problems(
     obj: Obj, validator: Validator, instance: Any, base: list[PathPart]
-) -> Iterator[Problem]:
+) -> Iterator[ObjectProblem]:
     """Validate `instance` (found at `base` inside `obj`) and explain every error."""
     for error in validator.iter_errors(instance):
         for parts, reason in _explain(error):
-            yield Problem.at(obj, [*base, *parts], reason)
+            yield ObjectProblem.at(obj, [*base, *parts], reason)
 
 
 def _explain(error: ValidationError) -> Iterator[tuple[list[PathPart], str]]:

@@ -5,10 +5,9 @@ No I/O, no clock, no globals: the same graph always gives the same values.
 
 from __future__ import annotations
 
-from typing import Any
-
 from .. import defaults
 from ..model import Graph
+from ..pointers import JSON
 from .containers import service_ports
 from .labels import graph_labels
 from .nodes import node_workload
@@ -24,8 +23,6 @@ __all__ = [
     "graph_service",
     "runtime_json",
 ]
-
-JSON = Any
 
 
 def compile_runtime(graph: Graph) -> dict[str, JSON]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from .. import defaults
 from ..model import Resources
+from ..pointers import JSON
 
 __all__ = [
     "PORTS",
@@ -23,7 +23,6 @@ __all__ = [
     "tcp_probes",
 ]
 
-JSON = Any
 PORTS: Mapping[str, int] = {
     "http": defaults.HTTP_PORT,
     "grpc": defaults.GRPC_PORT,

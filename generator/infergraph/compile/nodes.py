@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from .. import defaults
 from ..model import Graph, Node, Parameter, Predictor
 from ..naming import object_name
+from ..pointers import JSON
 from .containers import env_list, http_probes, merge_resources, server_env, tcp_probes
 from .labels import workload_labels
 from .scaling import autoscaling_values, pdb_values, replica_count, rollout_strategy
@@ -16,7 +16,6 @@ from .workload import WorkloadSpec, workload
 
 __all__ = ["node_fullname", "node_image", "node_workload", "parameters_json"]
 
-JSON = Any
 GPU_TOLERATION = {"key": defaults.GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .. import defaults
 from ..model import Graph, Predictor
 from ..naming import object_name
+from ..pointers import JSON
 from .containers import env_list, http_probes, merge_resources, server_env
 from .labels import workload_labels
 from .runtime import config_hash
@@ -14,8 +13,6 @@ from .scaling import pdb_values, replica_count, rollout_strategy
 from .workload import WorkloadSpec, workload
 
 __all__ = ["orchestrator_fullname", "orchestrator_workload"]
-
-JSON = Any
 
 
 def orchestrator_fullname(graph: Graph, predictor: Predictor) -> str:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
 
 from .. import defaults
 from ..model import Graph, Node, Predictor
+from ..pointers import JSON
 from .nodes import node_fullname, node_image
 
 __all__ = ["config_hash", "runtime_graph", "runtime_json"]
-
-JSON = Any
 
 
 def _timeout_ms(graph: Graph) -> int:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .. import defaults
 from ..model import Autoscaling
+from ..pointers import JSON
 
 __all__ = ["autoscaling_values", "pdb_values", "replica_count", "rollout_strategy"]
-
-JSON = Any
 
 
 def replica_count(autoscaling: Autoscaling | None, *choices: int | None) -> int | None:

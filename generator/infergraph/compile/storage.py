@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 from .. import defaults
 from ..model import Node
+from ..pointers import JSON
 from .containers import container_security_context, merge_resources
 
 __all__ = ["REMOTE_SCHEMES", "ModelStorage", "model_storage"]
 
-JSON = Any
 #: Schemes the storage initializer downloads from into an emptyDir.
 REMOTE_SCHEMES = ("gs", "s3", "https", "http")
 

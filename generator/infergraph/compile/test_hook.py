@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
 
 from .. import defaults
 from ..model import Graph
+from ..pointers import JSON
 from .orchestrator import orchestrator_fullname
 
 __all__ = ["SAMPLE_ROW", "TEST_SCRIPT", "test_values"]
 
-JSON = Any
 #: One iris row: our examples' models take four features.
 SAMPLE_ROW = [5.1, 3.5, 1.4, 0.2]
 #: POSTs $REQUEST to $URL (retrying while the stack comes up); passes when the answer has data.

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from .. import defaults
 from ..model import Graph, Predictor
+from ..pointers import JSON
 
 __all__ = ["istio_values", "mirror_percent", "resolve_traffic"]
-
-JSON = Any
 
 
 def resolve_traffic(graph: Graph) -> Mapping[str, int]:

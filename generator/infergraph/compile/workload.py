@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from .. import defaults
+from ..pointers import JSON
 from .containers import (
     container_ports,
     container_security_context,
@@ -17,8 +17,6 @@ from .containers import (
 )
 
 __all__ = ["WorkloadSpec", "workload"]
-
-JSON = Any
 
 
 @dataclass(frozen=True)

@@ -30,11 +30,19 @@ __all__ = [
 ]
 
 _CONTENTS = {
-    "BOOL": "bool_contents", "INT8": "int_contents", "INT16": "int_contents",
-    "INT32": "int_contents", "INT64": "int64_contents", "UINT8": "uint_contents",
-    "UINT16": "uint_contents", "UINT32": "uint_contents", "UINT64": "uint64_contents",
-    "FP32": "fp32_contents", "FP64": "fp64_contents", "BYTES": "bytes_contents",
-}  # fmt: skip
+    "BOOL": "bool_contents",
+    "INT8": "int_contents",
+    "INT16": "int_contents",
+    "INT32": "int_contents",
+    "INT64": "int64_contents",
+    "UINT8": "uint_contents",
+    "UINT16": "uint_contents",
+    "UINT32": "uint_contents",
+    "UINT64": "uint64_contents",
+    "FP32": "fp32_contents",
+    "FP64": "fp64_contents",
+    "BYTES": "bytes_contents",
+}
 
 
 # json_format walks descriptors field by field (~40 µs a small message, both ways, on every
@@ -229,8 +237,11 @@ def dict_to_message(obj: dict[str, Any], message: Message) -> Message:
 
 
 def _params(params: Any) -> dict[str, Any]:
-    return {k: getattr(v, v.WhichOneof("parameter_choice")) for k, v in params.items()
-            if v.WhichOneof("parameter_choice")}  # fmt: skip
+    return {
+        k: getattr(v, v.WhichOneof("parameter_choice"))
+        for k, v in params.items()
+        if v.WhichOneof("parameter_choice")
+    }
 
 
 def infer_request_from_pb(request: pb.ModelInferRequest) -> InferRequest:
@@ -263,8 +274,13 @@ def infer_request_from_pb(request: pb.ModelInferRequest) -> InferRequest:
     if not inputs:
         raise BadRequest("inputs: expected at least one tensor")
     outputs = [{"name": o.name, "parameters": _params(o.parameters)} for o in request.outputs]
-    return InferRequest(inputs, id=request.id or None, parameters=_params(request.parameters),
-                        outputs=outputs, raw=bool(raw))  # fmt: skip
+    return InferRequest(
+        inputs,
+        id=request.id or None,
+        parameters=_params(request.parameters),
+        outputs=outputs,
+        raw=bool(raw),
+    )
 
 
 def infer_response_to_pb(

@@ -144,8 +144,12 @@ def tensor_to_json(tensor: Tensor) -> dict[str, Any]:
         data = arr.astype(np.float32).ravel()
     else:
         data = np.ascontiguousarray(arr).ravel()
-    return {"name": tensor.name, "datatype": tensor.datatype, "shape": list(arr.shape),
-            "data": data}  # fmt: skip
+    return {
+        "name": tensor.name,
+        "datatype": tensor.datatype,
+        "shape": list(arr.shape),
+        "data": data,
+    }
 
 
 def tensor_from_raw(raw: bytes, datatype: str, shape: list[int], where: str) -> np.ndarray:
@@ -265,9 +269,14 @@ def encode_infer_response(
         if _binary_wanted(request, t.name):
             raw = tensor_to_raw(t)
             blobs.append(raw)
-            doc_outputs.append({"name": t.name, "datatype": t.datatype,
-                                "shape": list(t.array.shape),
-                                "parameters": {"binary_data_size": len(raw)}})  # fmt: skip
+            doc_outputs.append(
+                {
+                    "name": t.name,
+                    "datatype": t.datatype,
+                    "shape": list(t.array.shape),
+                    "parameters": {"binary_data_size": len(raw)},
+                }
+            )
         else:
             doc_outputs.append(tensor_to_json(t))
     doc: dict[str, Any] = {"model_name": model, "outputs": doc_outputs}

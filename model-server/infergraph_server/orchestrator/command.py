@@ -7,10 +7,15 @@ import sys
 from typing import Any
 
 from infergraph_server.runner import serve
-from infergraph_server.settings import SettingsError, add_server_flags, setting
+from infergraph_server.settings import (
+    OrchestratorSettings,
+    SettingsError,
+    add_server_flags,
+    setting,
+)
 
 from .graph import GraphError, load_graph
-from .service import OrchestratorService, OrchestratorSettings
+from .service import OrchestratorService
 
 __all__ = ["register"]
 

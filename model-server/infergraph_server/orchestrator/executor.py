@@ -32,8 +32,11 @@ __all__ = ["Executor"]
 
 Message = dict[str, Any]
 
-_SELDON_PATH = {"MODEL": "/predict", "TRANSFORMER": "/transform-input",
-                "OUTPUT_TRANSFORMER": "/transform-output"}  # fmt: skip
+_SELDON_PATH = {
+    "MODEL": "/predict",
+    "TRANSFORMER": "/transform-input",
+    "OUTPUT_TRANSFORMER": "/transform-output",
+}
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY
 
 

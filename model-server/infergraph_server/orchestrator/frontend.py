@@ -99,5 +99,8 @@ class Frontend:
 
     def server_metadata(self) -> Message:
         """V2 server metadata."""
-        return {"name": "infergraph-orchestrator", "version": __version__,
-                "extensions": ["binary_tensor_data"]}  # fmt: skip
+        return {
+            "name": "infergraph-orchestrator",
+            "version": __version__,
+            "extensions": ["binary_tensor_data"],
+        }

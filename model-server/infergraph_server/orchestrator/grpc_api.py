@@ -12,7 +12,7 @@ from typing import Any
 
 import grpc
 
-from infergraph_server.grpc_server import InferenceServicer, seldon_call
+from infergraph_server.component.grpc_server import InferenceServicer, seldon_call
 from infergraph_server.proto import inference_pb2_grpc as v2_grpc
 from infergraph_server.proto import prediction_pb2 as sp
 from infergraph_server.proto import prediction_pb2_grpc as sp_grpc

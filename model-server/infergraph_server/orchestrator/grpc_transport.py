@@ -50,8 +50,11 @@ _SELDON: dict[str, tuple[str, Any]] = {
     "/send-feedback": ("/seldon.protos.Model/SendFeedback", sp.Feedback),
 }
 _INFER = "/inference.GRPCInferenceService/ModelInfer"
-_STATUS = {grpc.StatusCode.INVALID_ARGUMENT: 400, grpc.StatusCode.NOT_FOUND: 404,
-           grpc.StatusCode.DEADLINE_EXCEEDED: 504}  # fmt: skip
+_STATUS = {
+    grpc.StatusCode.INVALID_ARGUMENT: 400,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+}
 
 
 def _error(status: int, message: str) -> Response:
@@ -101,9 +104,10 @@ class GrpcTransport:
                 channel = grpc.aio.insecure_channel(target, options=self.options)
                 self._channels[node.name] = channel
             call = channel.unary_unary(
-                method, request_serializer=kind.SerializeToString,
+                method,
+                request_serializer=kind.SerializeToString,
                 response_deserializer=answer.FromString,
-            )  # fmt: skip
+            )
             self._calls[key] = call
         return call
 

@@ -12,13 +12,13 @@ endpoints as `{"error": ...}`.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any
 
 import orjson
 
+from infergraph_server.component.rest import seldon_failure, v2_endpoint, v2_infer
 from infergraph_server.errors import InferenceError
 from infergraph_server.http import (
     Handler,
@@ -30,9 +30,8 @@ from infergraph_server.http import (
     json_response,
 )
 from infergraph_server.metrics import Metrics
-from infergraph_server.rest import seldon_failure, v2_endpoint, v2_infer
 from infergraph_server.runner import Service
-from infergraph_server.settings import ServerSettings
+from infergraph_server.settings import OrchestratorSettings, ServerSettings
 
 from .errors import OrchestratorError
 from .executor import Executor
@@ -41,15 +40,7 @@ from .graph import RuntimeGraph, RuntimeNode, load_graph
 from .http_transport import HttpTransport
 from .transport import Transport
 
-__all__ = ["OrchestratorService", "OrchestratorSettings"]
-
-
-@dataclasses.dataclass(frozen=True)
-class OrchestratorSettings(ServerSettings):
-    """Settings of `infergraph-server orchestrator`."""
-
-    graph: str = "/etc/infergraph/graph.json"
-    """The runtime graph file the compiler wrote (INFERGRAPH_GRAPH, --graph)."""
+__all__ = ["OrchestratorService"]
 
 
 def _decode(request: Request) -> dict[str, Any]:

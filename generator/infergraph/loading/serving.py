@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from .errors import Findings
-from .model import Serving
+from ..errors import Findings
+from ..model import Serving
+from ..pointers import JSON
 from .seldon import read_annotations
 
 __all__ = ["serving_options"]
 
-JSON = Any
 _NATIVE_SWITCHES = {
     "networkPolicy": "network_policy",
     "serviceMonitor": "service_monitor",

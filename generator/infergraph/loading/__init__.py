@@ -19,13 +19,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .checks.problem import quote
-from .errors import Findings, InvalidGraph, Problem, sorted_problems
-from .model import Graph
+from ..errors import Findings, InvalidGraph, Problem, sorted_problems
+from ..model import Graph
+from ..pointers import quote
 from .normalize import build
 from .reader import Document, SyntaxProblem, read
 from .rules import graph_problems
-from .validate import check_schema, json_type_name
+from .schema import check_schema, json_type_name
 
 __all__ = ["KINDS", "Loaded", "load", "load_text", "load_text_with_warnings", "load_with_warnings"]
 

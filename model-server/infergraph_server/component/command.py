@@ -6,8 +6,8 @@ import argparse
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from infergraph_server.dataplane import DataPlane
-from infergraph_server.rest import add_routes
+from infergraph_server.component.dataplane import DataPlane
+from infergraph_server.component.rest import add_routes
 from infergraph_server.runner import Service, serve
 from infergraph_server.settings import ComponentSettings, ServerSettings, add_component_flags
 
@@ -38,7 +38,7 @@ class ComponentService(Service):
 
     def grpc_adders(self) -> Sequence[Callable[[Any], None]]:
         """Seldon and V2 gRPC services."""
-        from infergraph_server.grpc_server import grpc_adders
+        from infergraph_server.component.grpc_server import grpc_adders
 
         return grpc_adders(self.plane)
 

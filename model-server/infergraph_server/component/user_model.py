@@ -53,11 +53,25 @@ class UserModel:
         self.obj = obj
         self.methods: dict[str, Callable[..., Any]] = {}
         for name in (
-            "predict", "predict_raw", "transform_input", "transform_input_raw",
-            "transform_output", "transform_output_raw", "route", "route_raw",
-            "aggregate", "aggregate_raw", "send_feedback", "send_feedback_raw",
-            "metrics", "tags", "health_status", "health_status_raw", "init_metadata", "load",
-        ):  # fmt: skip
+            "predict",
+            "predict_raw",
+            "transform_input",
+            "transform_input_raw",
+            "transform_output",
+            "transform_output_raw",
+            "route",
+            "route_raw",
+            "aggregate",
+            "aggregate_raw",
+            "send_feedback",
+            "send_feedback_raw",
+            "metrics",
+            "tags",
+            "health_status",
+            "health_status_raw",
+            "init_metadata",
+            "load",
+        ):
             method = getattr(obj, name, None)
             if callable(method):
                 self.methods[name] = method

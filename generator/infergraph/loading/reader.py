@@ -15,9 +15,10 @@ from typing import Any
 
 import yaml
 
+from ..pointers import JSON
+
 __all__ = ["MAX_DEPTH", "MAX_NODES", "Document", "SyntaxProblem", "read", "reject_constant"]
 
-JSON = Any
 #: deepest nesting accepted (a graph ~45 nodes deep); later stages recurse on the data
 MAX_DEPTH = 100
 #: values in the document once aliases are expanded (a "billion laughs" guard)

@@ -16,9 +16,9 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from .checks.problem import pointer, quote
+from ..pointers import JSON, pointer, quote
 
 __all__ = [
     "KEYWORDS",
@@ -29,7 +29,6 @@ __all__ = [
     "schema",
 ]
 
-JSON = Any
 Found = list[tuple[str, str, bool]]  # (pointer, message, the shape itself is wrong)
 Check = Callable[[JSON, str, Found], None]
 
@@ -81,7 +80,7 @@ def schema() -> Mapping[str, JSON]:
     if packaged.is_file():
         text = packaged.read_text(encoding="utf-8")
     else:
-        text = (Path(__file__).resolve().parents[2] / "schemas" / SCHEMA_NAME).read_text("utf-8")
+        text = (Path(__file__).resolve().parents[3] / "schemas" / SCHEMA_NAME).read_text("utf-8")
     loaded: Mapping[str, JSON] = json.loads(text)
     return loaded
 

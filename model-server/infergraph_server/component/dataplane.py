@@ -15,11 +15,11 @@ import numpy as np
 from infergraph_server import __version__
 from infergraph_server.codecs.seldon import decode_message, encode_payload, payload_kind
 from infergraph_server.codecs.v2 import InferRequest, Tensor, datatype_of, select_outputs
+from infergraph_server.component.prepackaged import PREPACKAGED
+from infergraph_server.component.user_model import UserModel, load_class
 from infergraph_server.errors import BadRequest, ModelError, ModelNotFound, NotReady
 from infergraph_server.metrics import Metrics
-from infergraph_server.prepackaged import PREPACKAGED
 from infergraph_server.settings import ComponentSettings, SettingsError
-from infergraph_server.user_model import UserModel, load_class
 
 __all__ = ["DataPlane", "V2Model", "build_user_object"]
 
@@ -86,8 +86,14 @@ class DataPlane:
         model = UserModel(obj)
         if model.has("load"):
             await model.call_blocking("load")
-        meta: dict[str, Any] = {"name": self.name, "versions": [], "platform": "infergraph-server",
-                                "inputs": [], "outputs": [], "custom": {}}  # fmt: skip
+        meta: dict[str, Any] = {
+            "name": self.name,
+            "versions": [],
+            "platform": "infergraph-server",
+            "inputs": [],
+            "outputs": [],
+            "custom": {},
+        }
         if model.has("init_metadata"):
             user_meta = await model.call("init_metadata")
             if not isinstance(user_meta, dict):
@@ -104,8 +110,14 @@ class DataPlane:
         return self.model
 
     # Seldon protocol
-    def _respond(self, model: UserModel, out: Any, request: dict[str, Any], is_request: bool,
-                 names: list[str]) -> dict[str, Any]:  # fmt: skip
+    def _respond(
+        self,
+        model: UserModel,
+        out: Any,
+        request: dict[str, Any],
+        is_request: bool,
+        names: list[str],
+    ) -> dict[str, Any]:
         kind = payload_kind(request)
         if isinstance(out, str | bytes | bytearray | dict):
             body = encode_payload(out, kind, [])

@@ -1,8 +1,12 @@
 """Prepackaged servers, selected by `--implementation`."""
 
-from infergraph_server.prepackaged.combiners import AverageCombiner
-from infergraph_server.prepackaged.routers import EpsilonGreedy, RandomABTest, ThompsonSampling
-from infergraph_server.prepackaged.sklearn import SklearnServer
+from infergraph_server.component.prepackaged.combiners import AverageCombiner
+from infergraph_server.component.prepackaged.routers import (
+    EpsilonGreedy,
+    RandomABTest,
+    ThompsonSampling,
+)
+from infergraph_server.component.prepackaged.sklearn import SklearnServer
 
 __all__ = [
     "PREPACKAGED",

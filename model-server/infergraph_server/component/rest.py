@@ -11,7 +11,7 @@ import orjson
 
 from infergraph_server.codecs.seldon import error_body
 from infergraph_server.codecs.v2 import HEADER_LENGTH, decode_infer_request, encode_infer_response
-from infergraph_server.dataplane import DataPlane, V2Model
+from infergraph_server.component.dataplane import DataPlane, V2Model
 from infergraph_server.errors import BadRequest, InferenceError, ModelError
 from infergraph_server.http import Handler, Request, Response, Router
 
@@ -81,8 +81,11 @@ async def v2_infer(model: V2Model, req: Request) -> Response:
     if header_length is None:
         return Response(body)
     # binary tensor data: tritonclient looks for this exact header
-    return Response(body, content_type="application/octet-stream",
-                    headers=[("Inference-Header-Content-Length", header_length)])  # fmt: skip
+    return Response(
+        body,
+        content_type="application/octet-stream",
+        headers=[("Inference-Header-Content-Length", header_length)],
+    )
 
 
 def add_routes(router: Router, plane: DataPlane) -> None:

@@ -40,8 +40,14 @@ class _Bandit:
     n_branches: int
     _lock: threading.Lock
 
-    def send_feedback(self, features: Any, feature_names: list[str], reward: float, truth: Any,
-                      routing: int | None = None) -> None:  # fmt: skip
+    def send_feedback(
+        self,
+        features: Any,
+        feature_names: list[str],
+        reward: float,
+        truth: Any,
+        routing: int | None = None,
+    ) -> None:
         """Credit `reward` for every row of `features` to branch `routing` (others: ignored)."""
         if routing is None or not 0 <= routing < self.n_branches:
             return
@@ -56,8 +62,9 @@ class _Bandit:
 class EpsilonGreedy(_Bandit):
     """Explores a random branch with probability epsilon, else exploits the best mean reward."""
 
-    def __init__(self, n_branches: int, epsilon: float = 0.1, best_branch: int = 0,
-                 seed: int | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, n_branches: int, epsilon: float = 0.1, best_branch: int = 0, seed: int | None = None
+    ) -> None:
         if n_branches < 1 or not 0 <= best_branch < n_branches:
             raise ValueError(
                 f"best_branch: {best_branch} must be in [0, n_branches = {n_branches})"
@@ -87,8 +94,9 @@ class EpsilonGreedy(_Bandit):
 class ThompsonSampling(_Bandit):
     """Samples each branch's Beta(successes, failures) posterior and routes to the best draw."""
 
-    def __init__(self, n_branches: int, priors: list[list[float]] | None = None,
-                 seed: int | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, n_branches: int, priors: list[list[float]] | None = None, seed: int | None = None
+    ) -> None:
         priors = priors or [[1.0, 1.0]] * n_branches
         if n_branches < 1 or len(priors) != n_branches:
             raise ValueError(f"priors: need {n_branches} [alpha, beta] pairs, got {len(priors)}")

@@ -11,11 +11,10 @@ import json
 import math
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
 
-from .checks.problem import pointer, quote
-from .defaults import GPU_RESOURCE
-from .model import Graph, Node, Predictor
+from ..defaults import GPU_RESOURCE
+from ..model import Graph, Node, Predictor
+from ..pointers import JSON, pointer, quote
 from .reader import reject_constant
 
 __all__ = [
@@ -26,7 +25,6 @@ __all__ = [
     "parse_parameter",
 ]
 
-JSON = Any
 #: modelUri schemes the storage initializer (or a local mount) can serve; else a local path
 MODEL_URI_SCHEMES = ("gs://", "s3://", "https://", "http://", "pvc://", "file://")
 _INT = re.compile(r"[+-]?[0-9]+")

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
-from .checks.problem import pointer, quote
-from .errors import Findings
+from ..errors import Findings
+from ..pointers import JSON, pointer, quote
 
 __all__ = ["HONOURED", "PREFIX", "hpa_cpu_target", "read_annotations"]
 
-JSON = Any
 PREFIX = "seldon.io/"
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 

@@ -14,7 +14,7 @@ from infergraph_server.codecs.grpc import (
     infer_response_to_pb,
     message_to_dict,
 )
-from infergraph_server.dataplane import DataPlane, V2Model
+from infergraph_server.component.dataplane import DataPlane, V2Model
 from infergraph_server.errors import InferenceError
 from infergraph_server.proto import inference_pb2 as v2
 from infergraph_server.proto import inference_pb2_grpc as v2_grpc
@@ -23,8 +23,12 @@ from infergraph_server.proto import prediction_pb2_grpc as sp_grpc
 
 __all__ = ["InferenceServicer", "grpc_adders", "guard", "seldon_call"]
 
-_CODES = {400: grpc.StatusCode.INVALID_ARGUMENT, 404: grpc.StatusCode.NOT_FOUND,
-          503: grpc.StatusCode.UNAVAILABLE, 504: grpc.StatusCode.DEADLINE_EXCEEDED}  # fmt: skip
+_CODES = {
+    400: grpc.StatusCode.INVALID_ARGUMENT,
+    404: grpc.StatusCode.NOT_FOUND,
+    503: grpc.StatusCode.UNAVAILABLE,
+    504: grpc.StatusCode.DEADLINE_EXCEEDED,
+}
 
 
 async def guard(context: grpc.aio.ServicerContext, call: Awaitable[Any]) -> Any:

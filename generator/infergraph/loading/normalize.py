@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from .defaults import AUTOSCALING_TARGET_CPU, DEFAULT_PROTOCOL, DEFAULT_TRANSPORT, REPLICAS
-from .errors import Findings
-from .model import (
+from ..defaults import AUTOSCALING_TARGET_CPU, DEFAULT_PROTOCOL, DEFAULT_TRANSPORT, REPLICAS
+from ..errors import Findings
+from ..model import (
     PREPACKAGED,
     Autoscaling,
     Graph,
@@ -25,13 +24,12 @@ from .model import (
     Predictor,
     Resources,
 )
+from ..pointers import JSON
 from .rules import MODEL_URI_SCHEMES, gpu_problems, model_uri_problem, parse_parameter
 from .seldon import hpa_cpu_target, read_annotations
 from .serving import serving_options
 
 __all__ = ["build"]
-
-JSON = Any
 
 
 @dataclass(frozen=True)
