@@ -147,7 +147,8 @@ CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
     "fallback only on a ROUTER": (
         lambda: graph({**sklearn("clf"), "fallback": True}),
         [
-            f'{P0}/graph/fallback: is set on MODEL "clf"; expected it only on a ROUTER (it picks a child)'
+            f'{P0}/graph/fallback: is set on MODEL "clf"; '
+            "expected it only on a ROUTER (it picks a child)"
         ],
     ),
     "INT parameter": (
