@@ -24,6 +24,7 @@
     METRICS_PORT: 6000,
     MODEL_MOUNT_PATH: '/mnt/models',
     NETWORK_POLICY_GATEWAY_NAMESPACE: 'istio-system',
+    NODE_PROBE_PERIOD_MS: 500,
     NODE_RESOURCES: {
       requests: {
         cpu: '100m',

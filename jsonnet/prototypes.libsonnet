@@ -166,6 +166,7 @@ local compile(spec) =
   } + (if node == null then {} else { 'infergraph.io/node': node });
   local orchestrators = { 'app.kubernetes.io/instance': G, 'app.kubernetes.io/component': 'orchestrator' };
   local image(n) = if n.implementation != null then k.SERVER_IMAGE else n.image;
+  local probes(n) = if n.implementation != null then d.probes.v2 else d.probes.seldon;
   local runtimeNode(P, n) = {
     name: n.name,
     type: n.type,
@@ -174,6 +175,9 @@ local compile(spec) =
     host: names.fullname([G, P, n.name]),
     httpPort: k.HTTP_PORT,
     grpcPort: k.GRPC_PORT,
+    protocol: if std.member(['ROUTER', 'COMBINER'], n.type) then 'seldon' else k.DEFAULT_PROTOCOL,
+    readinessPath: probes(n).readinessProbe.httpGet.path,
+    fallback: false,
     timeoutMs: k.NODE_TIMEOUT_MS,
     retries: k.NODE_RETRIES,
     children: [runtimeNode(P, c) for c in n.children],
@@ -204,7 +208,7 @@ local compile(spec) =
                           })
                      + (if store.path != null then { INFERGRAPH_MODEL_URI: store.path } else {})),
       resources: resources(k.NODE_RESOURCES, n.gpus),
-      probes: if prepackaged then d.probes.v2 else d.probes.seldon,
+      probes: probes(n),
       replicas: if n.replicas != null then n.replicas else p.replicas,
       gpus: n.gpus,
       podAnnotations: {},
@@ -221,6 +225,7 @@ local compile(spec) =
       transport: k.DEFAULT_TRANSPORT,
       maxConcurrency: k.MAX_CONCURRENCY,
       maxBodyBytes: k.MAX_BODY_BYTES,
+      probePeriodMs: k.NODE_PROBE_PERIOD_MS,
       root: runtimeNode(p.name, p.root),
     };
     // Locals, not fields: the C++ binding evaluates a field again on every access.

@@ -23,6 +23,7 @@ __all__ = [
     "METRICS_PORT",
     "MODEL_MOUNT_PATH",
     "NETWORK_POLICY_GATEWAY_NAMESPACE",
+    "NODE_PROBE_PERIOD_MS",
     "NODE_RESOURCES",
     "NODE_RETRIES",
     "NODE_TIMEOUT_MS",
@@ -87,6 +88,8 @@ GPU_RESOURCE: Final = "nvidia.com/gpu"
 NODE_TIMEOUT_MS: Final = 10_000
 #: orchestrator retries on connection errors only
 NODE_RETRIES: Final = 2
+#: ms between the orchestrator's readiness probes of each node (a node not ready gets no calls)
+NODE_PROBE_PERIOD_MS: Final = 500
 #: in-flight requests per orchestrator before a fast 503
 MAX_CONCURRENCY: Final = 512
 #: request body limit (seldon.io/grpc-max-message-size overrides)

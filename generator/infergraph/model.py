@@ -88,6 +88,7 @@ class Node:
     replicas: int | None = None
     autoscaling: Autoscaling | None = None
     endpoint_type: Literal["REST", "GRPC"] | None = None
+    fallback: bool = False  # routers: a child that is not ready is skipped for a ready one
     # Pod-level settings carried from the componentSpec that holds this node's container.
     termination_grace_period_seconds: int | None = None
     node_selector: Mapping[str, str] = field(default_factory=dict)

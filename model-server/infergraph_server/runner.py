@@ -35,6 +35,9 @@ class Service:
     async def startup(self) -> None:
         """Load whatever the service needs before it is ready."""
 
+    async def shutdown(self) -> None:
+        """Release what `startup` took (tasks, connections) once the servers have stopped."""
+
     def grpc_adders(self) -> Sequence[Callable[[Any], None]]:
         """Functions adding services to the `grpc.aio.Server` (generated `add_*_to_server`)."""
         return ()
@@ -114,6 +117,7 @@ async def _run_worker(
         http.shutdown(settings.grace_seconds),
         grpc_server.stop(settings.grace_seconds) if grpc_server else asyncio.sleep(0),
     )
+    await service.shutdown()
     if metrics_server is not None:
         await metrics_server.shutdown(0)
     return code

@@ -11,7 +11,7 @@ import orjson
 from infergraph_server.orchestrator.graph import RuntimeGraph, parse_graph
 from infergraph_server.orchestrator.transport import Handler, Response
 
-__all__ = ["graph", "node", "seldon_node"]
+__all__ = ["graph", "graph_doc", "node", "seldon_node", "with_protocols"]
 
 Message = dict[str, Any]
 
@@ -26,6 +26,8 @@ def node(name: str, type_: str = "MODEL", *children: Message, **extra: Any) -> M
         "host": "127.0.0.1",
         "httpPort": 9,
         "grpcPort": 0,
+        "readinessPath": "/v2/health/ready",
+        "fallback": False,
         "timeoutMs": 1000,
         "retries": 2,
         "children": list(children),
@@ -34,18 +36,33 @@ def node(name: str, type_: str = "MODEL", *children: Message, **extra: Any) -> M
     return doc
 
 
+def with_protocols(doc: Message, protocol: str) -> Message:
+    """`doc` with a `protocol` on every node that has none, as the compiler writes it: the
+    graph's, except for routers and combiners (Seldon only)."""
+    seldon_only = doc["type"] in ("ROUTER", "COMBINER")
+    return {
+        **doc,
+        "protocol": doc.get("protocol") or ("seldon" if seldon_only else protocol),
+        "children": [with_protocols(c, protocol) for c in doc["children"]],
+    }
+
+
+def graph_doc(root: Message, max_concurrency: int = 64, protocol: str = "seldon") -> Message:
+    """A runtime graph document around `root`."""
+    return {
+        "graph": "g",
+        "predictor": "main",
+        "protocol": protocol,
+        "transport": "rest",
+        "maxConcurrency": max_concurrency,
+        "maxBodyBytes": 1 << 20,
+        "probePeriodMs": 50,
+        "root": with_protocols(root, protocol),
+    }
+
+
 def graph(root: Message, max_concurrency: int = 64, protocol: str = "seldon") -> RuntimeGraph:
-    return parse_graph(
-        {
-            "graph": "g",
-            "predictor": "main",
-            "protocol": protocol,
-            "transport": "rest",
-            "maxConcurrency": max_concurrency,
-            "maxBodyBytes": 1 << 20,
-            "root": root,
-        }
-    )
+    return parse_graph(graph_doc(root, max_concurrency, protocol))
 
 
 def seldon_node(

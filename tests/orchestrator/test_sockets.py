@@ -20,7 +20,7 @@ from infergraph_server.http import HttpClient, HttpServer, Request, Response, Ro
 from infergraph_server.orchestrator.service import OrchestratorService
 from infergraph_server.settings import GatewaySettings, OrchestratorSettings
 
-from .nodes import node
+from .nodes import node, with_protocols
 
 Message = dict[str, Any]
 
@@ -59,7 +59,8 @@ def write_graph(tmp: Path, name: str, root: Message) -> str:
         "transport": "rest",
         "maxConcurrency": 64,
         "maxBodyBytes": 1 << 20,
-        "root": root,
+        "probePeriodMs": 50,
+        "root": with_protocols(root, "seldon"),
     }
     path.write_text(json.dumps(doc))
     return str(path)
@@ -102,7 +103,7 @@ def test_orchestrator_serves_a_chain_over_http(tmp_path: Path) -> None:
         assert down.status == 503
         assert "node 'b' is unreachable" in orjson.loads(down.body)["status"]["info"]
         await client.close()
-        await service.executor.transport.aclose()
+        await service.shutdown()
         for server in (a, orch):
             await server.shutdown(0)
 
@@ -154,7 +155,7 @@ def test_gateway_splits_by_weight_and_mirrors_to_the_shadow(tmp_path: Path) -> N
         assert len(shadow_seen) == 2000
         await client.close()
         for service, server, _ in orchestrators:
-            await service.executor.transport.aclose()
+            await service.shutdown()
             await server.shutdown(0)
         for server, _ in nodes:
             await server.shutdown(0)

@@ -144,6 +144,13 @@ CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
         lambda: graph({"name": "c", "implementation": "AVERAGE_COMBINER"}),
         [f'{P0}/graph/children: AVERAGE_COMBINER "c" has 0 children; expected at least 1'],
     ),
+    "fallback only on a ROUTER": (
+        lambda: graph({**sklearn("clf"), "fallback": True}),
+        [
+            f'{P0}/graph/fallback: is set on MODEL "clf"; '
+            "expected it only on a ROUTER (it picks a child)"
+        ],
+    ),
     "INT parameter": (
         lambda: param("INT", "3.5"),
         [
@@ -351,8 +358,8 @@ CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
         lambda: graph({**sklearn("clf"), "modelURI": "gs://b/x"}),
         [
             f'{P0}/graph/modelURI: "modelURI" is not a supported field; did you mean '
-            '"modelUri"? supported: autoscaling, children, endpoint, envSecretRefName, image, '
-            "implementation, modelUri, name, parameters, replicas, resources, type"
+            '"modelUri"? supported: autoscaling, children, endpoint, envSecretRefName, fallback, '
+            "image, implementation, modelUri, name, parameters, replicas, resources, type"
         ],
     ),
     "required field": (

@@ -10,7 +10,7 @@ from jsonschema import Draft202012Validator
 from infergraph import defaults
 from infergraph.errors import Problem
 from infergraph.loading.schema import schema
-from infergraph.model import Predictor, Serving
+from infergraph.model import Node, Predictor, Serving
 
 from .docs import JSON
 
@@ -35,6 +35,7 @@ DEFAULTS = {
     "/$defs/transport": defaults.DEFAULT_TRANSPORT,
     "/$defs/predictor/properties/replicas": defaults.REPLICAS,
     "/$defs/predictor/properties/shadow": _field_default(Predictor, "shadow"),
+    "/$defs/node/properties/fallback": _field_default(Node, "fallback"),
     "/$defs/autoscaling/properties/minReplicas": defaults.REPLICAS,
     "/$defs/hpaSpec/properties/minReplicas": defaults.REPLICAS,
     "/$defs/autoscaling/properties/targetCPUUtilizationPercentage": (

@@ -14,7 +14,7 @@ from .scaling import autoscaling_values, pdb_values, replica_count, rollout_stra
 from .storage import model_storage
 from .workload import WorkloadSpec, workload
 
-__all__ = ["node_fullname", "node_image", "node_workload", "parameters_json"]
+__all__ = ["health_paths", "node_fullname", "node_image", "node_workload", "parameters_json"]
 
 GPU_TOLERATION = {"key": defaults.GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
 
@@ -75,12 +75,20 @@ def _env(graph: Graph, predictor: Predictor, node: Node, model_path: str | None)
     return env_list(settings, node.env)
 
 
-def _probes(graph: Graph, node: Node) -> dict[str, JSON]:
+def health_paths(graph: Graph, node: Node) -> tuple[str, str] | None:
+    """A node server's (liveness, readiness) HTTP paths; None for a gRPC-only custom
+    container, checked by a connection to its gRPC port. The Kubernetes probes and the
+    orchestrator's readiness probe (the runtime graph's `readinessPath`) both use these."""
     if node.implementation is not None or graph.protocol == "v2":
-        return http_probes("/v2/health/live", "/v2/health/ready")
+        return "/v2/health/live", "/v2/health/ready"
     if node.endpoint_type == "GRPC":
-        return tcp_probes()
-    return http_probes("/health/ping", "/health/status")
+        return None
+    return "/health/ping", "/health/status"
+
+
+def _probes(graph: Graph, node: Node) -> dict[str, JSON]:
+    paths = health_paths(graph, node)
+    return tcp_probes() if paths is None else http_probes(*paths)
 
 
 def node_workload(graph: Graph, predictor: Predictor, node: Node, pdb: bool) -> JSON:

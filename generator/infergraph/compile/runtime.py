@@ -8,9 +8,9 @@ import json
 from .. import defaults
 from ..model import Graph, Node, Predictor
 from ..pointers import JSON
-from .nodes import node_fullname, node_image
+from .nodes import health_paths, node_fullname, node_image
 
-__all__ = ["config_hash", "runtime_graph", "runtime_json"]
+__all__ = ["SELDON_ONLY", "config_hash", "runtime_graph", "runtime_json"]
 
 
 def _timeout_ms(graph: Graph) -> int:
@@ -18,7 +18,12 @@ def _timeout_ms(graph: Graph) -> int:
     return chosen or graph.serving.rest_timeout_ms or defaults.NODE_TIMEOUT_MS
 
 
+#: node types with no V2 call (route, aggregate): called over the Seldon protocol in any graph
+SELDON_ONLY = ("ROUTER", "COMBINER")
+
+
 def _runtime_node(graph: Graph, predictor: Predictor, node: Node, timeout_ms: int) -> JSON:
+    paths = health_paths(graph, node)
     return {
         "name": node.name,
         "type": node.type,
@@ -27,6 +32,9 @@ def _runtime_node(graph: Graph, predictor: Predictor, node: Node, timeout_ms: in
         "host": node_fullname(graph, predictor, node),
         "httpPort": defaults.HTTP_PORT,
         "grpcPort": defaults.GRPC_PORT,
+        "protocol": "seldon" if node.type in SELDON_ONLY else graph.protocol,
+        "readinessPath": None if paths is None else paths[1],
+        "fallback": node.fallback,
         "timeoutMs": timeout_ms,
         "retries": defaults.NODE_RETRIES,
         "children": [_runtime_node(graph, predictor, c, timeout_ms) for c in node.children],
@@ -41,6 +49,7 @@ def runtime_graph(graph: Graph, predictor: Predictor) -> JSON:
         "transport": graph.transport,
         "maxConcurrency": defaults.MAX_CONCURRENCY,
         "maxBodyBytes": graph.serving.grpc_max_message_size or defaults.MAX_BODY_BYTES,
+        "probePeriodMs": defaults.NODE_PROBE_PERIOD_MS,
         "root": _runtime_node(graph, predictor, predictor.graph, _timeout_ms(graph)),
     }
 

@@ -149,6 +149,7 @@ class _Builder:
             replicas=_int(replicas),
             autoscaling=self.autoscaling(raw, at, group, g_at),
             endpoint_type=raw.get("endpoint", {}).get("type"),
+            fallback=raw.get("fallback", False),
             termination_grace_period_seconds=_int(pod.get("terminationGracePeriodSeconds")),
             node_selector=dict(pod.get("nodeSelector", {})),
             tolerations=tuple(pod.get("tolerations", ())),

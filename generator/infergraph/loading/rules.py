@@ -126,6 +126,7 @@ def graph_problems(graph: Graph) -> Iterator[tuple[str, str]]:
         for node in predictor.graph.walk():
             yield from _duplicate(nodes, node.name, node.pointer, "node names in a predictor")
             yield from _children(node)
+            yield from _fallback(node)
     yield from _traffic(graph.predictors)
 
 
@@ -146,6 +147,14 @@ def _children(node: Node) -> Iterator[tuple[str, str]]:
         yield f"{node.pointer}/children", f"{what}; expected at least 2"
     elif node.type == "COMBINER" and count < 1:
         yield f"{node.pointer}/children", f"{what}; expected at least 1"
+
+
+def _fallback(node: Node) -> Iterator[tuple[str, str]]:
+    if node.fallback and node.type != "ROUTER":
+        yield (
+            f"{node.pointer}/fallback",
+            f'is set on {node.type} "{node.name}"; expected it only on a ROUTER (it picks a child)',
+        )
 
 
 def _traffic(predictors: tuple[Predictor, ...]) -> Iterator[tuple[str, str]]:

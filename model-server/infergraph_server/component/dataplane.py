@@ -19,15 +19,10 @@ from infergraph_server.component.prepackaged import PREPACKAGED
 from infergraph_server.component.user_model import UserModel, load_class
 from infergraph_server.errors import BadRequest, ModelError, ModelNotFound, NotReady
 from infergraph_server.metrics import Metrics
+from infergraph_server.node_types import NODE_KINDS
 from infergraph_server.settings import ComponentSettings, SettingsError
 
 __all__ = ["DataPlane", "V2Model", "build_user_object"]
-
-_V2_METHOD = {
-    "MODEL": "predict",
-    "TRANSFORMER": "transform_input",
-    "OUTPUT_TRANSFORMER": "transform_output",
-}
 
 
 class V2Model(Protocol):
@@ -258,7 +253,7 @@ class DataPlane:
         """V2 infer: inputs to the node's method (one input → its array, several → a list)."""
         self.check_model(name)
         model = self._model()
-        method = _V2_METHOD.get(self.settings.type)
+        method = NODE_KINDS[self.settings.type].v2_method
         if method is None or not model.has(method):
             raise BadRequest(f"{self.name} ({self.settings.type}) cannot answer V2 infer")
         arrays = [t.array for t in request.inputs]

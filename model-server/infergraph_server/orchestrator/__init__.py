@@ -1,26 +1,11 @@
 """The graph orchestrator: runs one predictor's runtime graph by calling its node servers.
 
-`Executor` is protocol-neutral and talks to nodes through a `Transport`
-(`InProcessTransport` for tests, `HttpTransport` for real servers); `OrchestratorService`
-puts it behind the component server's HTTP core.
+`executor.Executor` walks the graph (each node's behaviour is its type's object in
+`infergraph_server.node_types`) and talks to nodes through a `transport.Transport`
+(`InProcessTransport` for tests, `HttpTransport` and `GrpcTransport` for real servers);
+`readiness.Readiness` keeps which nodes may be sent to; `service.OrchestratorService` puts it
+all behind the component server's HTTP core. The package imports none of them itself, so the
+node types can import `errors` without a cycle.
 """
 
-from .errors import NodeError, OrchestratorError, Overloaded
-from .executor import Executor
-from .graph import GraphError, RuntimeGraph, RuntimeNode, load_graph, parse_graph
-from .transport import InProcessTransport, Response, Transport
-
-__all__ = [
-    "Executor",
-    "GraphError",
-    "InProcessTransport",
-    "NodeError",
-    "OrchestratorError",
-    "Overloaded",
-    "Response",
-    "RuntimeGraph",
-    "RuntimeNode",
-    "Transport",
-    "load_graph",
-    "parse_graph",
-]
+__all__: list[str] = []

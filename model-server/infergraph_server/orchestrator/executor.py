@@ -1,18 +1,19 @@
 """The graph executor: walks a runtime graph the way Seldon's executor does, protocol-neutral.
 
-Per node: transform-input (MODEL `/predict`, TRANSFORMER `/transform-input`), then the children
-(ROUTER: `/route` picks one; any other node fans out to all of them concurrently, and a
-COMBINER `/aggregate`s their outputs while the others pass on the first child's output), then
-transform-output (OUTPUT_TRANSFORMER). Every node answer's `meta.tags` and `meta.metrics` are
-merged here, so a combiner's children are not lost. The answer's meta carries `puid`,
-`requestPath` (node -> implementation, else image), `routing` (router -> chosen child; -1 for
-every other node with children, which fans out) and the merged `tags` and `metrics`.
+Per node, the stages of its type's object (node_types): before the children (MODEL
+`/predict`, TRANSFORMER `/transform-input`), which children (ROUTER: `/route` picks one; any
+other node fans out to all of them concurrently), their outputs as one (COMBINER
+`/aggregate`; the others pass on the first child's), after the children (OUTPUT_TRANSFORMER
+`/transform-output`). Every node answer's `meta.tags` and `meta.metrics` are merged here, so a
+combiner's children are not lost. The answer's meta carries `puid`, `requestPath` (node ->
+implementation, else image), `routing` (router -> chosen child; -1 for every other node with
+children, which fans out) and the merged `tags` and `metrics`.
 
-A `protocol: v2` graph passes V2 messages (`{"inputs": [...]}`, see convert.py) and calls
-MODEL, TRANSFORMER and OUTPUT_TRANSFORMER nodes at `/v2/models/{node}/infer`, which is how the
-component server serves those types over V2. V2 has no route or aggregate call, so ROUTER and
-COMBINER nodes get the Seldon `/route` and `/aggregate` of our component servers, with the
-tensor converted to a Seldon message and back; feedback is Seldon `/send-feedback` in both.
+Messages travel in the graph's protocol (a `protocol: v2` graph passes `{"inputs": [...]}`,
+see convert.py); each node is called in its own compiled `protocol`: V2 infer at
+`/v2/models/{node}/infer`, or the Seldon paths, with the message converted when the two
+differ (routers and combiners have only Seldon calls). Feedback is Seldon `/send-feedback`.
+Nodes the readiness state (readiness.py) holds not ready are not called: a 503 names them.
 """
 
 from __future__ import annotations
@@ -23,20 +24,16 @@ from typing import Any
 
 import orjson
 
-from .convert import seldon_to_v2, v2_to_seldon
+from .convert import DEFAULT_INPUT, seldon_to_v2, v2_to_seldon
 from .errors import NodeError, OrchestratorError, Overloaded
 from .graph import RuntimeGraph, RuntimeNode
+from .readiness import Readiness
 from .transport import Response, Transport
 
 __all__ = ["Executor"]
 
 Message = dict[str, Any]
 
-_SELDON_PATH = {
-    "MODEL": "/predict",
-    "TRANSFORMER": "/transform-input",
-    "OUTPUT_TRANSFORMER": "/transform-output",
-}
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY
 
 
@@ -101,29 +98,17 @@ def _why(doc: Any) -> str:
     return ""
 
 
-def _branch(node: RuntimeNode, answer: Message) -> int:
-    """The child index a router's `/route` answer names (`data.ndarray[0][0]` or tensor)."""
-    data: Any = answer.get("data")
-    try:
-        if "ndarray" in data:
-            value = data["ndarray"][0]
-            value = value[0] if isinstance(value, list) else value
-        else:
-            value = data["tensor"]["values"][0]
-        branch = int(value)
-    except (TypeError, KeyError, IndexError, ValueError):
-        raise NodeError(node.name, 502, "answered /route without a child index") from None
-    if not -1 <= branch < len(node.children):
-        raise NodeError(node.name, 502, f"chose child {branch}; it has {len(node.children)}")
-    return branch
-
-
 class Executor:
-    """Runs predictions and feedback for one predictor's graph over a `Transport`."""
+    """Runs predictions and feedback for one predictor's graph over a `Transport`; it is the
+    `Calls` its node types' stages use."""
 
-    def __init__(self, graph: RuntimeGraph, transport: Transport) -> None:
+    def __init__(
+        self, graph: RuntimeGraph, transport: Transport, readiness: Readiness | None = None
+    ) -> None:
         self.graph = graph
         self.transport = transport
+        self.readiness = readiness or Readiness(graph)
+        self.down = self.readiness.down  # the state's own dict: empty while all are ready
         self.inflight = 0
         self.v2 = graph.protocol == "v2"
         self.grpc = graph.transport == "grpc"
@@ -148,14 +133,10 @@ class Executor:
 
     async def _node(self, node: RuntimeNode, msg: Message, walk: _Walk) -> Message:
         walk.path[node.name] = node.path_label
-        kind = node.type
-        if kind in ("MODEL", "TRANSFORMER"):
-            msg = await self._transform(node, msg, walk)
+        kind = node.kind
+        msg = await kind.enter(self, node, msg, walk)
         if children := node.children:
-            branch = -1
-            if kind == "ROUTER":
-                routed = v2_to_seldon(msg["inputs"]) if self.v2 else msg
-                branch = _branch(node, await self._call(node, "/route", routed, walk))
+            branch = await kind.choose(self, node, msg, walk)
             walk.routing[node.name] = branch
             if branch >= 0:
                 outs = [await self._node(children[branch], msg, walk)]
@@ -163,30 +144,41 @@ class Executor:
                 outs = [await self._node(children[0], msg, walk)]
             else:
                 outs = list(await asyncio.gather(*(self._node(c, msg, walk) for c in children)))
-            msg = await self._aggregate(node, outs, walk) if kind == "COMBINER" else outs[0]
-        if kind == "OUTPUT_TRANSFORMER":
-            msg = await self._transform(node, msg, walk)
-        return msg
+            msg = await kind.combine(self, node, outs, walk)
+        return await kind.leave(self, node, msg, walk)
 
-    async def _transform(self, node: RuntimeNode, msg: Message, walk: _Walk) -> Message:
-        """A MODEL, TRANSFORMER or OUTPUT_TRANSFORMER call: Seldon path or V2 infer."""
+    # Calls: what the node types' stages use
+    def to_seldon(self, msg: Message) -> Message:
+        """A graph message as a Seldon message."""
+        return v2_to_seldon(msg["inputs"]) if self.v2 else msg
+
+    def from_seldon(self, answer: Message, like: Message) -> Message:
+        """A Seldon answer as a graph message; in a V2 graph named after `like`'s tensor."""
+        return {"inputs": seldon_to_v2(answer, like["inputs"][0]["name"])} if self.v2 else answer
+
+    def unavailable(self, node: RuntimeNode) -> RuntimeNode | None:
+        """The first node of `node`'s subtree that is not ready; None when all are."""
+        return self.readiness.unavailable(node) if self.down else None
+
+    async def transform(
+        self, node: RuntimeNode, seldon_path: str, msg: Message, walk: _Walk
+    ) -> Message:
+        """The node's own call: Seldon `seldon_path`, or V2 infer when its protocol is V2."""
+        if node.protocol == "seldon":
+            if self.v2:
+                return self.from_seldon(
+                    await self.call(node, seldon_path, self.to_seldon(msg), walk), msg
+                )
+            return await self.call(node, seldon_path, msg, walk)
         if not self.v2:
-            return await self._call(node, _SELDON_PATH[node.type], msg, walk)
+            msg = {"inputs": seldon_to_v2(msg, DEFAULT_INPUT)}
         path = f"/v2/models/{node.name}/infer"
         outputs = (await self._exchange(node, path, walk.encode(msg, puid=False))).get("outputs")
         if not isinstance(outputs, list) or not outputs:
             raise NodeError(node.name, 502, f"answered {path} without outputs")
-        return {"inputs": outputs}
+        return {"inputs": outputs} if self.v2 else v2_to_seldon(outputs)
 
-    async def _aggregate(self, node: RuntimeNode, outs: list[Message], walk: _Walk) -> Message:
-        """A COMBINER's `/aggregate`; in a V2 graph named after the first child's tensor."""
-        if not self.v2:
-            return await self._call(node, "/aggregate", {"seldonMessages": outs}, walk, meta=False)
-        messages = [v2_to_seldon(out["inputs"]) for out in outs]
-        answer = await self._call(node, "/aggregate", {"seldonMessages": messages}, walk, False)
-        return {"inputs": seldon_to_v2(answer, outs[0]["inputs"][0]["name"])}
-
-    async def _call(
+    async def call(
         self, node: RuntimeNode, path: str, msg: Message, walk: _Walk, meta: bool = True
     ) -> Message:
         """Send one Seldon message; return the answer with its meta merged and removed."""
@@ -202,9 +194,11 @@ class Executor:
         """Send a body, return the node's JSON object answer; NodeError otherwise."""
         response = await self._send(node, path, body)
         if response.status >= 400:
-            status = response.status if response.status < 500 else 502
             cause = f"answered {path} with {response.status}: {_reason(response.body)}"
-            raise NodeError(node.name, status, cause)
+            if response.status == 503:
+                self.readiness.fail(node, cause)
+                raise NodeError(node.name, 503, cause)
+            raise NodeError(node.name, response.status if response.status < 500 else 502, cause)
         try:
             out = orjson.loads(response.body)
         except orjson.JSONDecodeError:
@@ -215,6 +209,8 @@ class Executor:
 
     async def _send(self, node: RuntimeNode, path: str, body: bytes) -> Response:
         """Call with the node's timeout over all attempts; retry only when no answer came."""
+        if self.down and node.name in self.down:
+            raise NodeError(node.name, 503, f"is not ready ({self.down[node.name]})")
         error: OSError | None = None
         try:
             async with asyncio.timeout(node.timeout_ms / 1000):
@@ -227,7 +223,9 @@ class Executor:
             raise NodeError(node.name, 504, f"timed out after {node.timeout_ms} ms") from None
         cause = f"{type(error).__name__}: {error}" if error else "no attempt made"
         port = node.grpc_port if self.grpc else node.http_port
-        raise NodeError(node.name, 503, f"is unreachable at {node.host}:{port} ({cause})")
+        cause = f"is unreachable at {node.host}:{port} ({cause})"
+        self.readiness.fail(node, cause)
+        raise NodeError(node.name, 503, cause)
 
     async def feedback(self, feedback: Message) -> Message:
         """Replay a prediction's recorded routing: routers and models get `/send-feedback`."""
@@ -244,7 +242,7 @@ class Executor:
     ) -> None:
         walk.path[node.name] = node.path_label
         if node.children:
-            branch: Any = routing.get(node.name) if node.type == "ROUTER" else -1
+            branch: Any = routing.get(node.name) if node.kind.routes else -1
             if not (isinstance(branch, int) and -1 <= branch < len(node.children)):
                 raise OrchestratorError(
                     f"/response/meta/routing/{node.name}: {branch!r} is not a child of router "
@@ -254,5 +252,5 @@ class Executor:
             walk.routing[node.name] = branch
             targets = node.children if branch < 0 else (node.children[branch],)
             await asyncio.gather(*(self._feedback(c, feedback, routing, walk) for c in targets))
-        if node.type in ("MODEL", "ROUTER"):
-            await self._call(node, "/send-feedback", feedback, walk, meta=False)
+        if node.kind.learns:
+            await self.call(node, "/send-feedback", feedback, walk, meta=False)

@@ -33,7 +33,7 @@ Message = dict[str, Any]
 
 def answering_node(node: RuntimeNode, routing: dict[str, int]) -> RuntimeNode:
     """The node whose answer a walk with this `meta.routing` returned (first child on fan-out)."""
-    if node.type in ("OUTPUT_TRANSFORMER", "COMBINER") or not node.children:
+    if node.kind.answers_last or not node.children:
         return node
     branch = routing.get(node.name, -1)
     return answering_node(node.children[max(branch, 0)], routing)

@@ -12,11 +12,11 @@ from typing import Any, Literal, cast
 
 import orjson
 
-from infergraph_server.settings import NODE_TYPES
+from infergraph_server.node_types import NODE_KINDS, NodeKind
 
-__all__ = ["NODE_TYPES", "GraphError", "RuntimeGraph", "RuntimeNode", "load_graph", "parse_graph"]
+__all__ = ["GraphError", "RuntimeGraph", "RuntimeNode", "load_graph", "parse_graph"]
 
-NodeType = Literal["MODEL", "TRANSFORMER", "OUTPUT_TRANSFORMER", "ROUTER", "COMBINER"]
+Protocol = Literal["seldon", "v2"]
 
 
 class GraphError(ValueError):
@@ -28,15 +28,23 @@ class RuntimeNode:
     """One node server the orchestrator calls; `children` keep the graph's order."""
 
     name: str
-    type: NodeType
+    kind: NodeKind  # the object of its `type` (node_types.NODE_KINDS)
     implementation: str | None
     image: str | None
     host: str
     http_port: int
     grpc_port: int
+    protocol: Protocol  # how the node's own calls are made (V2 infer or the Seldon paths)
+    readiness_path: str | None  # GET it on the HTTP port; None: connect to the gRPC port
+    fallback: bool  # routers: send to another ready child when the chosen one is not
     timeout_ms: int
     retries: int
     children: tuple[RuntimeNode, ...]
+
+    @property
+    def type(self) -> str:
+        """The node type's name (MODEL, ROUTER, ...)."""
+        return self.kind.name
 
     @property
     def path_label(self) -> str:
@@ -57,10 +65,11 @@ class RuntimeGraph:
 
     graph: str
     predictor: str
-    protocol: Literal["seldon", "v2"]
+    protocol: Protocol
     transport: Literal["rest", "grpc"]
     max_concurrency: int
     max_body_bytes: int
+    probe_period_ms: int  # how often every node's readiness is probed
     root: RuntimeNode
 
     def nodes(self) -> tuple[RuntimeNode, ...]:
@@ -88,14 +97,24 @@ def _node(doc: Any, pointer: str) -> RuntimeNode:
     if not isinstance(doc, dict):
         raise GraphError(f"{pointer}: expected an object")
     children = _field(doc, "children", list, pointer)
+    kind = NODE_KINDS[_choice(doc, "type", tuple(NODE_KINDS), pointer)]
+    protocol = cast(Protocol, _choice(doc, "protocol", ("seldon", "v2"), pointer))
+    if protocol == "v2" and kind.v2_method is None:
+        raise GraphError(f'{pointer}/protocol: "v2" is not valid; a {kind.name} has no V2 call')
+    fallback = _field(doc, "fallback", bool, pointer)
+    if fallback and not kind.routes:
+        raise GraphError(f"{pointer}/fallback: true is not valid; only routers choose a child")
     return RuntimeNode(
         name=_field(doc, "name", str, pointer),
-        type=cast(NodeType, _choice(doc, "type", NODE_TYPES, pointer)),
+        kind=kind,
         implementation=_field(doc, "implementation", (str, type(None)), pointer),
         image=_field(doc, "image", (str, type(None)), pointer),
         host=_field(doc, "host", str, pointer),
         http_port=_field(doc, "httpPort", int, pointer),
         grpc_port=_field(doc, "grpcPort", int, pointer),
+        protocol=protocol,
+        readiness_path=_field(doc, "readinessPath", (str, type(None)), pointer),
+        fallback=fallback,
         timeout_ms=_field(doc, "timeoutMs", int, pointer),
         retries=_field(doc, "retries", int, pointer),
         children=tuple(_node(c, f"{pointer}/children/{i}") for i, c in enumerate(children)),
@@ -109,10 +128,11 @@ def parse_graph(doc: Any) -> RuntimeGraph:
     graph = RuntimeGraph(
         graph=_field(doc, "graph", str, ""),
         predictor=_field(doc, "predictor", str, ""),
-        protocol=cast(Literal["seldon", "v2"], _choice(doc, "protocol", ("seldon", "v2"), "")),
+        protocol=cast(Protocol, _choice(doc, "protocol", ("seldon", "v2"), "")),
         transport=cast(Literal["rest", "grpc"], _choice(doc, "transport", ("rest", "grpc"), "")),
         max_concurrency=_field(doc, "maxConcurrency", int, ""),
         max_body_bytes=_field(doc, "maxBodyBytes", int, ""),
+        probe_period_ms=_field(doc, "probePeriodMs", int, ""),
         root=_node(doc.get("root"), "/root"),
     )
     names = [n.name for n in graph.nodes()]

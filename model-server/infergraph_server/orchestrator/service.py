@@ -12,6 +12,7 @@ endpoints as `{"error": ...}`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any
@@ -38,6 +39,7 @@ from .executor import Executor
 from .frontend import Frontend
 from .graph import RuntimeGraph, RuntimeNode, load_graph
 from .http_transport import HttpTransport
+from .readiness import Readiness
 from .transport import Transport
 
 __all__ = ["OrchestratorService"]
@@ -63,12 +65,6 @@ async def _node_get(node: RuntimeNode, path: str) -> HttpResponse | None:
     finally:
         await client.close()
     return answer if answer.status == 200 else None
-
-
-async def _node_ready(node: RuntimeNode) -> bool:
-    """Our image answers `/v2/health/ready`; custom Seldon images only `/health/ping`."""
-    path = "/v2/health/ready" if node.implementation else "/health/ping"
-    return await _node_get(node, path) is not None
 
 
 async def _output_name(node: RuntimeNode) -> str | None:
@@ -113,7 +109,9 @@ class OrchestratorService(Service):
         super().__init__(settings)
         assert isinstance(settings, OrchestratorSettings)
         self.graph = load_graph(settings.graph)
-        self.executor = Executor(self.graph, _transport(self.graph))
+        self.readiness = Readiness(self.graph)
+        self.executor = Executor(self.graph, _transport(self.graph), self.readiness)
+        self._watch: asyncio.Task[None] | None = None
         self.front = Frontend(self.graph, self.executor)
         timed = Metrics(self.graph.predictor, enabled=settings.metrics_port != 0).timed
         r = self.router
@@ -130,16 +128,22 @@ class OrchestratorService(Service):
         r.get("/v2", self._server_metadata)
 
     async def startup(self) -> None:
-        """Wait until every node of the graph is ready."""
-        pending = list(self.graph.nodes())
-        while pending:
-            answers = await asyncio.gather(*(_node_ready(n) for n in pending))
-            pending = [n for n, ok in zip(pending, answers, strict=True) if not ok]
-            if pending:
-                await asyncio.sleep(0.1)
+        """Wait until every node of the graph is ready, then keep watching them."""
+        while await self.readiness.check():
+            await asyncio.sleep(0.1)
+        self._watch = asyncio.create_task(self.readiness.watch())
         nodes = self.graph.nodes()
         names = await asyncio.gather(*(_output_name(n) for n in nodes))
         self.front.output_names = {n.name: o for n, o in zip(nodes, names, strict=True) if o}
+
+    async def shutdown(self) -> None:
+        """Stop watching the nodes; close the connections to them."""
+        if self._watch is not None:
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
+        await self.readiness.aclose()
+        await self.executor.transport.aclose()
 
     def grpc_adders(self) -> Sequence[Callable[[Any], None]]:
         """Seldon `Seldon` and V2 `GRPCInferenceService` over the same front."""
