@@ -12,7 +12,7 @@ from typing import Any, Literal, cast
 
 import orjson
 
-from infergraph_server.settings import NODE_TYPES
+from infergraph_server.vocabulary import NODE_TYPES
 
 __all__ = ["NODE_TYPES", "GraphError", "RuntimeGraph", "RuntimeNode", "load_graph", "parse_graph"]
 
