@@ -81,4 +81,3 @@ def test_the_node_type_is_one_of_the_declared() -> None:
     assert settings("--class", "m:C", "--type", "router").type == "ROUTER"
     with pytest.raises(SettingsError, match='--type: "SPLITTER" is unknown; use one of MODEL, '):
         settings("--class", "m:C", "--type", "SPLITTER")
-
