@@ -1,6 +1,10 @@
-"""`make schemas`: write every file generated from schemas/values.schema.json.
+"""`make schemas`: write every file generated from schemas/ and defaults.py.
 
-Outputs (each says on its first line what it is generated from):
+Outputs (each says on its first line what it is generated from, except where noted):
+- from schemas/implementations.json (tools/gen_vocabulary.py): the marked enums inside
+  schemas/inferencegraph.schema.json and schemas/values.schema.json (a `$comment` beside each
+  says so), docs/implementations.md, and model-server/infergraph_server/implementations.json
+  (a byte-equal copy, so its first line is the source's);
 - charts/infergraph/values.schema.json: the schema helm validates values with;
 - charts/infergraph/values.yaml: the compiled values of the default graph, one `# --` comment
   (the schema's description) above every key;
@@ -33,7 +37,11 @@ TABLE_START, TABLE_END = "<!-- values-table:start -->", "<!-- values-table:end -
 
 
 def load_schema(root: Path) -> JSON:
-    return json.loads((root / SOURCE).read_text())
+    """The values schema as `make schemas` leaves it (its enums filled), so `--check` sees the
+    chart's copy go stale together with the source."""
+    from gen_vocabulary import fill_enums, read_vocabulary  # beside this script
+
+    return json.loads(fill_enums((root / SOURCE).read_text(), read_vocabulary(root)))
 
 
 def nullable(node: JSON) -> bool:
@@ -172,6 +180,28 @@ def _readme(root: Path) -> tuple[Path, str]:
     return path, readme(default_values(), load_schema(root), path.read_text())
 
 
+def _schema_enums(name: str) -> Callable[[Path], tuple[Path, str]]:
+    def output(root: Path) -> tuple[Path, str]:
+        from gen_vocabulary import fill_enums, read_vocabulary  # beside this script
+
+        path = root / "schemas" / name
+        return path, fill_enums(path.read_text(), read_vocabulary(root))
+
+    return output
+
+
+def _implementations_md(root: Path) -> tuple[Path, str]:
+    from gen_vocabulary import implementations_md, read_vocabulary
+
+    return root / "docs/implementations.md", implementations_md(read_vocabulary(root))
+
+
+def _server_vocabulary(root: Path) -> tuple[Path, str]:
+    from gen_vocabulary import SERVER_COPY, VOCABULARY
+
+    return root / SERVER_COPY, (root / VOCABULARY).read_text()
+
+
 def _jsonnet_defaults(root: Path) -> tuple[Path, str]:
     from gen_jsonnet_defaults import defaults_libsonnet  # beside this script
 
@@ -179,7 +209,12 @@ def _jsonnet_defaults(root: Path) -> tuple[Path, str]:
 
 
 #: Every generated file: (root) -> (path, text). Other generators append theirs here.
+#: The schema enums come first: the chart schema is made from the filled values schema.
 OUTPUTS: list[Callable[[Path], tuple[Path, str]]] = [
+    _schema_enums("inferencegraph.schema.json"),
+    _schema_enums("values.schema.json"),
+    _implementations_md,
+    _server_vocabulary,
     _chart_schema,
     _values,
     _readme,

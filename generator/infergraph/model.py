@@ -12,9 +12,9 @@ from typing import Literal
 
 from .defaults import GPU_RESOURCE
 from .pointers import JSON
+from .vocabulary import NodeType
 
 __all__ = [
-    "PREPACKAGED",
     "Autoscaling",
     "Graph",
     "Node",
@@ -26,24 +26,13 @@ __all__ = [
     "Serving",
 ]
 
-NodeType = Literal["MODEL", "TRANSFORMER", "OUTPUT_TRANSFORMER", "ROUTER", "COMBINER"]
-
-#: Prepackaged implementations served by our own image, with the node type each implies.
-PREPACKAGED: Mapping[str, NodeType] = {
-    "SKLEARN_SERVER": "MODEL",
-    "RANDOM_ABTEST": "ROUTER",
-    "EPSILON_GREEDY": "ROUTER",
-    "THOMPSON_SAMPLING": "ROUTER",
-    "AVERAGE_COMBINER": "COMBINER",
-}
-
 
 @dataclass(frozen=True)
 class Parameter:
     """A node parameter; `value` is already parsed into its declared type."""
 
     name: str
-    type: str  # INT | FLOAT | DOUBLE | STRING | BOOL | JSON
+    type: str  # a parameter type of the vocabulary (schemas/implementations.json)
     value: JSON
     pointer: str
 
@@ -76,7 +65,7 @@ class Node:
     name: str
     type: NodeType
     pointer: str
-    implementation: str | None = None  # a PREPACKAGED key, or None for a custom container
+    implementation: str | None = None  # a declared implementation; None: a custom container
     model_uri: str | None = None
     env_secret_ref: str | None = None
     parameters: tuple[Parameter, ...] = ()

@@ -14,8 +14,10 @@ from typing import Any, TypeVar
 
 import orjson
 
+from infergraph_server.parameters import ParameterError, parse_value
+from infergraph_server.vocabulary import IMPLEMENTATIONS, NODE_TYPES
+
 __all__ = [
-    "NODE_TYPES",
     "ComponentSettings",
     "GatewaySettings",
     "OrchestratorSettings",
@@ -26,16 +28,6 @@ __all__ = [
     "parse_parameters",
     "setting",
 ]
-
-NODE_TYPES = ("MODEL", "TRANSFORMER", "OUTPUT_TRANSFORMER", "ROUTER", "COMBINER")
-_PARAM_TYPES: dict[str, Callable[[Any], Any]] = {
-    "INT": int,
-    "FLOAT": float,
-    "DOUBLE": float,
-    "STRING": str,
-    "BOOL": lambda v: v if isinstance(v, bool) else str(v).lower() in ("1", "true", "yes"),
-    "JSON": lambda v: orjson.loads(v) if isinstance(v, str) else v,
-}
 
 T = TypeVar("T")
 
@@ -115,7 +107,7 @@ class ComponentSettings(ServerSettings):
     name: str = "model"
     """Graph node name, also the V2 model name (INFERGRAPH_NAME)."""
     type: str = "MODEL"
-    """One of NODE_TYPES (INFERGRAPH_TYPE)."""
+    """A node type of the vocabulary (implementations.json) (INFERGRAPH_TYPE)."""
     implementation: str | None = None
     """Prepackaged server name; this or `class_path` (INFERGRAPH_IMPLEMENTATION)."""
     class_path: str | None = None
@@ -123,8 +115,8 @@ class ComponentSettings(ServerSettings):
     model_uri: str | None = None
     """Local model path or file:// URI (INFERGRAPH_MODEL_URI)."""
     parameters: dict[str, Any] = dataclasses.field(default_factory=dict)
-    """Constructor keyword arguments, from a JSON list of {name, type, value}
-    (INFERGRAPH_PARAMETERS)."""
+    """Constructor keyword arguments, from a JSON list of {name, type, value}, each value read
+    by its type (docs/contract.md "Parameters") (INFERGRAPH_PARAMETERS)."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> ComponentSettings:
@@ -140,6 +132,14 @@ class ComponentSettings(ServerSettings):
         if bool(implementation) == bool(class_path):
             raise SettingsError("--implementation / --class: give exactly one of them")
         raw_params = setting(args, "parameters", "INFERGRAPH_PARAMETERS", "[]", str)
+        parameters = parse_parameters(raw_params)
+        declared = IMPLEMENTATIONS.get(implementation.upper())
+        unknown = [name for name in parameters if declared and name not in declared.parameters]
+        if declared and unknown:
+            raise SettingsError(
+                f'--parameters: "{unknown[0]}" is not a parameter of {declared.name};'
+                f" use one of: {', '.join(declared.parameters) or 'none'}"
+            )
         return cls(
             **fields,
             name=setting(args, "name", "INFERGRAPH_NAME", cls.name, str),
@@ -147,7 +147,7 @@ class ComponentSettings(ServerSettings):
             implementation=implementation.upper() or None,
             class_path=class_path or None,
             model_uri=setting(args, "model_uri", "INFERGRAPH_MODEL_URI", "", str) or None,
-            parameters=parse_parameters(raw_params),
+            parameters=parameters,
         )
 
 
@@ -170,7 +170,11 @@ class GatewaySettings(ServerSettings):
 
 
 def parse_parameters(raw: str) -> dict[str, Any]:
-    """Turn a JSON list of Seldon `{name, type, value}` parameters into typed kwargs."""
+    """Turn a JSON list of Seldon `{name, type, value}` parameters into typed kwargs.
+
+    Every value is read by its type's rule; one that does not parse stops start-up with a
+    SettingsError naming the parameter.
+    """
     try:
         items = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -181,21 +185,15 @@ def parse_parameters(raw: str) -> dict[str, Any]:
         raise SettingsError("--parameters: expected a JSON list of {name, type, value}")
     out: dict[str, Any] = {}
     for i, item in enumerate(items):
-        if not isinstance(item, dict) or "name" not in item or "value" not in item:
-            raise SettingsError(f"--parameters: item {i} needs name and value")
-        kind = str(item.get("type", "STRING")).upper()
-        conv = _PARAM_TYPES.get(kind)
-        if conv is None:
-            raise SettingsError(
-                f'--parameters: {item["name"]}: type "{kind}" is unknown;'
-                f" use one of {', '.join(_PARAM_TYPES)}"
-            )
+        if not isinstance(item, dict) or not {"name", "type", "value"} <= item.keys():
+            raise SettingsError(f"--parameters: item {i} needs name, type and value")
+        name = str(item["name"])
+        if name in out:
+            raise SettingsError(f"--parameters: {name}: given twice; expected unique names")
         try:
-            out[str(item["name"])] = conv(item["value"])
-        except (ValueError, orjson.JSONDecodeError):
-            raise SettingsError(
-                f'--parameters: {item["name"]}: "{item["value"]}" is not a valid {kind}'
-            ) from None
+            out[name] = parse_value(str(item["type"]), item["value"])
+        except ParameterError as exc:
+            raise SettingsError(f"--parameters: {name}: {exc}") from None
     return out
 
 

@@ -16,6 +16,10 @@ import yaml
 from .render import CHART_DIR, DEFAULTS, helm
 
 ROOT = CHART_DIR.parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from gen_vocabulary import SERVER_COPY as VOCABULARY_COPY  # noqa: E402
+from gen_vocabulary import fill_enums  # noqa: E402
+
 SOURCE = json.loads((ROOT / "schemas/values.schema.json").read_text())
 CHART_SCHEMA = json.loads((CHART_DIR / "values.schema.json").read_text())
 
@@ -115,3 +119,49 @@ def test_readme_table_lists_every_leaf_with_its_description() -> None:
     row = "| `predictors.main.nodes.classifier.container.image` | string |"
     assert row in readme
     assert "| `istio.timeout` | null | `null` | Timeout of the route" in readme
+
+
+def test_a_new_declaration_reaches_every_generated_file(tmp_path: Path) -> None:
+    """Adding an implementation to schemas/implementations.json stales the enums, docs, copy."""
+    for part in ("schemas", "charts/infergraph", "docs", "jsonnet"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    (tmp_path / "model-server/infergraph_server").mkdir(parents=True)
+    shutil.copy(ROOT / VOCABULARY_COPY, tmp_path / VOCABULARY_COPY)
+    declared = json.loads((tmp_path / "schemas/implementations.json").read_text())
+    declared["implementations"]["XGBOOST_SERVER"] = {
+        **declared["implementations"]["SKLEARN_SERVER"],
+        "server": "xgboost:XGBoostServer",
+    }
+    (tmp_path / "schemas/implementations.json").write_text(json.dumps(declared, indent=2))
+    result = generate("--check", "--root", str(tmp_path))
+    assert result.returncode == 1
+    stale = {line.split(":")[0] for line in result.stderr.splitlines()}
+    assert stale == {
+        "schemas/inferencegraph.schema.json",
+        "schemas/values.schema.json",
+        "docs/implementations.md",
+        VOCABULARY_COPY,
+        "charts/infergraph/values.schema.json",
+    }
+    assert generate("--root", str(tmp_path)).returncode == 0
+    assert generate("--check", "--root", str(tmp_path)).returncode == 0
+    graph_schema = json.loads((tmp_path / "schemas/inferencegraph.schema.json").read_text())
+    node = graph_schema["$defs"]["node"]["properties"]["implementation"]
+    assert node["enum"][-1] == "XGBOOST_SERVER"
+    chart = json.loads((tmp_path / "charts/infergraph/values.schema.json").read_text())
+    runtime = chart["$defs"]["runtimeNode"]["properties"]["implementation"]["oneOf"][1]
+    assert runtime["enum"][-1] == "XGBOOST_SERVER"
+    assert "## XGBOOST_SERVER" in (tmp_path / "docs/implementations.md").read_text()
+    copied = tmp_path / VOCABULARY_COPY
+    assert copied.read_bytes() == (tmp_path / "schemas/implementations.json").read_bytes()
+
+
+def test_a_hand_laid_schema_changes_only_inside_its_generated_enums() -> None:
+    text = (ROOT / "schemas/inferencegraph.schema.json").read_text()
+    declared = json.loads((ROOT / "schemas/implementations.json").read_text())
+    declared["nodeTypes"] = {"A": {}, "B": {}}
+    filled = fill_enums(text, declared)
+    changed = [
+        (a, b) for a, b in zip(text.splitlines(), filled.splitlines(), strict=True) if a != b
+    ]
+    assert len(changed) == 1 and changed[0][1].endswith('"enum": ["A", "B"]},')

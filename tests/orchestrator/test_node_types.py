@@ -7,7 +7,7 @@ import pytest
 from infergraph.compile.runtime import SELDON_ONLY
 from infergraph_server.node_types import NODE_KINDS
 from infergraph_server.orchestrator.graph import GraphError, parse_graph
-from infergraph_server.settings import NODE_TYPES
+from infergraph_server.vocabulary import NODE_TYPES
 
 from .nodes import graph_doc, node
 

@@ -195,7 +195,7 @@ def test_random_abtest_ratio() -> None:
 def test_router_feedback_from_threads_loses_no_update() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from infergraph_server.component.prepackaged import ThompsonSampling
+    from infergraph_server.component.prepackaged.routers import ThompsonSampling
 
     ts = ThompsonSampling(n_branches=2)
     with ThreadPoolExecutor(8) as pool:

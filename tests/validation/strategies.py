@@ -13,6 +13,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from infergraph.vocabulary import VOCABULARY, ParameterSpec
+
 __all__ = ["dns_labels", "graphs", "json_values", "mutated", "paths"]
 
 JSON = Any
@@ -50,16 +52,46 @@ _PARAMETERS = st.one_of(
 )
 
 
+def _declared_value(spec: ParameterSpec) -> st.SearchStrategy[JSON]:
+    """A value its declaration accepts, as text (Seldon's way) or a plain value."""
+    if spec.enum is not None:
+        return st.sampled_from(spec.enum)
+    low = 0 if spec.minimum is None else spec.minimum
+    high = low + 5 if spec.maximum is None else spec.maximum
+    rule = VOCABULARY.parameter_types[spec.type].parse
+    if rule == "integer":
+        return st.integers(int(low), int(high)).flatmap(lambda i: st.sampled_from([i, str(i)]))
+    if rule == "number":
+        return st.floats(low, high).flatmap(lambda f: st.sampled_from([f, repr(f)]))
+    if rule == "boolean":
+        return st.sampled_from([True, "false", "1", 0])
+    return _TEXT if rule == "string" else st.just("null")  # JSON: the server's default
+
+
 @st.composite
-def _extras(draw: st.DrawFn) -> dict[str, JSON]:
-    """Optional node conveniences: parameters, resources, replicas, autoscaling, endpoint."""
-    extras: dict[str, JSON] = {}
-    params = draw(st.lists(_PARAMETERS, max_size=3))
-    if params:
-        extras["parameters"] = [
+def _parameters(draw: st.DrawFn, implementation: str | None) -> list[JSON]:
+    """Any typed parameters of a custom node; a prepackaged node's as its declaration says."""
+    if implementation is None:
+        params = draw(st.lists(_PARAMETERS, max_size=3))
+        return [
             {"name": f"p{i}", "type": kind, "value": value}
             for i, (kind, value) in enumerate(params)
         ]
+    out = []
+    for spec in VOCABULARY.implementations[implementation].parameters.values():
+        if spec.required or draw(st.booleans()):
+            value = draw(_declared_value(spec))
+            out.append({"name": spec.name, "type": spec.type, "value": value})
+    return out
+
+
+@st.composite
+def _extras(draw: st.DrawFn, implementation: str | None) -> dict[str, JSON]:
+    """Optional node conveniences: parameters, resources, replicas, autoscaling, endpoint."""
+    extras: dict[str, JSON] = {}
+    params = draw(_parameters(implementation))
+    if params:
+        extras["parameters"] = params
     if draw(st.booleans()):
         resources: dict[str, JSON] = {
             "requests": {"cpu": draw(st.sampled_from(["100m", "0.5", 1]))}
@@ -112,7 +144,8 @@ def _node(draw: st.DrawFn, depth: int) -> dict[str, JSON]:
     else:
         kind = draw(st.sampled_from(["TRANSFORMER", "OUTPUT_TRANSFORMER"]))
         node, children = {"type": kind, "image": "me/t:1"}, [draw(below)]
-    return {"name": "", **node, **draw(_extras()), "children": children}
+    extras = draw(_extras(node.get("implementation")))
+    return {"name": "", **node, **extras, "children": children}
 
 
 def _name_nodes(node: dict[str, JSON], prefix: str, counter: list[int]) -> None:

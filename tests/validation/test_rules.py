@@ -40,6 +40,12 @@ def predictors(*items: JSON) -> JSON:
     return native(predictors=list(items))
 
 
+def ab(parameters: list[JSON], **fields: JSON) -> JSON:
+    children = [sklearn("a"), sklearn("b")]
+    node = {"name": "ab", "implementation": "RANDOM_ABTEST", "parameters": parameters}
+    return graph({**node, **fields, "children": children})
+
+
 def gpu(resources: JSON) -> JSON:
     return graph({**custom("clf"), "resources": resources})
 
@@ -398,6 +404,73 @@ CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
             f'{P0}/graph/implementation: "MLFLOW_SERVER" is not supported; expected one of: '
             '"SKLEARN_SERVER", "RANDOM_ABTEST", "EPSILON_GREEDY", "THOMPSON_SAMPLING", '
             '"AVERAGE_COMBINER"'
+        ],
+    ),
+    "a parameter an implementation does not declare": (
+        lambda: graph(
+            {**sklearn("clf"), "parameters": [{"name": "mthd", "type": "STRING", "value": "x"}]}
+        ),
+        [
+            f'{P0}/graph/parameters/0/name: "mthd" is not a parameter of SKLEARN_SERVER; '
+            "expected one of: method"
+        ],
+    ),
+    "a parameter an implementation requires": (
+        lambda: graph(
+            {
+                "name": "eg",
+                "implementation": "EPSILON_GREEDY",
+                "children": [sklearn("a"), sklearn("b")],
+            }
+        ),
+        [
+            f'{P0}/graph/parameters: has no "n_branches", which EPSILON_GREEDY requires; '
+            "expected a parameter {name: n_branches, type: INT, value: ...} "
+            "(the number of children)"
+        ],
+    ),
+    "a parameter of the wrong type": (
+        lambda: ab([{"name": "ratioA", "type": "STRING", "value": "0.3"}]),
+        [
+            f'{P0}/graph/parameters/0/type: "STRING" is not the type of ratioA; '
+            "expected FLOAT or DOUBLE"
+        ],
+    ),
+    "a parameter out of its declared range": (
+        lambda: ab([{"name": "ratioA", "type": "DOUBLE", "value": "1.5"}]),
+        [
+            f"{P0}/graph/parameters/0/value: 1.5 is out of range; expected from 0 to 1 "
+            "(the share of requests child 0 gets)"
+        ],
+    ),
+    "a parameter below its declared minimum": (
+        lambda: graph(
+            {
+                "name": "eg",
+                "implementation": "EPSILON_GREEDY",
+                "parameters": [{"name": "n_branches", "type": "INT", "value": 0}],
+                "children": [sklearn("a"), sklearn("b")],
+            }
+        ),
+        [
+            f"{P0}/graph/parameters/0/value: 0 is out of range; expected at least 1 "
+            "(the number of children)"
+        ],
+    ),
+    "a parameter outside its declared choices": (
+        lambda: graph(
+            {**sklearn("clf"), "parameters": [{"name": "method", "type": "STRING", "value": "fit"}]}
+        ),
+        [
+            f'{P0}/graph/parameters/0/value: "fit" is not supported; expected one of: '
+            '"predict", "predict_proba", "decision_function"'
+        ],
+    ),
+    "a modelUri on an implementation that loads no model": (
+        lambda: ab([], modelUri="gs://b/x"),
+        [
+            f"{P0}/graph/modelUri: is set on implementation RANDOM_ABTEST, which loads no model; "
+            "expected none"
         ],
     ),
     "kind": (

@@ -23,6 +23,7 @@ from ..errors import Findings, InvalidGraph, Problem, sorted_problems
 from ..model import Graph
 from ..pointers import quote
 from .normalize import build
+from .prepackaged import prepackaged_problems
 from .reader import Document, SyntaxProblem, read
 from .rules import graph_problems
 from .schema import check_schema, json_type_name
@@ -78,6 +79,7 @@ def load_text_with_warnings(text: str, source: str) -> Loaded:
     if checked.buildable:
         graph = build(doc.data, source, findings)
         findings.problems.extend(graph_problems(graph))
+        findings.problems.extend(prepackaged_problems(graph))
     if findings.problems:
         raise InvalidGraph(_located(doc, source, findings.problems))
     return Loaded(graph, _located(doc, source, findings.warnings))

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from ..defaults import AUTOSCALING_TARGET_CPU, DEFAULT_PROTOCOL, DEFAULT_TRANSPORT, REPLICAS
 from ..errors import Findings
 from ..model import (
-    PREPACKAGED,
     Autoscaling,
     Graph,
     Node,
@@ -25,7 +24,8 @@ from ..model import (
     Resources,
 )
 from ..pointers import JSON
-from .rules import MODEL_URI_SCHEMES, gpu_problems, model_uri_problem, parse_parameter
+from ..vocabulary import VOCABULARY
+from .rules import gpu_problems, model_uri_problem, parse_parameter
 from .seldon import hpa_cpu_target, read_annotations
 from .serving import serving_options
 
@@ -112,7 +112,7 @@ class _Builder:
     def node(self, raw: Mapping[str, JSON], at: str) -> Node:
         findings, name = self.findings, raw["name"]
         implementation = raw.get("implementation")
-        implied = PREPACKAGED[implementation] if implementation else None
+        implied = VOCABULARY.implementations[implementation].type if implementation else None
         declared = raw.get("type")
         if implied and declared and declared != implied:
             findings.error(
@@ -174,8 +174,8 @@ class _Builder:
             self.findings.error(
                 at,
                 f'node "{name}" has no implementation and no image; expected an implementation '
-                f'({", ".join(PREPACKAGED)}), an image, or a componentSpecs container "{name}" '
-                "with an image",
+                f"({', '.join(VOCABULARY.implementations)}), an image, or a componentSpecs "
+                f'container "{name}" with an image',
             )
         return None if implementation else image
 
@@ -201,12 +201,6 @@ class _Builder:
         uri: str | None = raw.get("modelUri")
         if uri is not None and (problem := model_uri_problem(uri)):
             self.findings.error(f"{at}/modelUri", problem)
-        if raw.get("implementation") == "SKLEARN_SERVER" and uri is None:
-            self.findings.error(
-                f"{at}/modelUri",
-                "required by implementation SKLEARN_SERVER; expected the model location "
-                f"({', '.join(MODEL_URI_SCHEMES)} or a local path)",
-            )
         return uri
 
     def parameters(self, raws: list[Mapping[str, JSON]], at: str) -> tuple[Parameter, ...]:

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from ..defaults import GPU_RESOURCE
 from ..model import Graph, Node, Predictor
 from ..pointers import JSON, pointer, quote
+from ..vocabulary import VOCABULARY
 from .reader import reject_constant
 
 __all__ = [
@@ -31,47 +32,50 @@ _INT = re.compile(r"[+-]?[0-9]+")
 _FLOAT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _BOOLS = {"true": True, "1": True, "false": False, "0": False}
 _SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-_EXPECTED = {
-    "INT": 'an integer such as "3"',
-    "FLOAT": 'a finite number such as "0.5"',
-    "DOUBLE": 'a finite number such as "0.5"',
-    "BOOL": 'true, false, "1" or "0"',
-    "STRING": 'a string (quote numbers: "1.10")',
-    "JSON": "a JSON document",
-}
 
 
-def _parse(kind: str, value: JSON) -> JSON:
-    """The value as its declared type; ValueError when it does not parse."""
-    if kind == "JSON" and isinstance(value, str):
-        return json.loads(value, parse_constant=reject_constant)
-    if kind == "JSON":
-        return value
+def _finite(text: str) -> float:
+    """`json.loads(parse_float=...)`: a number too large for a double is refused, not infinite."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return number
+
+
+def _parse(rule: str, value: JSON) -> JSON:
+    """The value read by parse rule `rule` (docs/contract.md "Parameters"); ValueError if not."""
+    if rule == "json":
+        document = value if isinstance(value, str) else json.dumps(value)
+        return json.loads(document, parse_constant=reject_constant, parse_float=_finite)
+    if rule == "string":
+        if isinstance(value, str):
+            return value
+        raise ValueError(rule)
+    number = isinstance(value, int | float) and not isinstance(value, bool)
     text = value.strip() if isinstance(value, str) else None
-    if kind == "STRING" and text is not None:
-        return value
-    if kind == "BOOL" and isinstance(value, bool):
-        return value
-    if kind == "BOOL" and isinstance(value, int | str) and str(value).lower() in _BOOLS:
-        return _BOOLS[str(value).lower()]
-    if kind == "INT" and isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if kind == "INT" and text is not None and _INT.fullmatch(text):
-        return int(text)
-    numeric = text is None or _FLOAT.fullmatch(text)
-    if kind in ("FLOAT", "DOUBLE") and numeric and not isinstance(value, bool | dict | list):
-        number = float(value)
-        if math.isfinite(number):
-            return number
-    raise ValueError(kind)
+    if rule == "boolean":
+        if isinstance(value, bool):
+            return value
+        word = str(value) if number and isinstance(value, int) else (text or "").lower()
+        if word in _BOOLS:
+            return _BOOLS[word]
+    elif rule == "integer":
+        if isinstance(value, int) and number:
+            return value
+        if text is not None and _INT.fullmatch(text):
+            return int(text)
+    elif rule == "number" and (number or (text is not None and _FLOAT.fullmatch(text))):
+        return _finite(str(value) if text is None else text)
+    raise ValueError(rule)
 
 
 def parse_parameter(kind: str, value: JSON) -> tuple[JSON, str | None]:
     """(parsed value, None) or (None, the problem) for a parameter of declared type `kind`."""
+    declared = VOCABULARY.parameter_types[kind]
     try:
-        return _parse(kind, value), None
+        return _parse(declared.parse, value), None
     except (ValueError, OverflowError, RecursionError):
-        return None, f"{quote(value)} is not a valid {kind}; expected {_EXPECTED[kind]}"
+        return None, f"{quote(value)} is not a valid {kind}; expected {declared.expected}"
 
 
 def model_uri_problem(uri: str) -> str | None:
@@ -138,15 +142,15 @@ def _duplicate(seen: dict[str, str], name: str, at: str, what: str) -> Iterator[
 
 
 def _children(node: Node) -> Iterator[tuple[str, str]]:
+    """The children count its implementation declares, else its node type."""
+    declared = VOCABULARY.implementations.get(node.implementation or "")
+    rule = (declared or VOCABULARY.node_types[node.type]).children
     count = len(node.children)
-    noun = "child" if count == 1 else "children"
-    what = f'{node.implementation or node.type} "{node.name}" has {count} {noun}'
-    if node.implementation == "RANDOM_ABTEST" and count != 2:
-        yield f"{node.pointer}/children", f"{what}; expected exactly 2"
-    elif node.type == "ROUTER" and node.implementation != "RANDOM_ABTEST" and count < 2:
-        yield f"{node.pointer}/children", f"{what}; expected at least 2"
-    elif node.type == "COMBINER" and count < 1:
-        yield f"{node.pointer}/children", f"{what}; expected at least 1"
+    expected = rule.expected(count)
+    if expected is not None:
+        noun = "child" if count == 1 else "children"
+        what = f'{node.implementation or node.type} "{node.name}" has {count} {noun}'
+        yield f"{node.pointer}/children", f"{what}; expected {expected}"
 
 
 def _fallback(node: Node) -> Iterator[tuple[str, str]]:

@@ -14,11 +14,10 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from functools import cache
-from importlib import resources
-from pathlib import Path
 from typing import NamedTuple
 
 from ..pointers import JSON, pointer, quote
+from ..vocabulary import schema_text
 
 __all__ = [
     "KEYWORDS",
@@ -39,7 +38,7 @@ KEYWORDS = frozenset(
     | {"items", "minItems", "maxItems", "minimum", "maximum", "minLength", "maxLength"}
     | {"pattern", "$ref", "if", "then", "else"}
 )
-_ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "title", "description", "default"})
+_ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "$comment", "title", "description", "default"})
 _TYPE_NAMES = {
     "string": "a string",
     "integer": "an integer",
@@ -76,12 +75,7 @@ def _same(a: JSON, b: JSON) -> bool:
 @cache
 def schema() -> Mapping[str, JSON]:
     """The graph-definition schema: package data when installed, else the repository's copy."""
-    packaged = resources.files("infergraph") / "schemas" / SCHEMA_NAME
-    if packaged.is_file():
-        text = packaged.read_text(encoding="utf-8")
-    else:
-        text = (Path(__file__).resolve().parents[3] / "schemas" / SCHEMA_NAME).read_text("utf-8")
-    loaded: Mapping[str, JSON] = json.loads(text)
+    loaded: Mapping[str, JSON] = json.loads(schema_text(SCHEMA_NAME))
     return loaded
 
 

@@ -3,7 +3,7 @@ transports): what the orchestrator calls on a node of the type, how it routes or
 whether it learns from feedback, and which user method a component of the type runs for V2.
 
 Adding a node type: a `NodeKind` subclass in a module here, its line in `NODE_KINDS`, and its
-tests. The table is keyed by the vocabulary's node type names (`settings.NODE_TYPES`; a test
+tests. The table is keyed by the vocabulary's node type names (`vocabulary.NODE_TYPES`; a test
 keeps the two equal).
 """
 

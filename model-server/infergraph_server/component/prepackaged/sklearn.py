@@ -1,4 +1,4 @@
-"""SKLEARN_SERVER: a joblib or pickle file (or a directory holding model.joblib / model.pkl)."""
+"""SKLEARN_SERVER: a joblib or pickle file, or a directory holding one of its declared files."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import joblib
 import numpy as np
 
 from infergraph_server.errors import BadRequest
+from infergraph_server.vocabulary import IMPLEMENTATIONS
 
 __all__ = ["SklearnServer"]
 
 _METHODS = ("predict", "predict_proba", "decision_function")
-_FILES = ("model.joblib", "model.pkl", "model.pickle")
+_FILES = IMPLEMENTATIONS["SKLEARN_SERVER"].model_files  # declared with the implementation
 
 
 def local_path(model_uri: str) -> Path:

@@ -1,0 +1,98 @@
+"""Rules each prepackaged implementation declares (schemas/implementations.json), on the model.
+
+What a node of implementation X may hold follows from X's declaration alone: the protocols it
+answers, whether it needs a modelUri, and its parameters (names, types, required ones, ranges,
+choices). Nothing here names an implementation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..model import Graph, Node
+from ..pointers import quote
+from ..vocabulary import VOCABULARY, Implementation, ParameterSpec
+from .rules import MODEL_URI_SCHEMES
+
+__all__ = ["prepackaged_problems"]
+
+
+def prepackaged_problems(graph: Graph) -> Iterator[tuple[str, str]]:
+    """Every node of a declared implementation against its declaration."""
+    for predictor in graph.predictors:
+        for node in predictor.graph.walk():
+            declared = VOCABULARY.implementations.get(node.implementation or "")
+            if declared is not None:
+                yield from _protocol(node, declared, graph.protocol)
+                yield from _model_uri(node, declared)
+                yield from _parameters(node, declared)
+
+
+def _protocol(node: Node, declared: Implementation, protocol: str) -> Iterator[tuple[str, str]]:
+    if protocol not in declared.protocols:
+        yield (
+            f"{node.pointer}/implementation",
+            f'{declared.name} does not answer the graph\'s protocol "{protocol}"; '
+            f"expected a graph protocol of {', '.join(declared.protocols)}, or a custom container",
+        )
+
+
+def _model_uri(node: Node, declared: Implementation) -> Iterator[tuple[str, str]]:
+    at, spec = f"{node.pointer}/modelUri", declared.model_uri
+    if spec is None and node.model_uri is not None:
+        yield at, f"is set on implementation {declared.name}, which loads no model; expected none"
+    elif spec is not None and spec.required and node.model_uri is None:
+        yield (
+            at,
+            f"required by implementation {declared.name}; expected the model location "
+            f"({', '.join(MODEL_URI_SCHEMES)} or a local path)",
+        )
+
+
+def _parameters(node: Node, declared: Implementation) -> Iterator[tuple[str, str]]:
+    given = {p.name for p in node.parameters}
+    for spec in declared.parameters.values():
+        if spec.required and spec.name not in given:
+            yield (
+                f"{node.pointer}/parameters",
+                f'has no "{spec.name}", which {declared.name} requires; expected a parameter '
+                f"{{name: {spec.name}, type: {spec.type}, value: ...}} ({spec.description})",
+            )
+    known = ", ".join(declared.parameters) or "none"
+    for parameter in node.parameters:
+        found = declared.parameters.get(parameter.name)
+        if found is None:
+            yield (
+                f"{parameter.pointer}/name",
+                f"{quote(parameter.name)} is not a parameter of {declared.name}; "
+                f"expected one of: {known}",
+            )
+            continue
+        yield from _typed(parameter.type, parameter.value, parameter.pointer, found)
+
+
+def _typed(kind: str, value: object, at: str, spec: ParameterSpec) -> Iterator[tuple[str, str]]:
+    """The declared type (or one read by the same rule: FLOAT, DOUBLE), range and choices."""
+    rule = VOCABULARY.parameter_types[spec.type].parse
+    if VOCABULARY.parameter_types[kind].parse != rule:
+        same = [t.name for t in VOCABULARY.parameter_types.values() if t.parse == rule]
+        yield (
+            f"{at}/type",
+            f"{quote(kind)} is not the type of {spec.name}; expected {' or '.join(same)}",
+        )
+        return
+    if value is None:  # did not parse: reported where it was parsed
+        return
+    if spec.enum is not None and value not in spec.enum:
+        choices = ", ".join(quote(c) for c in spec.enum)
+        yield f"{at}/value", f"{quote(value)} is not supported; expected one of: {choices}"
+    low, high = spec.minimum, spec.maximum
+    if isinstance(value, int | float) and (
+        (low is not None and value < low) or (high is not None and value > high)
+    ):
+        bounds = f"at least {low}" if high is None else f"at most {high}"
+        bounds = f"from {low} to {high}" if None not in (low, high) else bounds
+        yield (
+            f"{at}/value",
+            f"{quote(value)} is out of range; expected {bounds} ({spec.description})",
+        )

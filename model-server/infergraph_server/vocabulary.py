@@ -1,0 +1,71 @@
+"""The node vocabulary the server runs: its copy of schemas/implementations.json.
+
+`make schemas` copies the repository's declaration here byte for byte (a test checks it); the
+server reads only what it needs: node types, parameter types and each implementation's node
+type, server class and model files. The compiler reads the same file through its own module,
+since neither distribution imports the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Literal
+
+import orjson
+
+__all__ = [
+    "IMPLEMENTATIONS",
+    "NODE_TYPES",
+    "PARAMETER_TYPES",
+    "PREPACKAGED_PACKAGE",
+    "Implementation",
+    "ParameterType",
+]
+
+#: The package the `server` entries ("module:Class") are relative to.
+PREPACKAGED_PACKAGE = "infergraph_server.component.prepackaged"
+
+
+@dataclass(frozen=True)
+class ParameterType:
+    name: str
+    parse: Literal["integer", "number", "boolean", "string", "json"]
+    expected: str  # what an error message says a value should be
+
+
+@dataclass(frozen=True)
+class Implementation:
+    name: str
+    type: str
+    server: str  # "module:Class" in PREPACKAGED_PACKAGE
+    model_files: tuple[str, ...]  # looked for, in order, when modelUri is a directory
+    parameters: tuple[str, ...]
+
+
+def _read() -> Any:
+    return orjson.loads(
+        (resources.files("infergraph_server") / "implementations.json").read_bytes()
+    )
+
+
+_DOC = _read()
+#: Every node type, in declaration order.
+NODE_TYPES: tuple[str, ...] = tuple(_DOC["nodeTypes"])
+#: Every parameter type and the rule that reads its values (docs/contract.md "Parameters").
+PARAMETER_TYPES: Mapping[str, ParameterType] = {
+    name: ParameterType(name, spec["parse"], spec["expected"])
+    for name, spec in _DOC["parameterTypes"].items()
+}
+#: Every prepackaged implementation, in declaration order.
+IMPLEMENTATIONS: Mapping[str, Implementation] = {
+    name: Implementation(
+        name=name,
+        type=spec["type"],
+        server=spec["server"],
+        model_files=tuple(spec.get("modelUri", {}).get("files", ())),
+        parameters=tuple(spec["parameters"]),
+    )
+    for name, spec in _DOC["implementations"].items()
+}
