@@ -79,10 +79,13 @@ def _own_wheel(out: Path) -> Path:
                                                                      "__pycache__", "Dockerfile")
         )  # fmt: skip
         env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
-        subprocess.run(
+        done = subprocess.run(
             [*PIP, "wheel", "--no-deps", "--no-build-isolation", "-w", str(out), str(source)],
-            check=True, env=env,
+            env=env, capture_output=True, text=True,
         )  # fmt: skip
+        if done.returncode != 0:  # setuptools' chatter only when it matters
+            print(done.stdout + done.stderr, file=sys.stderr)
+            done.check_returncode()
     (wheel,) = out.glob("infergraph_server-*.whl")
     return wheel
 
