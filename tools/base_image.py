@@ -76,9 +76,10 @@ def apt_mirror(sources: list[Path] | None = None) -> str:
                     for k, _, v in (line.partition(":") for line in block.splitlines())
                     if not k.startswith("#")
                 )
-                if "deb" in fields.get("types", "").split() and SUITE in fields.get(
-                    "suites", ""
-                ).split():
+                if (
+                    "deb" in fields.get("types", "").split()
+                    and SUITE in fields.get("suites", "").split()
+                ):
                     return fields["uris"].split()[0]
         for line in text.splitlines():
             if (match := _ONE_LINE.match(line.strip())) and match.group(2) == SUITE:
@@ -109,9 +110,8 @@ def _pullable(name: str) -> str | None:
 def _debootstrap(mirror: str, root: Path) -> None:
     """debootstrap the recipe's rootfs into `root` and prune what images do not need."""
     if shutil.which("debootstrap") is None:
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "debootstrap"], check=True, stdout=subprocess.DEVNULL
-        )
+        install = ["apt-get", "install", "-y", "-qq", "debootstrap"]
+        subprocess.run(install, check=True, stdout=subprocess.DEVNULL)
     subprocess.run(
         ["debootstrap", f"--variant={VARIANT}", f"--include={','.join(INCLUDE)}",
          SUITE, str(root), mirror],

@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from base_image import cache_dir, resolve_base
+
 from infergraph.defaults import SERVER_IMAGE
 
 __all__ = ["CONTEXT", "DOCKERFILE", "LOCK", "build_context", "locked_wheels", "main"]

@@ -48,9 +48,7 @@ class Docker:
 
     def __call__(self, *args: str, timeout: float = 600.0, check: bool = True) -> str:
         """Run `docker ARGS`; stdout, or Failed with stderr when it exits non-zero."""
-        done = subprocess.run(
-            ["docker", *args], capture_output=True, text=True, timeout=timeout
-        )
+        done = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout)
         if check and done.returncode != 0:
             raise Failed(f"docker {' '.join(args)}: exit {done.returncode}: {done.stderr.strip()}")
         return done.stdout

@@ -99,4 +99,5 @@ def docker_run_args(template: JSON, claims: Path, publish: int) -> list[str]:
     args += ["--publish", f"127.0.0.1::{publish}"]
     if "command" in container:
         args += ["--entrypoint", container["command"][0]]
-    return [*args, container["image"], *container.get("command", [])[1:], *container.get("args", [])]
+    command = [*container.get("command", [])[1:], *container.get("args", [])]
+    return [*args, container["image"], *command]
