@@ -1,12 +1,14 @@
 """Fixtures of the container tier: the engine, the image (built once by `make image`), a
 labelled docker session that leaves nothing behind, and iris models trained in the image.
 
-Without an engine answering every `containers` test skips with one reason line: the one
-tools/docker_engine.py gave (INFERGRAPH_DOCKER_SKIP) when make could not start dockerd.
+Without an engine answering, the tier is one skipped test with one reason line (the one
+tools/docker_engine.py gave in INFERGRAPH_DOCKER_SKIP when make could not start dockerd) and
+the rest deselected.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 from collections.abc import Iterator
@@ -16,7 +18,7 @@ import pytest
 
 from infergraph.defaults import SERVER_IMAGE
 
-from .docker import Docker
+from .docker import Docker, docker_answers
 
 __all__ = ["NO_ENGINE", "REPO"]
 
@@ -24,22 +26,27 @@ REPO = Path(__file__).resolve().parents[2]
 NO_ENGINE = "containers: no Docker engine answers (make test starts one as root on Linux)"
 
 
-def _docker_answers() -> bool:
-    try:
-        done = subprocess.run(["docker", "info"], capture_output=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
+@functools.cache
+def _skip_reason() -> str | None:
+    """Why the tier cannot run here (asked once per session), or None."""
+    if docker_answers():
+        return None
+    reason = os.environ.get("INFERGRAPH_DOCKER_SKIP")
+    return f"containers: {reason}" if reason else NO_ENGINE
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """When container tests were collected and no engine answers: skip them, one reason."""
+    """Without an engine the tier reports one skipped test carrying the reason and the count,
+    and deselects the rest: one reason line, whatever the number of test files."""
     tier = [item for item in items if item.get_closest_marker("containers")]
-    if tier and not _docker_answers():
-        reason = os.environ.get("INFERGRAPH_DOCKER_SKIP")
-        skip = pytest.mark.skip(reason=f"containers: {reason}" if reason else NO_ENGINE)
-        for item in tier:
-            item.add_marker(skip)
+    if not tier or (reason := _skip_reason()) is None:
+        return
+    first, rest = tier[0], tier[1:]
+    first.add_marker(pytest.mark.skip(reason=f"{reason} ({len(tier)} tests)"))
+    if rest:
+        config.hook.pytest_deselected(items=rest)
+        dropped = {id(item) for item in rest}
+        items[:] = [item for item in items if id(item) not in dropped]
 
 
 @pytest.fixture(scope="session")

@@ -12,13 +12,22 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["LABEL", "Docker", "Failed", "wait_http"]
+__all__ = ["LABEL", "Docker", "Failed", "docker_answers", "wait_http"]
 
 LABEL = "io.infergraph.test-session"
 
 
 class Failed(RuntimeError):
     """A docker command failed; the message carries its stderr."""
+
+
+def docker_answers() -> bool:
+    """True when `docker info` reaches an engine (the container and kind tiers' gate)."""
+    try:
+        done = subprocess.run(["docker", "info"], capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
 
 
 def wait_http(url: str, timeout: float = 120.0) -> None:
