@@ -34,8 +34,8 @@ lint: setup ## ruff check and format check, mypy --strict on both packages
 	$(BIN)/ruff format --check generator model-server tests bench tools
 	$(BIN)/mypy generator/infergraph model-server/infergraph_server
 
-test: setup lint $(TEST_DEPS) ## unit, golden, parity, policy and local end-to-end tests (kind skips without Docker)
-	$(PY) -m pytest -q
+test: setup lint $(TEST_DEPS) ## unit, golden, parity, policy, local end-to-end and container tests (kind skips)
+	$(DOCKER_SESSION) $(PY) -m pytest -q
 
 clean: ## remove build output and virtual environments
 	rm -rf build $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache

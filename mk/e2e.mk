@@ -1,4 +1,5 @@
-# The kind tier (tests/e2e_kind): a kind cluster with Istio, our image and the examples.
+# The kind tier (tests/e2e_kind): a kind cluster with Istio, our image (built by `make image`)
+# and the examples.
 # Needs Docker; pytest-kind downloads kind and kubectl at these pins into .pytest-kind/ unless
 # KIND_BIN / KUBECTL_BIN name binaries already installed (CI installs them with kind-action).
 KIND_VERSION ?= v0.27.0
@@ -14,4 +15,4 @@ E2E_PYTEST_ARGS := -m kind tests/e2e_kind --cluster-name=$(KIND_CLUSTER) \
 
 e2e: setup ## kind end-to-end suite (Docker; see tests/e2e_kind/README.md); E2E_ARGS=--keep-cluster
 	INFERGRAPH_E2E_KIND=1 KIND_VERSION=$(KIND_VERSION) KUBECTL_VERSION=$(KUBECTL_VERSION) \
-		$(PY) -m pytest $(E2E_PYTEST_ARGS) $(E2E_ARGS)
+		$(DOCKER_SESSION) $(PY) -m pytest $(E2E_PYTEST_ARGS) $(E2E_ARGS)

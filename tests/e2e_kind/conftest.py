@@ -13,13 +13,14 @@ fixture creates clusters without one); pytest-kind's options (--cluster-name, --
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 from pytest_kind import KindCluster
+
+from tests.containers.docker import docker_answers
 
 from .graphs import Graph, compile_graph
 from .images import REPO, server_image
@@ -42,17 +43,9 @@ WORKDIR = REPO / "build" / "e2e-kind"
 MIN_KUBERNETES = (1, 30)  # the chart's kubeVersion (lifecycle.preStop.sleep)
 
 
-def _docker_answers() -> bool:
-    try:
-        result = subprocess.run(["docker", "info"], capture_output=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return result.returncode == 0
-
-
 def _skip_reason() -> str | None:
     """Why the kind tier cannot run here, or None when it can and was asked to."""
-    if not _docker_answers():
+    if not docker_answers():
         return NO_DOCKER
     if os.environ.get("INFERGRAPH_E2E_KIND") != "1":
         return NOT_ASKED

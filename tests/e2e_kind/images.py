@@ -1,10 +1,11 @@
 """Image names: the server image the suite builds, and the tag of the rolling-update test.
 
 The compiler writes `ghcr.io/infergraph/infergraph-server:<version of infergraph-server>` into
-every workload; the suite builds that exact name from `model-server/Dockerfile`, so the
-compiled values run unchanged. The rolling-update test re-tags the same build with
-`UPGRADE_SUFFIX` and points every workload at it with a small values file layered over the
-compiled one (collections are keyed by name, so helm merges it field by field).
+every workload; the suite builds that exact name with `make image` (the build the container
+tier uses too), so the compiled values run unchanged. The rolling-update test re-tags the
+same build with `UPGRADE_SUFFIX` and points every workload at it with a small values file
+layered over the compiled one (collections are keyed by name, so helm merges it field by
+field).
 """
 
 from __future__ import annotations

@@ -17,8 +17,6 @@ __all__ = [
     "ISTIO_CHARTS",
     "ISTIO_NAMESPACE",
     "ISTIO_VERSION",
-    "SERVER_CONTEXT",
-    "SERVER_DOCKERFILE",
     "advertise_gpus",
     "build_and_load",
     "install_istio",
@@ -28,14 +26,13 @@ __all__ = [
 ISTIO_VERSION = "1.26.2"  # supports Kubernetes 1.29-1.33; kind v0.27.0 runs 1.32
 ISTIO_CHARTS = "https://istio-release.storage.googleapis.com/charts"
 ISTIO_NAMESPACE = "istio-system"
-SERVER_DOCKERFILE = REPO / "model-server" / "Dockerfile"
-SERVER_CONTEXT = REPO / "model-server"
 TRAIN_SCRIPT = REPO / "bench" / "train_iris.py"
 
 
 def build_and_load(kube: Kube, image: str) -> None:
-    """docker build the server image, tag the rolling-update copy, kind load both."""
-    kube.run("docker", "build", "-t", image, "-f", SERVER_DOCKERFILE, SERVER_CONTEXT)
+    """`make image` (the one build of the server image), tag the rolling-update copy, kind load
+    both."""
+    kube.run("make", "-C", REPO, "--no-print-directory", "image", timeout=1800)
     kube.run("docker", "tag", image, upgraded_image(image))
     for name in (image, upgraded_image(image)):
         log.info("kind load docker-image %s", name)

@@ -1,0 +1,158 @@
+"""`make image`: build the server image offline, from wheels, under the name the compiler writes.
+
+Steps: (1) the locked runtime wheels (model-server/requirements.lock, every one hash-checked)
+are downloaded on the host for each target platform, once per lock, into a cache outside the
+checkout; (2) our own wheel is built from a copy of model-server/ with a fixed
+SOURCE_DATE_EPOCH, so the same sources give the same bytes; (3) both go into the build context
+build/image/ with the lock; (4) the base is picked (tools/base_image.py) and `docker build`
+runs model-server/Dockerfile, which installs with `--no-index --require-hashes`: nothing is
+fetched inside the build. `--context-only` stops after (3), for the release workflow's buildx.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from base_image import cache_dir, resolve_base
+
+from infergraph.defaults import SERVER_IMAGE
+
+__all__ = ["CONTEXT", "DOCKERFILE", "LOCK", "build_context", "locked_wheels", "main"]
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVER = ROOT / "model-server"
+DOCKERFILE = SERVER / "Dockerfile"
+LOCK = SERVER / "requirements.lock"
+CONTEXT = ROOT / "build" / "image"
+PYTHON_VERSION = "3.11"
+MANYLINUX = range(17, 37)  # glibc 2.17 .. 2.36 (bookworm), as manylinux_2_N tags
+ARCH = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
+# Wheel timestamps: the same sources build the same wheel (docker's layer cache then hits).
+SOURCE_DATE_EPOCH = "315532800"  # 1980-01-01, the earliest a zip can store
+PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
+
+
+def _platform_args(platform: str) -> list[str]:
+    """pip's target-platform options for a Docker platform such as linux/arm64."""
+    try:
+        arch = ARCH[platform]
+    except KeyError:
+        raise SystemExit(f"--platforms: {platform!r} is not one of {', '.join(ARCH)}") from None
+    tags = [f"manylinux_2_{n}_{arch}" for n in MANYLINUX] + [f"manylinux2014_{arch}"]
+    return [arg for tag in tags for arg in ("--platform", tag)] + [
+        "--python-version", PYTHON_VERSION, "--implementation", "cp",
+        "--abi", f"cp{PYTHON_VERSION.replace('.', '')}",
+    ]  # fmt: skip
+
+
+def locked_wheels(platform: str) -> Path:
+    """The lock's wheels for `platform`, downloaded once per lock hash into the cache."""
+    digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()[:16]
+    target = cache_dir() / "wheels" / f"{digest}-{platform.replace('/', '-')}"
+    if target.is_dir():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    print(f"image: downloading the locked wheels for {platform} into {target}", flush=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix="partial-") as tmp:
+        subprocess.run(
+            [*PIP, "download", "--only-binary=:all:", "--no-deps", "--require-hashes",
+             "-r", str(LOCK), "-d", tmp, *_platform_args(platform)],
+            check=True,
+        )  # fmt: skip
+        Path(tmp).rename(target)
+    return target
+
+
+def _own_wheel(out: Path) -> Path:
+    """Build the infergraph-server wheel from a copy of model-server/ (the checkout stays clean)."""
+    with tempfile.TemporaryDirectory(prefix="infergraph-wheel-") as tmp:
+        source = shutil.copytree(
+            SERVER, Path(tmp) / "src", ignore=shutil.ignore_patterns("build", "*.egg-info",
+                                                                     "__pycache__", "Dockerfile")
+        )  # fmt: skip
+        env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
+        done = subprocess.run(
+            [*PIP, "wheel", "--no-deps", "--no-build-isolation", "-w", str(out), str(source)],
+            env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        if done.returncode != 0:  # setuptools' chatter only when it matters
+            print(done.stdout + done.stderr, file=sys.stderr)
+            done.check_returncode()
+    (wheel,) = out.glob("infergraph_server-*.whl")
+    return wheel
+
+
+def _link(source: Path, target: Path) -> None:
+    """Hard-link `source` to `target` (copy across file systems)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def build_context(platforms: list[str]) -> Path:
+    """Write build/image/: requirements.lock, wheels/ (locked, all platforms), dist/ (ours)."""
+    sources = [locked_wheels(p) for p in platforms]
+    staging = CONTEXT.with_name("image.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "wheels").mkdir(parents=True)
+    shutil.copy2(LOCK, staging / LOCK.name)
+    for source in sources:
+        for wheel in sorted(source.glob("*.whl")):
+            if not (staging / "wheels" / wheel.name).exists():
+                _link(wheel, staging / "wheels" / wheel.name)
+    _own_wheel(staging / "dist")
+    shutil.rmtree(CONTEXT, ignore_errors=True)
+    staging.rename(CONTEXT)
+    return CONTEXT
+
+
+def _build(base: str, context: Path) -> None:
+    """docker build model-server/Dockerfile on `base` as SERVER_IMAGE."""
+    version = SERVER_IMAGE.rpartition(":")[2]
+    subprocess.run(
+        ["docker", "build", "--file", str(DOCKERFILE), "--tag", SERVER_IMAGE,
+         "--build-arg", f"BASE_IMAGE={base}", "--build-arg", f"VERSION={version}",
+         "--label", f"io.infergraph.base-image={base}", str(context)],
+        check=True,
+    )  # fmt: skip
+
+
+def main(argv: list[str]) -> int:
+    """CLI of `make image` and `make image-context`."""
+    parser = argparse.ArgumentParser(prog="build_image.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--platforms", default="linux/amd64", help="space-separated, for wheels")
+    parser.add_argument("--base-image", help="build on this base (default: see base_image.py)")
+    parser.add_argument("--context-only", action="store_true", help="write build/image only")
+    args = parser.parse_args(argv)
+    start = time.monotonic()
+    try:
+        if args.context_only:
+            context = build_context(args.platforms.split())
+            print(f"image: build context in {context.relative_to(ROOT)}")
+            return 0
+        # A cold base (debootstrap) and the wheels are independent: make them side by side.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(resolve_base, args.base_image)
+            context = build_context(args.platforms.split())
+            base = pending.result()
+        _build(base, context)
+    except subprocess.CalledProcessError as error:
+        print(f"image: {' '.join(map(str, error.cmd[:3]))}... exited {error.returncode}",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    print(f"image: {SERVER_IMAGE} on {base} in {time.monotonic() - start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
