@@ -209,7 +209,8 @@ def _tensor_from_json(item: Any, i: int, binary: memoryview, offset: int) -> tup
     if not isinstance(name, str):
         raise BadRequest(f"{where}.name: missing; expected a string")
     if not isinstance(datatype, str) or datatype not in DTYPES:
-        raise BadRequest(f"{where}.datatype: {brief(datatype)} is not one of {', '.join(DTYPES)}")
+        shown = f'"{datatype[:40]}"' if isinstance(datatype, str) else brief(datatype)
+        raise BadRequest(f"{where}.datatype: {shown} is not one of {', '.join(DTYPES)}")
     shape = item.get("shape")
     count = shape_count(shape, where)
     params = _object(item.get("parameters"), f"{where}.parameters")
