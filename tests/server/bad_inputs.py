@@ -18,7 +18,7 @@ from google.protobuf import json_format
 from infergraph_server.proto import inference_pb2 as pb
 from infergraph_server.proto import prediction_pb2 as sp
 
-__all__ = ["AMPLIFY", "CORPUS", "Case", "SELDON_PATH", "v2_path"]
+__all__ = ["AMPLIFY", "CORPUS", "SELDON_PATH", "Case", "v2_path"]
 
 SELDON_PATH = "/api/v1.0/predictions"
 _ROW = [5.1, 3.5, 1.4, 0.2]
@@ -208,7 +208,7 @@ CORPUS: tuple[Case, ...] = (
         grpc=False,
         datatype="BYTES",
         data=[1, 2, 3, 4],
-    ),  # fmt: skip
+    ),
     _v2("BYTES strings", "input: [1, 4]", datatype="BYTES", data=["a", "b", "c", "d"]),
     _v2("UINT8 300", "not valid UINT8 values", datatype="UINT8", shape=[1], data=[300]),
     _v2(
@@ -216,5 +216,5 @@ CORPUS: tuple[Case, ...] = (
         "inputs[0].shape: [2, 4] needs 8 values, got 4",
         shape=[2, 4],
         data=_ROW,
-    ),  # fmt: skip
+    ),
 )

@@ -96,14 +96,26 @@ def write_graph(
 ) -> Path:
     """A runtime graph of one SKLEARN_SERVER MODEL node `name` served by `node`; its path."""
     root: dict[str, Any] = {
-        "name": name, "type": "MODEL", "implementation": "SKLEARN_SERVER", "image": None,
-        "host": "127.0.0.1", "httpPort": node.http_port, "grpcPort": node.grpc_port,
-        "timeoutMs": 10000, "retries": 0, "children": [],
-    }  # fmt: skip
+        "name": name,
+        "type": "MODEL",
+        "implementation": "SKLEARN_SERVER",
+        "image": None,
+        "host": "127.0.0.1",
+        "httpPort": node.http_port,
+        "grpcPort": node.grpc_port,
+        "timeoutMs": 10000,
+        "retries": 0,
+        "children": [],
+    }
     doc = {
-        "graph": "g", "predictor": "main", "protocol": protocol, "transport": transport,
-        "maxConcurrency": 64, "maxBodyBytes": max_body_bytes, "root": root,
-    }  # fmt: skip
+        "graph": "g",
+        "predictor": "main",
+        "protocol": protocol,
+        "transport": transport,
+        "maxConcurrency": 64,
+        "maxBodyBytes": max_body_bytes,
+        "root": root,
+    }
     path.write_text(json.dumps(doc))
     return path
 

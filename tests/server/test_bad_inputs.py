@@ -57,8 +57,9 @@ def test_rest_answers_400_naming_the_field(
     body, headers = case.rest()
     conn = http.client.HTTPConnection("127.0.0.1", fronts[front].http_port, timeout=30)
     try:
-        conn.request("POST", SELDON_PATH if case.protocol == "seldon" else v2_path(model), body,
-                     headers)  # fmt: skip
+        conn.request(
+            "POST", SELDON_PATH if case.protocol == "seldon" else v2_path(model), body, headers
+        )
         answer = conn.getresponse()
         status, text = answer.status, answer.read()
     finally:
