@@ -211,8 +211,8 @@ def _tensor_from_json(item: Any, i: int, binary: memoryview, offset: int) -> tup
     if not isinstance(datatype, str) or datatype not in DTYPES:
         shown = f'"{datatype[:40]}"' if isinstance(datatype, str) else brief(datatype)
         raise BadRequest(f"{where}.datatype: {shown} is not one of {', '.join(DTYPES)}")
-    shape = item.get("shape")
-    count = shape_count(shape, where)
+    count = shape_count(item.get("shape"), where)
+    shape: list[int] = item["shape"]  # a list of ints now
     params = _object(item.get("parameters"), f"{where}.parameters")
     size = params.get("binary_data_size")
     if size is not None:
