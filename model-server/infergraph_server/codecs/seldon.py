@@ -88,7 +88,7 @@ def decode_message(msg: Any, where: str = "request") -> tuple[Payload, list[str]
         if not isinstance(data, dict):
             raise BadRequest(f"{where}.data: expected an object with names and ndarray or tensor")
         names = data.get("names") or []
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        if not isinstance(names, list) or (names and not all(isinstance(n, str) for n in names)):
             raise BadRequest(f"{where}.data.names: expected a list of strings, got {brief(names)}")
         if "ndarray" in data:
             return _ndarray(data["ndarray"], where), names
