@@ -63,7 +63,7 @@ async def _run_worker(
     settings: ServerSettings, factory: Callable[[ServerSettings], Service], with_metrics: bool
 ) -> int:
     service = factory(settings)
-    http = HttpServer(service.router, settings.max_body_bytes)
+    http = HttpServer(service.router, settings.accepted_body_bytes)
     metrics_server = None
     if with_metrics and settings.metrics_port:
         from infergraph_server.metrics import metrics_router
@@ -77,7 +77,7 @@ async def _run_worker(
 
         grpc_server = grpc.aio.server(
             options=[
-                ("grpc.max_receive_message_length", settings.max_body_bytes),
+                ("grpc.max_receive_message_length", settings.accepted_body_bytes),
                 ("grpc.so_reuseport", 1),
             ]
         )

@@ -18,6 +18,7 @@ from infergraph_server.parameters import ParameterError, parse_value
 from infergraph_server.vocabulary import IMPLEMENTATIONS, NODE_TYPES
 
 __all__ = [
+    "NODE_BODY_HEADROOM",
     "ComponentSettings",
     "GatewaySettings",
     "OrchestratorSettings",
@@ -29,6 +30,11 @@ __all__ = [
     "setting",
 ]
 
+NODE_BODY_HEADROOM = 64 * 1024
+"""Bytes a node server reads beyond `max_body_bytes`: room for what an orchestrator adds to
+a request it forwards (`meta.puid`, ~50 bytes), so that a body at the limit passes the
+orchestrator and its nodes alike. A body the orchestrator re-encodes larger still (V2 JSON
+`1` for FP32 is forwarded as `1.0`) gets the node's 413, which names the node."""
 T = TypeVar("T")
 
 
@@ -74,11 +80,17 @@ class ServerSettings:
     workers: int = 1
     """Processes sharing the ports through SO_REUSEPORT (INFERGRAPH_WORKERS)."""
     max_body_bytes: int = 10 * 1024 * 1024
-    """Larger request bodies are answered 413 (INFERGRAPH_MAX_BODY_BYTES)."""
+    """Larger request bodies and gRPC messages are answered 413 / RESOURCE_EXHAUSTED; a node
+    server reads NODE_BODY_HEADROOM more (INFERGRAPH_MAX_BODY_BYTES)."""
     grace_seconds: float = 25.0
     """Time in-flight requests get after SIGTERM (INFERGRAPH_GRACE_SECONDS)."""
     log_level: str = "INFO"
     """Python logging level (INFERGRAPH_LOG_LEVEL)."""
+
+    @property
+    def accepted_body_bytes(self) -> int:
+        """The largest request body (or gRPC message) this process reads."""
+        return self.max_body_bytes
 
     @classmethod
     def server_fields(cls, args: argparse.Namespace) -> dict[str, Any]:
@@ -117,6 +129,11 @@ class ComponentSettings(ServerSettings):
     parameters: dict[str, Any] = dataclasses.field(default_factory=dict)
     """Constructor keyword arguments, from a JSON list of {name, type, value}, each value read
     by its type (docs/contract.md "Parameters") (INFERGRAPH_PARAMETERS)."""
+
+    @property
+    def accepted_body_bytes(self) -> int:
+        """`max_body_bytes` plus the headroom an orchestrator's forwarded requests need."""
+        return self.max_body_bytes + NODE_BODY_HEADROOM
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> ComponentSettings:

@@ -1,12 +1,14 @@
-"""Start `infergraph-server component` as a subprocess on free loopback ports (for any test).
+"""Start `infergraph-server component` or `orchestrator` as a subprocess on free loopback ports.
 
 with start_component(["--implementation", "SKLEARN_SERVER", "--model-uri", d]) as srv:
     srv.url("/predict"), srv.grpc_target, srv.metrics_url
+with start_orchestrator(write_graph(tmp / "g.json", {"iris": srv})) as orch: ...
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -19,8 +21,16 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-__all__ = ["ComponentProcess", "free_port", "start_component"]
+__all__ = [
+    "ComponentProcess",
+    "free_port",
+    "start_component",
+    "start_orchestrator",
+    "start_server",
+    "write_graph",
+]
 
 SERVER = Path(sys.executable).parent / "infergraph-server"
 
@@ -76,6 +86,44 @@ def _ready(port: int) -> bool:
         return False
 
 
+def write_graph(
+    path: Path,
+    node: ComponentProcess,
+    name: str = "iris",
+    protocol: str = "seldon",
+    transport: str = "rest",
+    max_body_bytes: int = 10 * 1024 * 1024,
+) -> Path:
+    """A runtime graph of one SKLEARN_SERVER MODEL node `name` served by `node`; its path."""
+    root: dict[str, Any] = {
+        "name": name,
+        "type": "MODEL",
+        "implementation": "SKLEARN_SERVER",
+        "image": None,
+        "host": "127.0.0.1",
+        "httpPort": node.http_port,
+        "grpcPort": node.grpc_port,
+        "protocol": protocol,
+        "readinessPath": "/v2/health/ready",
+        "fallback": False,
+        "timeoutMs": 10000,
+        "retries": 0,
+        "children": [],
+    }
+    doc = {
+        "graph": "g",
+        "predictor": "main",
+        "protocol": protocol,
+        "transport": transport,
+        "maxConcurrency": 64,
+        "maxBodyBytes": max_body_bytes,
+        "probePeriodMs": 500,
+        "root": root,
+    }
+    path.write_text(json.dumps(doc))
+    return path
+
+
 @contextlib.contextmanager
 def start_component(
     args: list[str],
@@ -83,9 +131,29 @@ def start_component(
     wait_ready: bool = True,
     timeout: float = 30.0,
 ) -> Iterator[ComponentProcess]:
-    """Run the server with `args` (ports are added) until the block ends; waits for ready."""
+    """Run a component server with `args` (ports are added) until the block ends."""
+    with start_server("component", args, env, wait_ready, timeout) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def start_orchestrator(graph: Path, args: list[str] | None = None) -> Iterator[ComponentProcess]:
+    """Run an orchestrator of the runtime graph file `graph` until the block ends."""
+    with start_server("orchestrator", ["--graph", str(graph), *(args or [])]) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def start_server(
+    command: str,
+    args: list[str],
+    env: dict[str, str] | None = None,
+    wait_ready: bool = True,
+    timeout: float = 30.0,
+) -> Iterator[ComponentProcess]:
+    """Run `infergraph-server COMMAND` with `args` (ports are added); waits for ready."""
     ports = [free_port() for _ in range(3)]
-    cmd = [str(SERVER), "component", "--host", "127.0.0.1", "--grace-seconds", "5", *args]
+    cmd = [str(SERVER), command, "--host", "127.0.0.1", "--grace-seconds", "5", *args]
     for flag, port in zip(("--http-port", "--grpc-port", "--metrics-port"), ports, strict=True):
         cmd += [flag, str(port)]
     full_env = {**os.environ, **(env or {})}
@@ -100,7 +168,7 @@ def start_component(
                     log.seek(0)
                     out = log.read().decode(errors="replace")
                     raise RuntimeError(
-                        f"component server did not become ready: {' '.join(cmd)}\n{out}"
+                        f"{command} server did not become ready: {' '.join(cmd)}\n{out}"
                     )
                 time.sleep(0.05)
             yield server

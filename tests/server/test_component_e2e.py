@@ -19,6 +19,8 @@ import tritonclient.http as thttp
 from conftest import IRIS_ROW
 from serverproc import ComponentProcess, start_component
 
+from infergraph_server.settings import NODE_BODY_HEADROOM
+
 pytestmark = pytest.mark.e2e_local
 HERE = Path(__file__).parent
 
@@ -106,11 +108,15 @@ def test_v2_infer_json(sklearn_server: ComponentProcess) -> None:
 
 
 def test_body_limit_413(iris_dir: Path) -> None:
+    """A node reads the orchestrator's headroom beyond its limit, and not a byte more."""
     args = ["--implementation", "SKLEARN_SERVER", "--model-uri", str(iris_dir)]
+    accepted = 200 + NODE_BODY_HEADROOM
     with start_component([*args, "--name", "iris", "--max-body-bytes", "200"]) as srv:
-        status, body = call(srv, "/predict", raw=b"{" + b" " * 300 + b"}", method="POST")
-        assert status == 413 and "200 bytes" in body["error"]
-        assert call(srv, "/predict", ROW)[0] == 200
+        status, body = call(srv, "/predict", raw=b"{" + b" " * (accepted - 1) + b"}")
+        assert status == 413 and f"{accepted} bytes" in body["error"]
+        padded = json.dumps(ROW).encode()
+        padded = padded[:-1] + b" " * (accepted - len(padded)) + b"}"
+        assert call(srv, "/predict", raw=padded)[0] == 200
 
 
 def test_tritonclient_http(sklearn_server: ComponentProcess) -> None:

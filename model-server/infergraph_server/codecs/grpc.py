@@ -10,6 +10,7 @@ import orjson
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
+from infergraph_server.codecs.shapes import shape_count
 from infergraph_server.codecs.v2 import (
     DTYPES,
     InferRequest,
@@ -245,13 +246,17 @@ def _params(params: Any) -> dict[str, Any]:
 
 
 def infer_request_from_pb(request: pb.ModelInferRequest) -> InferRequest:
-    """Decode typed `contents` or `raw_input_contents` (what tritonclient sends)."""
+    """Decode typed `contents` or `raw_input_contents` (what tritonclient sends).
+
+    Checks as the JSON codec does (v2.py): the declared count against the contents present,
+    before any array is built; values out of the datatype's range are refused too.
+    """
     raw = request.raw_input_contents
     if raw and len(raw) != len(request.inputs):
         raise BadRequest(f"raw_input_contents: {len(raw)} entries for {len(request.inputs)} inputs")
     inputs = []
     for i, item in enumerate(request.inputs):
-        where = f"inputs[{i}] ({item.name})"
+        where = f"inputs[{i}]"
         if item.datatype not in DTYPES:
             raise BadRequest(
                 f'{where}.datatype: "{item.datatype}" is not one of {", ".join(DTYPES)}'
@@ -263,13 +268,15 @@ def infer_request_from_pb(request: pb.ModelInferRequest) -> InferRequest:
             field = _CONTENTS.get(item.datatype)
             if field is None:
                 raise BadRequest(f"{where}: {item.datatype} needs raw_input_contents")
-            values = list(getattr(item.contents, field))
-            arr = np.array(values, dtype=DTYPES[item.datatype])
-            if arr.size != int(np.prod(shape)):
+            count, values = shape_count(shape, where), getattr(item.contents, field)
+            if len(values) != count:
+                raise BadRequest(f"{where}.shape: {shape} needs {count} values, got {len(values)}")
+            try:
+                arr = np.array(list(values), dtype=DTYPES[item.datatype]).reshape(shape)
+            except (OverflowError, ValueError) as exc:
                 raise BadRequest(
-                    f"{where}: shape {shape} needs {int(np.prod(shape))} values, got {arr.size}"
-                )
-            arr = arr.reshape(shape)
+                    f"{where}.contents: not valid {item.datatype} values ({exc})"
+                ) from None
         inputs.append(Tensor(item.name, item.datatype, arr, _params(item.parameters)))
     if not inputs:
         raise BadRequest("inputs: expected at least one tensor")

@@ -3,6 +3,14 @@
 tritonclient sends tensors as raw little-endian bytes after the JSON header, whose length is
 in the `Inference-Header-Content-Length` header; BYTES elements are each prefixed with a
 4-byte little-endian length. Answers go back in the same form when the client asks for it.
+
+Refused (400, `BadRequest` naming the field, e.g. `inputs[0].shape: ...`): anything that is
+not the protocol's JSON type; a shape that is not non-negative integers (shapes.py) or whose
+count differs from the values present; BYTES JSON data that are not strings; a negative or
+too large `binary_data_size`, and bytes left over after the last input's binary data. A
+declared count is checked against the data or bytes present before any array is allocated.
+Empty tensors (a zero dimension) are passed on, as MLServer and seldon-core do; a model that
+cannot take them says so (SKLEARN_SERVER answers 400).
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from infergraph_server.codecs.shapes import brief, shape_count
 from infergraph_server.errors import BadRequest
 
 __all__ = [
@@ -88,14 +97,16 @@ def datatype_of(arr: np.ndarray) -> str:
     return name
 
 
-def _shape(value: Any, where: str) -> list[int]:
-    if not isinstance(value, list) or not all(isinstance(d, int) and d >= 0 for d in value):
-        raise BadRequest(f"{where}.shape: expected a list of non-negative integers, got {value!r}")
-    return value
-
-
 def bytes_from_raw(raw: bytes, count: int, where: str) -> np.ndarray:
-    """Split length-prefixed BYTES elements into an object array of `count` items."""
+    """Split length-prefixed BYTES elements into an object array of `count` items.
+
+    Each element takes at least its 4-byte length, so a count the bytes cannot hold is
+    refused before the array is allocated.
+    """
+    if count > len(raw) // 4:
+        raise BadRequest(
+            f"{where}: {count} BYTES elements need at least {4 * count} bytes, got {len(raw)}"
+        )
     out = np.empty(count, dtype=object)
     pos = 0
     for i in range(count):
@@ -154,7 +165,7 @@ def tensor_to_json(tensor: Tensor) -> dict[str, Any]:
 
 def tensor_from_raw(raw: bytes, datatype: str, shape: list[int], where: str) -> np.ndarray:
     """Decode one tensor's raw bytes (binary extension, or gRPC raw contents)."""
-    count = int(np.prod(shape)) if shape else 1
+    count = shape_count(shape, where)
     if datatype == "BYTES":
         return bytes_from_raw(raw, count, where).reshape(shape)
     dtype = DTYPES[datatype]
@@ -166,50 +177,83 @@ def tensor_from_raw(raw: bytes, datatype: str, shape: list[int], where: str) -> 
     return np.frombuffer(raw, dtype=dtype).reshape(shape)
 
 
+def _object(value: Any, where: str) -> dict[str, Any]:
+    """`value` when it is a JSON object, {} when absent; BadRequest otherwise."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadRequest(f"{where}: expected an object, got {brief(value)}")
+    return value
+
+
+def _json_values(data: Any, datatype: str, where: str) -> np.ndarray:
+    """The flat array of a tensor's JSON `data` (nested lists allowed, row-major)."""
+    if not isinstance(data, list):
+        raise BadRequest(f"{where}.data: expected a list of values, got {brief(data)}")
+    try:
+        if datatype == "BYTES":
+            flat = np.array(data, dtype=object).ravel()
+            if not all(isinstance(v, str) for v in flat):
+                raise BadRequest(f"{where}.data: BYTES values are strings")
+            return np.array([v.encode() for v in flat], dtype=object)
+        return np.asarray(data, dtype=DTYPES[datatype]).ravel()
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise BadRequest(f"{where}.data: not valid {datatype} values ({exc})") from None
+
+
 def _tensor_from_json(item: Any, i: int, binary: memoryview, offset: int) -> tuple[Tensor, int]:
     where = f"inputs[{i}]"
     if not isinstance(item, dict):
         raise BadRequest(f"{where}: expected an object with name, shape, datatype, data")
     name, datatype = item.get("name"), item.get("datatype")
     if not isinstance(name, str):
-        raise BadRequest(f"{where}.name: missing")
-    where = f"inputs[{i}] ({name})"
-    if datatype not in DTYPES:
-        raise BadRequest(f'{where}.datatype: "{datatype}" is not one of {", ".join(DTYPES)}')
-    shape = _shape(item.get("shape"), where)
-    params = item.get("parameters") or {}
+        raise BadRequest(f"{where}.name: missing; expected a string")
+    if not isinstance(datatype, str) or datatype not in DTYPES:
+        shown = f'"{datatype[:40]}"' if isinstance(datatype, str) else brief(datatype)
+        raise BadRequest(f"{where}.datatype: {shown} is not one of {', '.join(DTYPES)}")
+    count = shape_count(item.get("shape"), where)
+    shape: list[int] = item["shape"]  # a list of ints now
+    params = _object(item.get("parameters"), f"{where}.parameters")
     size = params.get("binary_data_size")
     if size is not None:
-        if not isinstance(size, int) or offset + size > len(binary):
-            raise BadRequest(f"{where}.parameters.binary_data_size: {size} is past the body end")
+        if type(size) is not int or size < 0 or offset + size > len(binary):
+            raise BadRequest(
+                f"{where}.parameters.binary_data_size: {brief(size)} is not a byte count within"
+                f" the {len(binary)} bytes after the JSON header"
+            )
         arr = tensor_from_raw(bytes(binary[offset : offset + size]), datatype, shape, where)
         return Tensor(name, datatype, arr, params), offset + size
     if "data" not in item:
         raise BadRequest(f"{where}.data: missing")
-    data = item["data"]
-    try:
-        if datatype == "BYTES":
-            flat = np.array(data, dtype=object).ravel()
-            arr = np.array([v.encode() if isinstance(v, str) else v for v in flat], dtype=object)
-        else:
-            arr = np.asarray(data, dtype=DTYPES[datatype]).ravel()
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise BadRequest(f"{where}.data: not valid {datatype} values ({exc})") from None
-    count = int(np.prod(shape))
+    arr = _json_values(item["data"], datatype, where)
     if arr.size != count:
-        raise BadRequest(f"{where}: shape {shape} needs {count} values, got {arr.size}")
+        raise BadRequest(f"{where}.shape: {shape} needs {count} values, got {arr.size}")
     return Tensor(name, datatype, arr.reshape(shape), params), offset
+
+
+def _outputs(value: Any) -> list[dict[str, Any]]:
+    """The requested outputs: a list of `{name, parameters}`."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BadRequest(f"outputs: expected a list of {{name, parameters}}, got {brief(value)}")
+    for i, out in enumerate(value):
+        if not isinstance(out, dict) or not isinstance(out.get("name"), str):
+            raise BadRequest(f"outputs[{i}]: expected {{name, parameters}} with a string name")
+        _object(out.get("parameters"), f"outputs[{i}].parameters")
+    return value
 
 
 def decode_infer_request(body: bytes, header_length: str | None) -> InferRequest:
     """Parse an infer request body (JSON, or JSON header + binary tensors)."""
     binary = memoryview(b"")
     if header_length is not None:
-        if not header_length.isdigit() or int(header_length) > len(body):
+        n = int(header_length) if header_length.isascii() and header_length.isdigit() else -1
+        if not 0 <= n <= len(body):
             raise BadRequest(
-                f"Inference-Header-Content-Length: {header_length!r} does not fit the body"
+                f"Inference-Header-Content-Length: {brief(header_length)} does not fit the"
+                f" {len(body)}-byte body"
             )
-        n = int(header_length)
         binary = memoryview(body)[n:]
         body = body[:n]
     try:
@@ -225,17 +269,17 @@ def decode_infer_request(body: bytes, header_length: str | None) -> InferRequest
     for i, item in enumerate(items):
         tensor, offset = _tensor_from_json(item, i, binary, offset)
         inputs.append(tensor)
-    outputs = doc.get("outputs") or []
-    if not isinstance(outputs, list) or not all(
-        isinstance(o, dict) and "name" in o for o in outputs
-    ):
-        raise BadRequest("outputs: expected a list of {name, parameters}")
+    if offset != len(binary):
+        raise BadRequest(
+            f"inputs: {len(binary) - offset} bytes of binary data follow the last input's;"
+            " each input's parameters.binary_data_size counts its own"
+        )
     req_id = doc.get("id")
     return InferRequest(
         inputs,
         id=str(req_id) if req_id is not None else None,
-        parameters=doc.get("parameters") or {},
-        outputs=outputs,
+        parameters=_object(doc.get("parameters"), "parameters"),
+        outputs=_outputs(doc.get("outputs")),
         raw=len(binary) > 0,
     )
 

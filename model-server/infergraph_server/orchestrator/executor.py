@@ -24,6 +24,8 @@ from typing import Any
 
 import orjson
 
+from infergraph_server.codecs.seldon import check_meta
+
 from .convert import DEFAULT_INPUT, seldon_to_v2, v2_to_seldon
 from .errors import NodeError, OrchestratorError, Overloaded
 from .graph import RuntimeGraph, RuntimeNode
@@ -122,7 +124,7 @@ class Executor:
             )
         self.inflight += 1
         try:
-            meta = message.pop("meta", None) or {}
+            meta = check_meta(message.pop("meta", None))
             tags = meta.get("tags")
             walk = _Walk(meta.get("puid") or uuid.uuid4().hex, dict(tags) if tags else {})
             out = await self._node(self.graph.root, message, walk)

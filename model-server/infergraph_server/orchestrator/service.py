@@ -32,7 +32,7 @@ from infergraph_server.http import (
 )
 from infergraph_server.metrics import Metrics
 from infergraph_server.runner import Service
-from infergraph_server.settings import OrchestratorSettings, ServerSettings
+from infergraph_server.settings import NODE_BODY_HEADROOM, OrchestratorSettings, ServerSettings
 
 from .errors import OrchestratorError
 from .executor import Executor
@@ -98,7 +98,7 @@ def _transport(graph: RuntimeGraph) -> Transport:
     if graph.transport == "grpc":
         from .grpc_transport import GrpcTransport  # grpc stays unloaded for REST graphs
 
-        return GrpcTransport(graph.max_body_bytes)
+        return GrpcTransport(graph.max_body_bytes + NODE_BODY_HEADROOM)
     return HttpTransport(graph.max_concurrency)
 
 

@@ -15,6 +15,7 @@ __all__ = ["SklearnServer"]
 
 _METHODS = ("predict", "predict_proba", "decision_function")
 _FILES = IMPLEMENTATIONS["SKLEARN_SERVER"].model_files  # declared with the implementation
+_KINDS = {"U": "strings", "S": "bytes", "O": "objects", "M": "datetimes", "m": "timedeltas"}
 
 
 def local_path(model_uri: str) -> Path:
@@ -54,14 +55,26 @@ class SklearnServer:
         self._n_features = getattr(model, "n_features_in_", None)
 
     def predict(self, X: np.ndarray, features_names: list[str] | None = None) -> Any:
-        """Call the estimator's chosen method on X (rows of n_features numbers)."""
+        """Call the estimator's chosen method on X (one or more rows of n_features numbers).
+
+        Anything else is the client's fault (400), not the estimator's: the codecs pass
+        strings, objects and empty batches on because other models take them.
+        """
         if (
             not isinstance(X, np.ndarray)
             or X.ndim != 2
+            or X.shape[0] == 0
+            or X.dtype.kind not in "biuf"
             or (self._n_features is not None and X.shape[1] != self._n_features)
         ):
-            got = list(X.shape) if isinstance(X, np.ndarray) else type(X).__name__
-            raise BadRequest(f"input {got}: expected [rows, {self._n_features}] numbers")
+            got = (
+                f"{list(X.shape)} {_KINDS.get(X.dtype.kind, 'numbers')}"
+                if isinstance(X, np.ndarray)
+                else type(X).__name__
+            )
+            raise BadRequest(
+                f"input: {got}; expected [rows, {self._n_features}] numbers, one row or more"
+            )
         return self._call(X)
 
     def init_metadata(self) -> dict[str, Any]:
