@@ -19,7 +19,7 @@ from ..compile.storage import REMOTE_SCHEMES
 from ..defaults import GPU_RESOURCE, SERVER_IMAGE
 from ..errors import InvalidGraph, Problem
 from ..local import gateway_upstream
-from ..pointers import JSON, quote
+from ..pointers import JSON, pointer, quote
 from .fields import DEPLOYMENT, TEST_POD, unimplemented
 from .model import Container, FieldRef, Handler, Plan, Pod, Probe, Publish, Volume, VolumeMount
 from .podenv import FIELD_PATHS
@@ -159,14 +159,14 @@ def _resources(doc: JSON, ctx: _Context, where: str) -> dict[str, float]:
         for name, value in doc.get(part, {}).items():
             if name not in known or (part == "requests" and name == GPU_RESOURCE):
                 ctx.error(
-                    f"{where}/{part}/{name}",
+                    where + pointer([part, name]),
                     "not implemented; implemented: cpu, memory, " + GPU_RESOURCE + " (limits)",
                 )
                 continue
             try:
                 out[f"{part}.{name}"] = parse_quantity(value)
             except ValueError as exc:
-                ctx.error(f"{where}/{part}/{name}", str(exc))
+                ctx.error(where + pointer([part, name]), str(exc))
     return out
 
 
