@@ -171,6 +171,8 @@ def run_containers(
         return 1
     stop = Stop()
     run = _Run(engine, plan, stop)
+    count = len(plan.pods) + 1
+    _say(f"run {engine.run_id}: starting {count} pods on network {engine.network_name}")
     failure: str | None = None
     try:
         engine.create_network()

@@ -1,0 +1,252 @@
+"""`infergraph up --runtime containers` end to end: the rendered pods in a real Docker Engine.
+
+Graphs start concurrently (each `up` is its own run: network, containers, volumes) so the tier
+pays for model loading once per wave, not once per test; one jsonnet-rendered A/B graph is
+shared by the hardening, restart and shutdown tests.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from e2e_local.conftest import workdir
+from e2e_local.up import EXAMPLES, Up, free_port_block, post
+
+from infergraph.api import compile_values
+from infergraph.containers.dockerargs import LABEL_ROLE, LABEL_RUN
+from infergraph.loading import load
+
+from .tier import custom_images, docker_client, leftovers, run_id, skip_reason
+
+pytestmark = pytest.mark.containers
+
+__all__ = ["workdir"]  # the e2e_local fixture, shared
+
+CONTAINERS = ("--runtime", "containers")
+READY_S = 480  # a wave of graphs loading models on a loaded machine
+REQUESTS = 30
+_SKIP = skip_reason()
+if _SKIP is not None:
+    pytest.skip(_SKIP, allow_module_level=True)
+
+
+def _request(example: str) -> tuple[str, Any]:
+    test = compile_values(load(str(EXAMPLES / example)))["test"]
+    return urlsplit(test["url"]).path, json.loads(test["request"])
+
+
+def _answers(up: Up, example: str) -> dict[str, str]:
+    """(predictor, requestPath) -> the answer without its ids, over REQUESTS requests."""
+    path, body = _request(example)
+    conn = up.connection()
+    seen: dict[str, str] = {}
+    for _ in range(REQUESTS):
+        status, headers, out = post(conn, path, body)
+        assert status == 200, (example, out)
+        meta = out.get("meta", {})
+        key = json.dumps([headers["x-infergraph-predictor"], meta.get("requestPath")])
+        for volatile in ("puid", "metrics"):
+            meta.pop(volatile, None)
+        out.pop("id", None)
+        seen[key] = json.dumps(out, sort_keys=True)
+    return seen
+
+
+def test_every_example_answers_as_under_processes(workdir: Path) -> None:
+    examples = sorted(p.name for p in EXAMPLES.glob("*.yaml"))
+    with custom_images():
+        ups = {
+            (e, runtime): Up(e, workdir, seed=5, args=args, ready_timeout=READY_S)
+            for e in examples
+            for runtime, args in (
+                ("processes", ()),
+                ("containers", (*CONTAINERS, "--engine", "helm")),
+            )
+        }
+        entered: list[Up] = []
+        try:
+            for up in ups.values():
+                entered.append(up.__enter__())
+            answers = {key: _answers(up, key[0]) for key, up in ups.items()}
+        finally:
+            for up in ups.values():
+                up.__exit__(None, None, None) if up in entered else up.stop()
+    for example in examples:
+        processes, containers = answers[(example, "processes")], answers[(example, "containers")]
+        common = processes.keys() & containers.keys()
+        assert common, (example, processes.keys(), containers.keys())
+        for key in common:
+            assert containers[key] == processes[key], (example, key)
+        if "ROUTER" not in (EXAMPLES / example).read_text():
+            assert processes.keys() == containers.keys(), example
+
+
+@pytest.fixture(scope="module")
+def graph(workdir: Path) -> Iterator[Up]:
+    """The A/B example, rendered by jsonnet, running as containers for the tests below."""
+    up = Up(
+        "ab-test.yaml", workdir, args=(*CONTAINERS, "--engine", "jsonnet"), ready_timeout=READY_S
+    )
+    with up:
+        yield up
+
+
+def _containers(up: Up, role: str = "app") -> list[Any]:
+    label = [f"{LABEL_RUN}={run_id(up.text())}", f"{LABEL_ROLE}={role}"]
+    return docker_client().containers.list(filters={"label": label})
+
+
+def test_the_helm_test_pod_passed_and_jsonnet_objects_answer(graph: Up) -> None:
+    assert "helm test: Pod/iris-ab-test exited 0" in graph.text()
+    path, body = _request("ab-test.yaml")
+    status, _, out = post(graph.connection(), path, body)
+    assert status == 200 and set(out["meta"]["requestPath"]) & {"model-a", "model-b"}, out
+
+
+def test_each_container_is_hardened_as_rendered_and_writes_only_tmp(graph: Up) -> None:
+    containers = _containers(graph)
+    assert {c.name.rsplit("-", 1)[-1] for c in containers} >= {"orchestrator", "ab", "gateway"}
+    for container in containers:
+        host = container.attrs["HostConfig"]
+        assert host["ReadonlyRootfs"] is True, container.name
+        assert container.attrs["Config"]["User"] == "10001:10001", container.name
+        assert host["CapDrop"] == ["ALL"], container.name
+        assert "no-new-privileges:true" in host["SecurityOpt"], container.name
+        assert not any("unconfined" in o for o in host["SecurityOpt"]), container.name
+        mounts = {m["Destination"] for m in container.attrs["Mounts"]}
+        parents = {str(p) for m in mounts for p in Path(m).parents}
+        for change in container.diff() or []:
+            path = change["Path"]
+            assert path in mounts | parents or path.startswith("/tmp/"), (container.name, change)
+
+
+def _main_process(container: Any) -> int:
+    return int(container.attrs["State"]["Pid"])
+
+
+def _recovered_after(graph: Up, node: str, started: float) -> float:
+    """Seconds from `started` until a request routed through `node` answers 200."""
+    path, body = _request("ab-test.yaml")
+    conn = graph.connection()
+    deadline = started + 180
+    while time.monotonic() < deadline:
+        try:
+            status, _, out = post(conn, path, body)
+        except OSError:
+            conn = graph.connection()
+            continue
+        if status == 200 and node in out["meta"]["requestPath"]:
+            return time.monotonic() - started
+        time.sleep(0.2)
+    raise AssertionError(f"{node} did not recover:\n{graph.text()[-3000:]}")
+
+
+def test_a_killed_server_is_restarted_and_service_recovers(graph: Up) -> None:
+    (model,) = [c for c in _containers(graph) if c.name.endswith("-model-a")]
+    started = time.monotonic()
+    os.kill(_main_process(model), signal.SIGKILL)
+    took = _recovered_after(graph, "model-a", started)
+    print(f"\nkilled model-a main process: answering again after {took:.1f} s")
+    assert "model-a exited with code 137; restarting" in graph.text()
+
+
+def test_a_hung_server_is_restarted_by_its_liveness_probe(graph: Up) -> None:
+    (model,) = [c for c in _containers(graph) if c.name.endswith("-model-b")]
+    started = time.monotonic()
+    os.kill(_main_process(model), signal.SIGSTOP)  # alive but answering nothing
+    took = _recovered_after(graph, "model-b", started)
+    print(f"\nstopped model-b main process: liveness restart, answering after {took:.1f} s")
+    assert "model-b: liveness probe failed 3 times; restarting it" in graph.text()
+
+
+def test_sigterm_under_load_loses_no_in_flight_request_and_leaves_nothing(graph: Up) -> None:
+    """Every pod stops with its grace period (preStop first): an accepted request is answered."""
+    run = run_id(graph.text())
+    path, body = _request("ab-test.yaml")
+    results: list[int | str] = []
+    stop = threading.Event()
+
+    def load() -> None:
+        while not stop.is_set():
+            conn = http.client.HTTPConnection("127.0.0.1", graph.port, timeout=30)
+            try:
+                conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+            except ConnectionRefusedError:
+                results.append("refused")  # not accepted: the gateway has closed its port
+                time.sleep(0.05)
+                continue
+            try:
+                answer = conn.getresponse()
+                answer.read()
+                results.append(answer.status)
+            except (OSError, http.client.HTTPException) as exc:
+                results.append(f"lost: {exc!r}")
+            finally:
+                conn.close()
+
+    threads = [threading.Thread(target=load) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    time.sleep(2)
+    assert graph.stop() == 0, graph.text()
+    stop.set()
+    for thread in threads:
+        thread.join(60)
+    answered = [r for r in results if r != "refused"]
+    assert answered and all(r == 200 for r in answered), [r for r in answered if r != 200][:5]
+    assert leftovers(run) == []
+    assert "removed every container, network and volume of run" in graph.text()
+
+
+def test_a_missing_model_never_gets_ready_and_the_gateway_names_the_node(
+    workdir: Path, tmp_path: Path
+) -> None:
+    source = (EXAMPLES / "sklearn-single.yaml").read_text()
+    broken = tmp_path / "missing-model.yaml"
+    broken.write_text(
+        source.replace("pvc://infergraph-models/iris", "pvc://infergraph-models/gone")
+    )
+    assert "models/gone" in broken.read_text()
+    command = [str(Path(sys.executable).parent / "infergraph"), "up", str(broken), *CONTAINERS]
+    port = free_port_block(1)
+    log = tmp_path / "up.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [*command, "--port", str(port)], cwd=workdir, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        answer = None
+        deadline = time.monotonic() + READY_S
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                status, _, out_doc = post(conn, *_request("sklearn-single.yaml"))
+                conn.close()
+            except (OSError, ValueError):
+                time.sleep(0.3)
+                continue
+            if status == 503 and "classifier" in json.dumps(out_doc):
+                answer = out_doc
+                break
+            time.sleep(0.3)
+        assert answer is not None, log.read_text()
+        assert proc.wait(READY_S) == 1
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(120)
+    text = log.read_text()
+    assert "without becoming ready" in text and "/mnt/pvc/gone" in text, text
+    assert leftovers(run_id(text)) == []
