@@ -39,7 +39,7 @@ __all__ = ["RUNTIMES", "Runtime", "Stop", "run_up", "server_command"]
 Runtime = Literal["processes", "containers"]
 RUNTIMES: tuple[Runtime, ...] = ("processes", "containers")
 
-READY_TIMEOUT_S = 120.0  # model loading included
+READY_TIMEOUT_S = 300.0  # model loading included, many graphs at once on a loaded machine
 STOP_GRACE_S = 10.0
 RESTART_BACKOFF_S = 1.0
 

@@ -82,6 +82,7 @@ class Up:
         volumes: str | None = None,
         args: Sequence[str] = (),
         ready_timeout: float = 90,
+        stop_timeout: float = 30,
     ) -> None:
         """`example` is a file name in examples/ or an absolute path; `args` go to `up`."""
         self.port = free_port_block()
@@ -99,6 +100,7 @@ class Up:
             command += ["--volumes", volumes]
         command += args
         self.ready_timeout = ready_timeout
+        self.stop_timeout = stop_timeout
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
                 command,
@@ -152,7 +154,7 @@ class Up:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
-            return self.proc.wait(30)
+            return self.proc.wait(self.stop_timeout)
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
