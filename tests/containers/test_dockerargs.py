@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import http.server
+import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import replace
+from pathlib import Path
 
 from infergraph.containers.dockerargs import (
+    AGENT_DIR,
     LABEL_RUN,
     container_kwargs,
     holder_kwargs,
@@ -16,7 +20,7 @@ from infergraph.containers.dockerargs import (
 )
 from infergraph.containers.model import Handler, Probe
 from infergraph.containers.plan import RunOptions, plan_run
-from infergraph.containers.probes import PROBE_SCRIPT, ProbeState, handler_command
+from infergraph.containers.probes import AGENT_SCRIPT, ProbeState, ask_agent
 
 from .test_plan import OPTIONS, rendered
 
@@ -88,11 +92,15 @@ def test_the_holder_carries_the_service_aliases_and_the_only_published_port() ->
     values, objects = rendered("sklearn-single.yaml")
     plan = plan_run(objects, values, RunOptions("g.yaml", "/claims", 18081))
     node = next(p for p in plan.pods if p.owner == "Deployment/iris-main-classifier")
-    kwargs = holder_kwargs(node, image="img", name="h", network="net", labels={})
+    kwargs = holder_kwargs(node, image="img", name="h", network="net", labels={}, agent_dir="/a")
     assert kwargs["aliases"][:2] == ["iris-main-classifier-0", "iris-main-classifier"]
     assert kwargs["ports"] is None
     assert kwargs["read_only"] and kwargs["cap_drop"] == ["ALL"] and kwargs["user"] == "10001:10001"
-    gateway = holder_kwargs(plan.gateway, image="img", name="g", network="net", labels={})
+    (mount,) = kwargs["mounts"]
+    assert (mount["Source"], mount["Target"]) == ("/a", AGENT_DIR)
+    gateway = holder_kwargs(
+        plan.gateway, image="img", name="g", network="net", labels={}, agent_dir="/a"
+    )
     assert gateway["ports"] == {"8080/tcp": ("127.0.0.1", 18081)}
 
 
@@ -109,16 +117,6 @@ def test_probe_thresholds_count_consecutive_results() -> None:
     assert state.due == 132.0
 
 
-def test_the_probe_script_answers_like_the_kubelet() -> None:
-    """The script exec'd in the holder, run here against a port nothing listens on."""
-    argv, in_holder = handler_command(Handler("tcp", port=1), 0.5)
-    assert in_holder and argv[:3] == ["python3", "-S", "-c"]
-    done = subprocess.run([sys.executable, "-S", "-c", PROBE_SCRIPT, *argv[4:]], check=False)
-    assert done.returncode == 1
-    argv, in_holder = handler_command(Handler("exec", command=("cat", "/tmp/ok")), 1)
-    assert (argv, in_holder) == (["cat", "/tmp/ok"], False)
-
-
 class _Health(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.send_response(200 if self.path == "/ready" else 503)
@@ -128,16 +126,27 @@ class _Health(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_the_http_probe_passes_on_2xx_and_fails_on_5xx() -> None:
+def test_the_probe_agent_answers_like_the_kubelet(tmp_path: Path) -> None:
+    """The holder's agent, run here on loopback: 2xx passes, 5xx and closed ports fail."""
     server = http.server.HTTPServer(("127.0.0.1", 0), _Health)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    path = str(tmp_path / "agent.sock")
+    agent = subprocess.Popen([sys.executable, "-S", "-c", AGENT_SCRIPT, path])
     try:
+        deadline = time.monotonic() + 30
+        while not Path(path).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
         port = server.server_address[1]
-        codes = []
-        for path in ("/ready", "/broken"):
-            argv, _ = handler_command(Handler("http", port=port, path=path), 2)
-            codes.append(subprocess.run([sys.executable, *argv[1:]], check=False).returncode)
-        assert codes == [0, 1]
+        answers = [
+            ask_agent(path, Handler("http", port=port, path="/ready"), 2),
+            ask_agent(path, Handler("http", port=port, path="/broken"), 2),
+            ask_agent(path, Handler("tcp", port=port), 2),
+            ask_agent(path, Handler("tcp", port=1), 2),
+        ]
+        assert answers == [True, False, True, False]
     finally:
+        agent.send_signal(signal.SIGTERM)
+        assert agent.wait(10) == 0
         server.shutdown()
         server.server_close()
+    assert ask_agent(path, Handler("tcp", port=port), 1) is False  # no agent: a failure

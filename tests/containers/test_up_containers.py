@@ -11,6 +11,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -25,7 +26,7 @@ from e2e_local.conftest import workdir
 from e2e_local.up import EXAMPLES, Up, free_port_block, post
 
 from infergraph.api import compile_values
-from infergraph.containers.dockerargs import LABEL_ROLE, LABEL_RUN
+from infergraph.containers.dockerargs import LABEL_OWNER, LABEL_ROLE, LABEL_RUN
 from infergraph.loading import load
 
 from .tier import custom_images, docker_client, leftovers, run_id, skip_reason
@@ -234,6 +235,13 @@ def test_sigterm_under_load_loses_no_in_flight_request_and_leaves_nothing(graph:
 def test_a_missing_model_never_gets_ready_and_the_gateway_names_the_node(
     workdir: Path, tmp_path: Path
 ) -> None:
+    """Also: the run removes a dead run's leftovers and nothing that is not labelled by us."""
+    client = docker_client()
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    owner = f"{socket.gethostname()}:{dead.pid}"
+    client.networks.create("ig-dead00dead-x", labels={LABEL_RUN: "dead00dead", LABEL_OWNER: owner})
+    foreign = client.networks.create(f"not-ours-{os.getpid()}")
     source = (EXAMPLES / "sklearn-single.yaml").read_text()
     broken = tmp_path / "missing-model.yaml"
     broken.write_text(
@@ -251,13 +259,14 @@ def test_a_missing_model_never_gets_ready_and_the_gateway_names_the_node(
         answer = None
         deadline = time.monotonic() + READY_S
         while proc.poll() is None and time.monotonic() < deadline:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
                 status, _, out_doc = post(conn, *_request("sklearn-single.yaml"))
-                conn.close()
             except (OSError, ValueError):
                 time.sleep(0.3)
                 continue
+            finally:
+                conn.close()
             if status == 503 and "classifier" in json.dumps(out_doc):
                 answer = out_doc
                 break
@@ -268,6 +277,10 @@ def test_a_missing_model_never_gets_ready_and_the_gateway_names_the_node(
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             proc.wait(120)
+        foreign.reload()  # still there: never ours to remove
+        foreign.remove()
     text = log.read_text()
     assert "without becoming ready" in text and "/mnt/pvc/gone" in text, text
     assert leftovers(run_id(text)) == []
+    assert "removed the leftovers of run dead00dead" in text
+    assert leftovers("dead00dead") == []

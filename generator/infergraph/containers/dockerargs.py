@@ -11,8 +11,11 @@ from pathlib import PurePath
 from typing import Any
 
 from .model import Container, Pod
+from .probes import AGENT_SCRIPT
 
 __all__ = [
+    "AGENT_DIR",
+    "AGENT_SOCKET",
     "HOLDER_COMMAND",
     "LABEL_OWNER",
     "LABEL_POD",
@@ -20,6 +23,7 @@ __all__ = [
     "LABEL_RUN",
     "container_kwargs",
     "holder_kwargs",
+    "holder_user",
     "mount_sources",
     "resource_name",
 ]
@@ -28,15 +32,11 @@ LABEL_RUN = "io.infergraph.run"  # on every container, network and volume a run 
 LABEL_OWNER = "io.infergraph.owner"  # "HOST:PID" of the `infergraph up` that created it
 LABEL_POD = "io.infergraph.pod"
 LABEL_ROLE = "io.infergraph.role"  # holder | init | app
-# The holder keeps the pod's network namespace: it waits for SIGTERM and exits at once.
-HOLDER_COMMAND = [
-    "python3",
-    "-S",
-    "-c",
-    "import signal, sys\n"
-    "signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\n"
-    "while True:\n    signal.pause()\n",
-]
+#: where the holder's probe agent listens, inside the holder (a run directory mounted there)
+AGENT_DIR = "/run/infergraph-probe"
+AGENT_SOCKET = "agent.sock"
+# The holder keeps the pod's network namespace and runs its probes (probes.AGENT_SCRIPT).
+HOLDER_COMMAND = ["python3", "-S", "-c", AGENT_SCRIPT, f"{AGENT_DIR}/{AGENT_SOCKET}"]
 _HOLDER_MEMORY = 64 * 2**20
 _NOBODY = 65534
 _HOSTNAME_MAX = 63
@@ -136,11 +136,19 @@ def container_kwargs(
     }
 
 
+def holder_user(pod: Pod) -> int:
+    """The holder's uid (and gid): the first container's user, else nobody."""
+    return next((c.user for c in pod.containers if c.user), _NOBODY)
+
+
 def holder_kwargs(
-    pod: Pod, *, image: str, name: str, network: str, labels: Mapping[str, str]
+    pod: Pod, *, image: str, name: str, network: str, labels: Mapping[str, str], agent_dir: str
 ) -> dict[str, Any]:
-    """The holder of `pod`'s network namespace: its Service aliases, published ports, hardened."""
-    user = next((c.user for c in pod.containers if c.user), _NOBODY)
+    """The holder of `pod`'s network namespace: its Service aliases, published ports, hardened;
+    `agent_dir` is the host directory where its probe agent's socket appears."""
+    from docker.types import Mount
+
+    user = holder_user(pod)
     ports = {f"{p.container_port}/tcp": ("127.0.0.1", p.host_port) for p in pod.publish}
     hostname = pod.name[:_HOSTNAME_MAX].rstrip("-.")
     return {
@@ -158,4 +166,5 @@ def holder_kwargs(
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges:true"],
         "mem_limit": _HOLDER_MEMORY,
+        "mounts": [Mount(target=AGENT_DIR, source=agent_dir, type="bind")],
     }

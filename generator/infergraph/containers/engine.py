@@ -10,6 +10,7 @@ import contextlib
 import os
 import shutil
 import socket
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -18,12 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from .dockerargs import (
+    AGENT_SOCKET,
     LABEL_OWNER,
     LABEL_POD,
     LABEL_ROLE,
     LABEL_RUN,
     container_kwargs,
     holder_kwargs,
+    holder_user,
     mount_sources,
     resource_name,
 )
@@ -31,6 +34,8 @@ from .model import Container, Plan, Pod
 from .podenv import PodFacts, resolve
 
 __all__ = ["Engine", "EngineError", "RunningPod", "connect", "remove_leftovers"]
+
+_REMOVE_ATTEMPTS = 3
 
 
 class EngineError(Exception):
@@ -109,6 +114,15 @@ def _remove_run(client: Any, run_id: str) -> None:
         remove(volume, force=True)
 
 
+def _remaining(client: Any, run_id: str) -> bool:
+    selector = {"label": f"{LABEL_RUN}={run_id}"}
+    return bool(
+        client.containers.list(all=True, filters=selector, sparse=True)
+        or client.networks.list(filters=selector)
+        or client.volumes.list(filters=selector)
+    )
+
+
 @dataclass
 class RunningPod:
     """A pod whose holder runs; `containers` by name once created."""
@@ -116,6 +130,7 @@ class RunningPod:
     pod: Pod
     holder: Any
     facts: PodFacts
+    agent: str  # the host path of its probe agent's socket
     containers: dict[str, Any] = field(default_factory=dict)
 
 
@@ -131,6 +146,7 @@ class Engine:
         self.network: Any = None
         self.labels = {LABEL_RUN: self.run_id, LABEL_OWNER: f"{socket.gethostname()}:{os.getpid()}"}
         self._images: dict[str, Any] = {}
+        self._agents: dict[str, int] = {}
 
     def image(self, name: str) -> Any:
         """The local image `name`; EngineError when the engine does not have it (we never pull)."""
@@ -202,17 +218,28 @@ class Engine:
                     "does not exist; put the claim's files there or point --volumes at their parent"
                 )
 
+    def agent_dir(self, pod: Pod) -> Path:
+        """The host directory of `pod`'s probe agent socket (short: Unix socket paths are)."""
+        return self.rundir / "agents" / str(self._agents.setdefault(pod.name, len(self._agents)))
+
     def start_holder(self, pod: Pod) -> RunningPod:
         """Volumes, files and the network namespace of `pod`; its facts for the downward API."""
         import docker.errors
 
         self._write_files(pod)
+        agent_dir = self.agent_dir(pod)
+        agent_dir.mkdir(parents=True)
+        uid = holder_user(pod)
+        os.chown(agent_dir, uid, uid)
+        for parent in (self.rundir, self.rundir / "agents"):
+            parent.chmod(0o755)
         kwargs = holder_kwargs(
             pod,
             image=self.plan.holder_image,
             name=resource_name(self.run_id, pod.name),
             network=self.network_name,
             labels=self._labels(pod, "holder"),
+            agent_dir=str(agent_dir),
         )
         aliases = kwargs.pop("aliases")
         endpoint = self.client.api.create_endpoint_config(aliases=aliases)
@@ -237,7 +264,7 @@ class Engine:
             labels=pod.labels,
             annotations=pod.annotations,
         )
-        return RunningPod(pod, holder, facts)
+        return RunningPod(pod, holder, facts, str(agent_dir / AGENT_SOCKET))
 
     def _create(self, pod: Pod, kwargs: dict[str, Any]) -> Any:
         import docker.errors
@@ -292,8 +319,13 @@ class Engine:
             handle.remove(force=True, v=True)
 
     def remove_all(self) -> None:
-        """Remove every object of this run (already stopped or not) and the files we wrote."""
-        _remove_run(self.client, self.run_id)
+        """Remove every object of this run (already stopped or not) and the files we wrote;
+        a removal the busy engine refused is tried again."""
+        for _ in range(_REMOVE_ATTEMPTS):
+            _remove_run(self.client, self.run_id)
+            if not _remaining(self.client, self.run_id):
+                break
+            time.sleep(1)
         shutil.rmtree(self.rundir, ignore_errors=True)
 
     @staticmethod

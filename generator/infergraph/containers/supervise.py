@@ -19,7 +19,7 @@ from typing import Any
 from .dockerargs import LABEL_ROLE, LABEL_RUN
 from .engine import Engine, RunningPod
 from .model import Container, Handler
-from .probes import ProbeState, handler_command
+from .probes import ProbeState, ask_agent
 
 __all__ = ["Box", "Supervisor"]
 
@@ -209,10 +209,10 @@ class Supervisor:
         if handler.action == "sleep":
             time.sleep(handler.seconds)
             return True
-        argv, in_holder = handler_command(handler, timeout)
-        target = running.holder if in_holder else handle
+        if handler.action in ("http", "tcp"):
+            return ask_agent(running.agent, handler, timeout)
         try:
-            code, _ = self.engine.exec(target, argv)
+            code, _ = self.engine.exec(handle, list(handler.command))
         except Exception:  # an exec into a container that is stopping: a failed probe
             return False
         return code == 0
