@@ -7,6 +7,7 @@ shared by the hardening, restart and shutdown tests.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -38,8 +39,15 @@ __all__ = ["workdir"]  # the e2e_local fixture, shared
 CONTAINERS = ("--runtime", "containers")
 READY_S = 480  # a wave of graphs loading models on a loaded machine
 REQUESTS = 30
-EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.glob("*.yaml"))
 SHARED = "ab-test.yaml"  # kept running for the hardening, restart and shutdown tests
+# A router, a combiner, a transformer in a custom image, a traffic split between predictors: each
+# runtime feature once, within the tier's time on a shared 2-core machine. Every example runs
+# with INFERGRAPH_CONTAINERS_EXAMPLES=all (and every one is planned, both engines, in test_plan).
+EXAMPLE_NAMES = (
+    sorted(p.name for p in EXAMPLES.glob("*.yaml"))
+    if os.environ.get("INFERGRAPH_CONTAINERS_EXAMPLES") == "all"
+    else [SHARED, "canary-75-25.yaml", "ensemble.yaml", "transformer-chain.yaml"]
+)
 STOP_S = 120  # preStop sleeps, then the servers drain, then every object is removed
 _SKIP = skip_reason()
 if _SKIP is not None:
@@ -77,13 +85,20 @@ def _stop_all(ups: list[Up]) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def fleet(workdir: Path) -> Iterator[dict[tuple[str, str], Up]]:
+def client() -> Iterator[Any]:
+    """One Docker Engine client for the module's checks."""
+    with contextlib.closing(docker_client()) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="module")
+def fleet(workdir: Path, client: Any) -> Iterator[dict[tuple[str, str], Up]]:
     """Every example as containers (the shared one rendered by jsonnet), then as processes.
 
     Two waves, containers first, so that each wave's model loading competes only with itself.
     """
     ups: dict[tuple[str, str], Up] = {}
-    with custom_images():
+    with custom_images(client):
         try:
             for runtime in ("containers", "processes"):
                 wave = {}
@@ -124,9 +139,9 @@ def test_every_example_answers_as_under_processes(fleet: dict[tuple[str, str], U
             assert processes.keys() == containers.keys(), example
 
 
-def _containers(up: Up, role: str = "app") -> list[Any]:
+def _containers(client: Any, up: Up, role: str = "app") -> list[Any]:
     label = [f"{LABEL_RUN}={run_id(up.text())}", f"{LABEL_ROLE}={role}"]
-    return docker_client().containers.list(filters={"label": label})
+    return client.containers.list(filters={"label": label})
 
 
 def test_the_helm_test_pod_passed_and_jsonnet_objects_answer(graph: Up) -> None:
@@ -136,8 +151,8 @@ def test_the_helm_test_pod_passed_and_jsonnet_objects_answer(graph: Up) -> None:
     assert status == 200 and set(out["meta"]["requestPath"]) & {"model-a", "model-b"}, out
 
 
-def test_each_container_is_hardened_as_rendered_and_writes_only_tmp(graph: Up) -> None:
-    containers = _containers(graph)
+def test_each_container_is_hardened_as_rendered_and_writes_only_tmp(graph: Up, client: Any) -> None:
+    containers = _containers(client, graph)
     assert {c.name.rsplit("-", 1)[-1] for c in containers} >= {"orchestrator", "ab", "gateway"}
     for container in containers:
         host = container.attrs["HostConfig"]
@@ -174,8 +189,8 @@ def _recovered_after(graph: Up, node: str, started: float) -> float:
     raise AssertionError(f"{node} did not recover:\n{graph.text()[-3000:]}")
 
 
-def test_a_killed_server_is_restarted_and_service_recovers(graph: Up) -> None:
-    (model,) = [c for c in _containers(graph) if c.name.endswith("-model-a")]
+def test_a_killed_server_is_restarted_and_service_recovers(graph: Up, client: Any) -> None:
+    (model,) = [c for c in _containers(client, graph) if c.name.endswith("-model-a")]
     started = time.monotonic()
     os.kill(_main_process(model), signal.SIGKILL)
     took = _recovered_after(graph, "model-a", started)
@@ -183,8 +198,8 @@ def test_a_killed_server_is_restarted_and_service_recovers(graph: Up) -> None:
     assert "model-a exited with code 137; restarting" in graph.text()
 
 
-def test_a_hung_server_is_restarted_by_its_liveness_probe(graph: Up) -> None:
-    (model,) = [c for c in _containers(graph) if c.name.endswith("-model-b")]
+def test_a_hung_server_is_restarted_by_its_liveness_probe(graph: Up, client: Any) -> None:
+    (model,) = [c for c in _containers(client, graph) if c.name.endswith("-model-b")]
     started = time.monotonic()
     os.kill(_main_process(model), signal.SIGSTOP)  # alive but answering nothing
     took = _recovered_after(graph, "model-b", started)
@@ -192,7 +207,9 @@ def test_a_hung_server_is_restarted_by_its_liveness_probe(graph: Up) -> None:
     assert "model-b: liveness probe failed 3 times; restarting it" in graph.text()
 
 
-def test_sigterm_under_load_loses_no_in_flight_request_and_leaves_nothing(graph: Up) -> None:
+def test_sigterm_under_load_loses_no_in_flight_request_and_leaves_nothing(
+    graph: Up, client: Any
+) -> None:
     """Every pod stops with its grace period (preStop first): an accepted request is answered."""
     run = run_id(graph.text())
     path, body = _request("ab-test.yaml")
@@ -228,15 +245,14 @@ def test_sigterm_under_load_loses_no_in_flight_request_and_leaves_nothing(graph:
         thread.join(60)
     answered = [r for r in results if r != "closed"]
     assert answered and all(r == 200 for r in answered), [r for r in answered if r != 200][:5]
-    assert leftovers(run) == []
+    assert leftovers(client, run) == []
     assert "removed every container, network and volume of run" in graph.text()
 
 
 def test_a_missing_model_never_gets_ready_and_the_gateway_names_the_node(
-    workdir: Path, tmp_path: Path
+    workdir: Path, tmp_path: Path, client: Any
 ) -> None:
     """Also: the run removes a dead run's leftovers and nothing that is not labelled by us."""
-    client = docker_client()
     dead = subprocess.Popen(["true"])
     dead.wait()
     owner = f"{socket.gethostname()}:{dead.pid}"
@@ -281,6 +297,6 @@ def test_a_missing_model_never_gets_ready_and_the_gateway_names_the_node(
         foreign.remove()
     text = log.read_text()
     assert "without becoming ready" in text and "/mnt/pvc/gone" in text, text
-    assert leftovers(run_id(text)) == []
+    assert leftovers(client, run_id(text)) == []
     assert "removed the leftovers of run dead00dead" in text
-    assert leftovers("dead00dead") == []
+    assert leftovers(client, "dead00dead") == []

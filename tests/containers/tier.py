@@ -28,21 +28,20 @@ def docker_client() -> Any:
 def skip_reason() -> str | None:
     """One line saying why the tier cannot run here, or None."""
     try:
-        client = docker_client()
-        client.ping()
+        with contextlib.closing(docker_client()) as client:
+            client.ping()
+            try:
+                client.images.get(SERVER_IMAGE)
+            except Exception:
+                return f"image {SERVER_IMAGE} is not in the Docker Engine (make image builds it)"
     except Exception as exc:
         return f"no Docker Engine answers ({str(exc).splitlines()[0][:120]})"
-    try:
-        client.images.get(SERVER_IMAGE)
-    except Exception:
-        return f"image {SERVER_IMAGE} is not in the Docker Engine (make image builds it)"
     return None
 
 
 @contextlib.contextmanager
-def custom_images() -> Iterator[None]:
+def custom_images(client: Any) -> Iterator[None]:
     """The custom examples' images, built offline from ours; removed after if we built them."""
-    client = docker_client()
     missing = []
     for tag in CUSTOM_TAGS:
         try:
@@ -70,9 +69,8 @@ def run_id(banner: str) -> str:
     return found[1]
 
 
-def leftovers(run: str) -> list[str]:
+def leftovers(client: Any, run: str) -> list[str]:
     """Every container, network and volume still labelled with run `run`."""
-    client = docker_client()
     label = {"label": f"{LABEL_RUN}={run}"}
     return [
         *(f"container {c.name}" for c in client.containers.list(all=True, filters=label)),

@@ -28,7 +28,7 @@ from .supervise import Supervisor
 
 __all__ = ["run_containers"]
 
-READY_TIMEOUT_S = 240.0  # image start and model loading on a loaded machine
+READY_TIMEOUT_S = 480.0  # image start and model loading, several graphs on a loaded machine
 TEST_TIMEOUT_S = 180.0
 _LOG_LINES = 15
 
