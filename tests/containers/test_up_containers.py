@@ -27,7 +27,7 @@ from e2e_local.conftest import workdir
 from e2e_local.up import EXAMPLES, Up, free_port_block, post
 
 from infergraph.api import compile_values
-from infergraph.containers.dockerargs import LABEL_OWNER, LABEL_ROLE, LABEL_RUN
+from infergraph.containers.dockerargs import LABEL_OWNER, LABEL_POD, LABEL_ROLE, LABEL_RUN
 from infergraph.loading import load
 
 from .tier import custom_images, docker_client, leftovers, run_id, skip_reason
@@ -77,11 +77,13 @@ def _answers(up: Up, example: str) -> dict[str, str]:
 
 
 def _stop_all(ups: list[Up]) -> list[int]:
-    """SIGTERM every `up` at once, then wait for each: their exit codes."""
+    """SIGTERM every `up` once, all at once, then wait for each: their exit codes."""
     for up in ups:
+        for conn in up.connections:
+            conn.close()
         if up.proc.poll() is None:
             up.proc.send_signal(signal.SIGTERM)
-    return [up.stop() for up in ups]
+    return [up.proc.wait(STOP_S) for up in ups]
 
 
 @pytest.fixture(scope="module")
@@ -125,9 +127,6 @@ def graph(fleet: dict[tuple[str, str], Up]) -> Up:
 def test_every_example_answers_as_under_processes(fleet: dict[tuple[str, str], Up]) -> None:
     answers = {key: _answers(up, key[0]) for key, up in fleet.items()}
     done = [up for key, up in fleet.items() if key != (SHARED, "containers")]
-    for up in done:
-        for conn in up.connections:
-            conn.close()
     assert _stop_all(done) == [0] * len(done)  # free the machine for the tests below
     for example in EXAMPLE_NAMES:
         processes, containers = answers[(example, "processes")], answers[(example, "containers")]
@@ -189,22 +188,21 @@ def _recovered_after(graph: Up, node: str, started: float) -> float:
     raise AssertionError(f"{node} did not recover:\n{graph.text()[-3000:]}")
 
 
-def test_a_killed_server_is_restarted_and_service_recovers(graph: Up, client: Any) -> None:
-    (model,) = [c for c in _containers(client, graph) if c.name.endswith("-model-a")]
+def test_killed_and_hung_servers_are_restarted_and_service_recovers(graph: Up, client: Any) -> None:
+    """model-a's server is killed (its container exits: restarted with back-off); model-b's
+    is stopped (alive, answering nothing: its liveness probe restarts it). Both at once."""
+    by_node = {c.labels[LABEL_POD]: c for c in _containers(client, graph)}
     started = time.monotonic()
-    os.kill(_main_process(model), signal.SIGKILL)
-    took = _recovered_after(graph, "model-a", started)
-    print(f"\nkilled model-a main process: answering again after {took:.1f} s")
-    assert "model-a exited with code 137; restarting" in graph.text()
-
-
-def test_a_hung_server_is_restarted_by_its_liveness_probe(graph: Up, client: Any) -> None:
-    (model,) = [c for c in _containers(client, graph) if c.name.endswith("-model-b")]
-    started = time.monotonic()
-    os.kill(_main_process(model), signal.SIGSTOP)  # alive but answering nothing
-    took = _recovered_after(graph, "model-b", started)
-    print(f"\nstopped model-b main process: liveness restart, answering after {took:.1f} s")
-    assert "model-b: liveness probe failed 3 times; restarting it" in graph.text()
+    os.kill(_main_process(by_node["iris-ab-main-model-a-0"]), signal.SIGKILL)
+    os.kill(_main_process(by_node["iris-ab-main-model-b-0"]), signal.SIGSTOP)
+    took = {node: _recovered_after(graph, node, started) for node in ("model-a", "model-b")}
+    print(
+        f"\nkilled model-a: answering again after {took['model-a']:.1f} s; "
+        f"hung model-b: restarted by liveness, answering after {took['model-b']:.1f} s"
+    )
+    text = graph.text()
+    assert "model-a exited with code 137; restarting" in text
+    assert "model-b: liveness probe failed 3 times; restarting it" in text
 
 
 def test_sigterm_under_load_loses_no_in_flight_request_and_leaves_nothing(
