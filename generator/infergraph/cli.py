@@ -15,6 +15,7 @@ from .errors import InvalidGraph
 from .helm_values import helm_values
 from .loading import load
 from .output import dump_json, dump_yaml, write_atomic, write_tree_atomic
+from .up import RUNTIMES
 
 __all__ = ["main"]
 
@@ -89,7 +90,17 @@ def _graph(args: argparse.Namespace) -> int:
 def _up(args: argparse.Namespace) -> int:
     from .up import run_up
 
-    return run_up(load(args.file), port=args.port, volumes=args.volumes, seed=args.seed)
+    if args.engine is not None and args.runtime != "containers":
+        print("infergraph up: --engine: only with --runtime containers", file=sys.stderr)
+        return 2
+    return run_up(
+        load(args.file),
+        port=args.port,
+        volumes=args.volumes,
+        seed=args.seed,
+        runtime=args.runtime,
+        engine=args.engine or "helm",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -136,6 +147,17 @@ def _parser() -> argparse.ArgumentParser:
         help="where pvc://CLAIM/PATH models live locally: DIR/CLAIM/PATH (default: build/volumes)",
     )
     p.add_argument("--seed", type=int, help="seed of the gateway's traffic split (default: random)")
+    p.add_argument(
+        "--runtime",
+        choices=RUNTIMES,
+        default="processes",
+        help="local processes, or the rendered pods as Docker containers (default: processes)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("helm", "jsonnet"),
+        help="containers: render the pods with this engine (default: helm)",
+    )
     return parser
 
 

@@ -20,7 +20,14 @@ from .errors import InvalidGraph, Problem
 from .model import Graph, Node
 from .pointers import JSON
 
-__all__ = ["LOOPBACK", "LocalPlan", "LocalProcess", "local_model_path", "plan_local"]
+__all__ = [
+    "LOOPBACK",
+    "LocalPlan",
+    "LocalProcess",
+    "gateway_upstream",
+    "local_model_path",
+    "plan_local",
+]
 
 LOOPBACK = "127.0.0.1"
 
@@ -68,6 +75,18 @@ def local_model_path(uri: str, base: str, volumes: str) -> str:
             "pvc://CLAIM/PATH (under the volumes directory), file:// or a path"
         )
     return str(PurePath(base, path))
+
+
+def gateway_upstream(name: str, compiled: JSON, host: str, port: int) -> JSON:
+    """One predictor in the gateway config: where its orchestrator listens, its traffic share."""
+    return {
+        "name": name,
+        "host": host,
+        "port": port,
+        "traffic": compiled["traffic"],
+        "shadow": compiled["shadow"],
+        "mirrorPercent": compiled["mirrorPercent"],
+    }
 
 
 def _flags(name: str, ports: tuple[int, int, int]) -> tuple[str, ...]:
@@ -162,16 +181,7 @@ def plan_local(
                 orch_ports[1],
             )
         )
-        upstreams.append(
-            {
-                "name": predictor.name,
-                "host": LOOPBACK,
-                "port": orch_ports[0],
-                "traffic": compiled["traffic"],
-                "shadow": compiled["shadow"],
-                "mirrorPercent": compiled["mirrorPercent"],
-            }
-        )
+        upstreams.append(gateway_upstream(predictor.name, compiled, LOOPBACK, orch_ports[0]))
     if problems:
         raise InvalidGraph(problems)
     files["gateway.json"] = json.dumps({"predictors": upstreams}, indent=2) + "\n"

@@ -1,5 +1,8 @@
 """`infergraph up`: run a graph on this machine and stop every process it started.
 
+`--runtime containers` hands over to `containers/` (the rendered pods in the local Docker
+Engine); what follows is the default runtime, `processes`.
+
 Each process of the plan (local.py) runs the `infergraph-server` console script of this
 Python environment in a session of its own, so a terminal's Ctrl-C reaches only `up`, which
 then stops the gateway, the orchestrators and the nodes in that order (SIGTERM to each
@@ -24,14 +27,19 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import FrameType
+from typing import Literal
 
 from .compile import compile_values
 from .local import LOOPBACK, LocalPlan, LocalProcess, plan_local
 from .model import Graph
+from .render import Engine as RenderEngine
 
-__all__ = ["run_up", "server_command"]
+__all__ = ["RUNTIMES", "Runtime", "Stop", "run_up", "server_command"]
 
-READY_TIMEOUT_S = 120.0  # model loading included
+Runtime = Literal["processes", "containers"]
+RUNTIMES: tuple[Runtime, ...] = ("processes", "containers")
+
+READY_TIMEOUT_S = 300.0  # model loading included, many graphs at once on a loaded machine
 STOP_GRACE_S = 10.0
 RESTART_BACKOFF_S = 1.0
 
@@ -100,7 +108,7 @@ class _Child:
         return "\n".join("    " + line for line in text)
 
 
-class _Stop:
+class Stop:
     """Set by SIGINT/SIGTERM; the supervisor loops check it."""
 
     def __init__(self) -> None:
@@ -126,7 +134,7 @@ def _stop_all(children: list[_Child]) -> None:
             child.proc.wait()
 
 
-def _wait_ready(children: list[_Child], stop: _Stop) -> str | None:
+def _wait_ready(children: list[_Child], stop: Stop) -> str | None:
     """None when all are ready; otherwise why not."""
     deadline = time.monotonic() + READY_TIMEOUT_S
     pending = list(children)
@@ -171,7 +179,7 @@ def _banner(graph: Graph, plan: LocalPlan, children: list[_Child], rundir: Path)
     )
 
 
-def _supervise(children: list[_Child], stop: _Stop) -> None:
+def _supervise(children: list[_Child], stop: Stop) -> None:
     while not stop.requested:
         time.sleep(0.2)
         for child in children:
@@ -188,12 +196,29 @@ def _supervise(children: list[_Child], stop: _Stop) -> None:
 
 
 def run_up(
-    graph: Graph, port: int = 8080, volumes: str = "build/volumes", seed: int | None = None
+    graph: Graph,
+    port: int = 8080,
+    volumes: str = "build/volumes",
+    seed: int | None = None,
+    runtime: Runtime = "processes",
+    engine: RenderEngine = "helm",
 ) -> int:
     """Start the graph, print how to call it, run until SIGINT/SIGTERM; the exit code.
 
     `seed` makes the gateway's traffic split reproducible (it reads `INFERGRAPH_SEED`).
+    `runtime` "containers" runs the objects rendered by `engine` in the local Docker Engine.
     """
+    if runtime == "containers":
+        from .containers.run import run_containers
+
+        return run_containers(
+            compile_values(graph),
+            graph.source,
+            port=port,
+            volumes_dir=str(Path(volumes).resolve()),
+            seed=seed,
+            render_engine=engine,
+        )
     plan_dir = tempfile.mkdtemp(prefix=f"infergraph-up-{graph.name}-")
     rundir = Path(plan_dir)
     base = os.getcwd()
@@ -215,7 +240,7 @@ def run_up(
         _Child(p, command, env, rundir / f"{p.name.replace('/', '-').replace(' ', '-')}.log")
         for p in plan.processes
     ]
-    stop = _Stop()
+    stop = Stop()
     failure: str | None = None
     try:
         for child in children:

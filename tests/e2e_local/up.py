@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -74,9 +75,16 @@ class Up:
     """`with Up(example, workdir) as up:` — a running graph; `up.ports` / `up.pids` by name."""
 
     def __init__(
-        self, example: str, workdir: Path, seed: int | None = None, volumes: str | None = None
+        self,
+        example: str,
+        workdir: Path,
+        seed: int | None = None,
+        volumes: str | None = None,
+        args: Sequence[str] = (),
+        ready_timeout: float = 90,
+        stop_timeout: float = 30,
     ) -> None:
-        """`example` is a file name in examples/ or an absolute path."""
+        """`example` is a file name in examples/ or an absolute path; `args` go to `up`."""
         self.port = free_port_block()
         self.log = workdir / f"up-{Path(example).name}-{self.port}.log"
         command = [
@@ -90,6 +98,9 @@ class Up:
             command += ["--seed", str(seed)]
         if volumes is not None:
             command += ["--volumes", volumes]
+        command += args
+        self.ready_timeout = ready_timeout
+        self.stop_timeout = stop_timeout
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
                 command,
@@ -104,7 +115,7 @@ class Up:
         self.connections: list[http.client.HTTPConnection] = []
 
     def __enter__(self) -> Up:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + self.ready_timeout
         while "Ctrl-C stops everything." not in self.text():
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
@@ -143,7 +154,7 @@ class Up:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
-            return self.proc.wait(30)
+            return self.proc.wait(self.stop_timeout)
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()

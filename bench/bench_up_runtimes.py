@@ -1,0 +1,121 @@
+"""`infergraph up` as processes against as containers: req/s through the gateway at c=8.
+
+Both runs of examples/sklearn-single.yaml are up at once (same iris model, trained here into
+a claim directory passed with --volumes) and the rounds alternate between them, so other load
+on the machine hits both alike; the best round of each counts. The containers run reaches the
+gateway through its port published on 127.0.0.1, as a user would. Without a Docker Engine (or
+our image) it prints one line saying so and measures nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from harness import free_ports, post_json
+from loadgen import LoadResult, require_wrk, run_load
+from train_iris import train
+
+__all__ = ["main"]
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "sklearn-single.yaml"
+BODY = b'{"data": {"ndarray": [[5.1, 3.5, 1.4, 0.2]]}}'
+PREDICT = "/api/v1.0/predictions"
+CONNECTIONS = 8
+READY_S = 480
+
+
+def _engine_missing() -> str | None:
+    try:
+        import docker
+
+        client = docker.from_env(timeout=30)
+        client.ping()
+        client.images.get("ghcr.io/infergraph/infergraph-server:0.1.0")
+    except Exception as exc:
+        return f"no Docker Engine with our image ({str(exc).splitlines()[0][:100]}); make image"
+    return None
+
+
+def _start(runtime: str, port: int, volumes: Path, log: Path) -> subprocess.Popen[bytes]:
+    infergraph = Path(sys.executable).parent / "infergraph"
+    command = [str(infergraph), "up", str(EXAMPLE), "--port", str(port), "--runtime", runtime]
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [*command, "--volumes", str(volumes)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _wait(proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + READY_S
+    while "Ctrl-C stops everything." not in log.read_text(errors="replace"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"infergraph up did not come up:\n{log.read_text()[-3000:]}")
+        time.sleep(0.5)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(120)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=5, help="length of one run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs per runtime; the best counts")
+    args = parser.parse_args(argv)
+    missing = _engine_missing()
+    if missing is not None:
+        print(f"bench_up_runtimes: skipped: {missing}")
+        return 0
+    require_wrk()
+    with tempfile.TemporaryDirectory(prefix="bench-up-") as tmp:
+        volumes = Path(tmp, "volumes")
+        train(volumes / "infergraph-models" / "iris")
+        ports = dict(zip(("processes", "containers"), free_ports(2), strict=True))
+        procs = {r: _start(r, p, volumes, Path(tmp, f"{r}.log")) for r, p in ports.items()}
+        try:
+            for runtime, proc in procs.items():
+                _wait(proc, Path(tmp, f"{runtime}.log"))
+            urls = {r: f"http://127.0.0.1:{p}{PREDICT}" for r, p in ports.items()}
+            answers = {r: post_json(u, BODY)["data"]["ndarray"] for r, u in urls.items()}
+            if answers["processes"] != answers["containers"]:
+                raise SystemExit(f"the runtimes answer differently: {answers}")
+            for url in urls.values():
+                run_load(url, BODY, CONNECTIONS, 2)  # warm up
+            best: dict[str, LoadResult] = {}
+            for _ in range(args.rounds):
+                for runtime, url in urls.items():
+                    result = run_load(url, BODY, CONNECTIONS, args.seconds)
+                    if result.failures:
+                        raise SystemExit(f"{runtime}: {result.failures} failed requests")
+                    if runtime not in best or result.rps > best[runtime].rps:
+                        best[runtime] = result
+        finally:
+            for proc in procs.values():
+                _stop(proc)
+    print(f"infergraph up {EXAMPLE.name}, gateway -> orchestrator -> node, c={CONNECTIONS}")
+    print(f"{'runtime':<12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    for runtime, result in best.items():
+        print(f"{runtime:<12} {result.rps:>8.0f} {result.p50_ms:>8.2f} {result.p99_ms:>8.2f}")
+    ratio = best["containers"].rps / best["processes"].rps
+    print(f"containers / processes req/s: {ratio:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,297 @@
+"""`infergraph up --runtime containers` end to end: the rendered pods in a real Docker Engine.
+
+Graphs start concurrently (each `up` is its own run: network, containers, volumes) so the tier
+pays for model loading once per wave, not once per test; one jsonnet-rendered A/B graph is
+shared by the hardening, restart and shutdown tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from e2e_local.conftest import workdir
+from e2e_local.up import EXAMPLES, Up, free_port_block, post
+
+from infergraph.api import compile_values
+from infergraph.containers.dockerargs import LABEL_OWNER, LABEL_POD, LABEL_ROLE, LABEL_RUN
+from infergraph.loading import load
+
+from .tier import custom_images, docker_client, leftovers, run_id
+
+pytestmark = pytest.mark.containers
+
+__all__ = ["workdir"]  # the e2e_local fixture, shared
+
+CONTAINERS = ("--runtime", "containers")
+READY_S = 480  # a wave of graphs loading models on a loaded machine
+REQUESTS = 30
+SHARED = "ab-test.yaml"  # kept running for the hardening, restart and shutdown tests
+# A router, a combiner, a transformer in a custom image, a traffic split between predictors: each
+# runtime feature once, within the tier's time on a shared 2-core machine. Every example runs
+# with INFERGRAPH_CONTAINERS_EXAMPLES=all (and every one is planned, both engines, in test_plan).
+EXAMPLE_NAMES = (
+    sorted(p.name for p in EXAMPLES.glob("*.yaml"))
+    if os.environ.get("INFERGRAPH_CONTAINERS_EXAMPLES") == "all"
+    else [SHARED, "canary-75-25.yaml", "ensemble.yaml", "transformer-chain.yaml"]
+)
+STOP_S = 120  # preStop sleeps, then the servers drain, then every object is removed
+
+
+def _request(example: str) -> tuple[str, Any]:
+    test = compile_values(load(str(EXAMPLES / example)))["test"]
+    return urlsplit(test["url"]).path, json.loads(test["request"])
+
+
+def _answers(up: Up, example: str) -> dict[str, str]:
+    """(predictor, requestPath) -> the answer without its ids, over REQUESTS requests."""
+    path, body = _request(example)
+    conn = up.connection()
+    seen: dict[str, str] = {}
+    for _ in range(REQUESTS):
+        status, headers, out = post(conn, path, body)
+        assert status == 200, (example, out)
+        meta = out.get("meta", {})
+        key = json.dumps([headers["x-infergraph-predictor"], meta.get("requestPath")])
+        for volatile in ("puid", "metrics"):
+            meta.pop(volatile, None)
+        out.pop("id", None)
+        seen[key] = json.dumps(out, sort_keys=True)
+    return seen
+
+
+def _stop_all(ups: list[Up]) -> list[int]:
+    """SIGTERM every `up` once, all at once, then wait for each: their exit codes."""
+    for up in ups:
+        for conn in up.connections:
+            conn.close()
+        if up.proc.poll() is None:
+            up.proc.send_signal(signal.SIGTERM)
+    return [up.proc.wait(STOP_S) for up in ups]
+
+
+@pytest.fixture(scope="module")
+def client(image: str) -> Iterator[Any]:
+    """One Docker Engine client for the module's checks, once `image` is built."""
+    with contextlib.closing(docker_client()) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="module")
+def fleet(workdir: Path, client: Any) -> Iterator[dict[tuple[str, str], Up]]:
+    """Every example as containers (the shared one rendered by jsonnet), then as processes.
+
+    Two waves, containers first, so that each wave's model loading competes only with itself.
+    """
+    ups: dict[tuple[str, str], Up] = {}
+    with custom_images(client):
+        try:
+            for runtime in ("containers", "processes"):
+                wave = {}
+                for example in EXAMPLE_NAMES:
+                    args: tuple[str, ...] = ()
+                    if runtime == "containers":
+                        engine = "jsonnet" if example == SHARED else "helm"
+                        args = (*CONTAINERS, "--engine", engine)
+                    wave[(example, runtime)] = Up(example, workdir, 5, None, args, READY_S, STOP_S)
+                ups.update(wave)
+                for up in wave.values():
+                    up.__enter__()
+            yield ups
+        finally:
+            _stop_all(list(ups.values()))
+
+
+@pytest.fixture(scope="module")
+def graph(fleet: dict[tuple[str, str], Up]) -> Up:
+    """The A/B example, rendered by jsonnet, running as containers."""
+    return fleet[(SHARED, "containers")]
+
+
+def test_every_example_answers_as_under_processes(fleet: dict[tuple[str, str], Up]) -> None:
+    answers = {key: _answers(up, key[0]) for key, up in fleet.items()}
+    done = [up for key, up in fleet.items() if key != (SHARED, "containers")]
+    assert _stop_all(done) == [0] * len(done)  # free the machine for the tests below
+    for example in EXAMPLE_NAMES:
+        processes, containers = answers[(example, "processes")], answers[(example, "containers")]
+        common = processes.keys() & containers.keys()
+        assert common, (example, processes.keys(), containers.keys())
+        for key in common:
+            assert containers[key] == processes[key], (example, key)
+        if "ROUTER" not in (EXAMPLES / example).read_text():
+            assert processes.keys() == containers.keys(), example
+
+
+def _containers(client: Any, up: Up, role: str = "app") -> list[Any]:
+    label = [f"{LABEL_RUN}={run_id(up.text())}", f"{LABEL_ROLE}={role}"]
+    return client.containers.list(filters={"label": label})
+
+
+def test_the_helm_test_pod_passed_and_jsonnet_objects_answer(graph: Up) -> None:
+    assert "helm test: Pod/iris-ab-test exited 0" in graph.text()
+    path, body = _request("ab-test.yaml")
+    status, _, out = post(graph.connection(), path, body)
+    assert status == 200 and set(out["meta"]["requestPath"]) & {"model-a", "model-b"}, out
+
+
+def test_each_container_is_hardened_as_rendered_and_writes_only_tmp(graph: Up, client: Any) -> None:
+    containers = _containers(client, graph)
+    assert {c.name.rsplit("-", 1)[-1] for c in containers} >= {"orchestrator", "ab", "gateway"}
+    for container in containers:
+        host = container.attrs["HostConfig"]
+        assert host["ReadonlyRootfs"] is True, container.name
+        assert container.attrs["Config"]["User"] == "10001:10001", container.name
+        assert host["CapDrop"] == ["ALL"], container.name
+        assert "no-new-privileges:true" in host["SecurityOpt"], container.name
+        assert not any("unconfined" in o for o in host["SecurityOpt"]), container.name
+        mounts = {m["Destination"] for m in container.attrs["Mounts"]}
+        parents = {str(p) for m in mounts for p in Path(m).parents}
+        for change in container.diff() or []:
+            path = change["Path"]
+            assert path in mounts | parents or path.startswith("/tmp/"), (container.name, change)
+
+
+def _main_process(container: Any) -> int:
+    return int(container.attrs["State"]["Pid"])
+
+
+def _recovered_after(graph: Up, node: str, started: float) -> float:
+    """Seconds from `started` until a request routed through `node` answers 200."""
+    path, body = _request("ab-test.yaml")
+    conn = graph.connection()
+    deadline = started + 180
+    while time.monotonic() < deadline:
+        try:
+            status, _, out = post(conn, path, body)
+        except OSError:
+            conn = graph.connection()
+            continue
+        if status == 200 and node in out["meta"]["requestPath"]:
+            return time.monotonic() - started
+        time.sleep(0.2)
+    raise AssertionError(f"{node} did not recover:\n{graph.text()[-3000:]}")
+
+
+def test_killed_and_hung_servers_are_restarted_and_service_recovers(graph: Up, client: Any) -> None:
+    """model-a's server is killed (its container exits: restarted with back-off); model-b's
+    is stopped (alive, answering nothing: its liveness probe restarts it). Both at once."""
+    by_node = {c.labels[LABEL_POD]: c for c in _containers(client, graph)}
+    started = time.monotonic()
+    os.kill(_main_process(by_node["iris-ab-main-model-a-0"]), signal.SIGKILL)
+    os.kill(_main_process(by_node["iris-ab-main-model-b-0"]), signal.SIGSTOP)
+    took = {node: _recovered_after(graph, node, started) for node in ("model-a", "model-b")}
+    print(
+        f"\nkilled model-a: answering again after {took['model-a']:.1f} s; "
+        f"hung model-b: restarted by liveness, answering after {took['model-b']:.1f} s"
+    )
+    text = graph.text()
+    assert "model-a exited with code 137; restarting" in text
+    assert "model-b: liveness probe failed 3 times; restarting it" in text
+
+
+def test_sigterm_under_load_loses_no_in_flight_request_and_leaves_nothing(
+    graph: Up, client: Any
+) -> None:
+    """Every pod stops with its grace period (preStop first): an accepted request is answered."""
+    run = run_id(graph.text())
+    path, body = _request("ab-test.yaml")
+    results: list[int | str] = []
+    stop = threading.Event()
+
+    def load() -> None:
+        while not stop.is_set():
+            conn = http.client.HTTPConnection("127.0.0.1", graph.port, timeout=60)
+            try:
+                conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+                answer = conn.getresponse()
+            except (ConnectionError, http.client.RemoteDisconnected):
+                results.append("closed")  # refused or reset before any answer: never accepted
+                conn.close()
+                time.sleep(0.05)
+                continue
+            try:
+                answer.read()
+                results.append(answer.status)
+            except (OSError, http.client.HTTPException) as exc:
+                results.append(f"cut: {exc!r}")  # an answer begun and not finished: lost
+            finally:
+                conn.close()
+
+    threads = [threading.Thread(target=load) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    time.sleep(2)
+    assert graph.stop() == 0, graph.text()
+    stop.set()
+    for thread in threads:
+        thread.join(60)
+    answered = [r for r in results if r != "closed"]
+    assert answered and all(r == 200 for r in answered), [r for r in answered if r != 200][:5]
+    assert leftovers(client, run) == []
+    assert "removed every container, network and volume of run" in graph.text()
+
+
+def test_a_missing_model_never_gets_ready_and_the_gateway_names_the_node(
+    workdir: Path, tmp_path: Path, client: Any
+) -> None:
+    """Also: the run removes a dead run's leftovers and nothing that is not labelled by us."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    owner = f"{socket.gethostname()}:{dead.pid}"
+    client.networks.create("ig-dead00dead-x", labels={LABEL_RUN: "dead00dead", LABEL_OWNER: owner})
+    foreign = client.networks.create(f"not-ours-{os.getpid()}")
+    source = (EXAMPLES / "sklearn-single.yaml").read_text()
+    broken = tmp_path / "missing-model.yaml"
+    broken.write_text(
+        source.replace("pvc://infergraph-models/iris", "pvc://infergraph-models/gone")
+    )
+    assert "models/gone" in broken.read_text()
+    command = [str(Path(sys.executable).parent / "infergraph"), "up", str(broken), *CONTAINERS]
+    port = free_port_block(1)
+    log = tmp_path / "up.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [*command, "--port", str(port)], cwd=workdir, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        answer = None
+        deadline = time.monotonic() + READY_S
+        while proc.poll() is None and time.monotonic() < deadline:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                status, _, out_doc = post(conn, *_request("sklearn-single.yaml"))
+            except (OSError, ValueError):
+                time.sleep(0.3)
+                continue
+            finally:
+                conn.close()
+            if status == 503 and "classifier" in json.dumps(out_doc):
+                answer = out_doc
+                break
+            time.sleep(0.3)
+        assert answer is not None, log.read_text()
+        assert proc.wait(READY_S) == 1
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(120)
+        foreign.reload()  # still there: never ours to remove
+        foreign.remove()
+    text = log.read_text()
+    assert "without becoming ready" in text and "/mnt/pvc/gone" in text, text
+    assert leftovers(client, run_id(text)) == []
+    assert "removed the leftovers of run dead00dead" in text
+    assert leftovers(client, "dead00dead") == []
