@@ -5,10 +5,19 @@ from __future__ import annotations
 import hashlib
 import re
 
-__all__ = ["DNS1123_LABEL", "MAX_NAME", "is_dns_label", "object_name"]
+__all__ = [
+    "DNS1123_LABEL",
+    "MAX_NAME",
+    "MAX_RELEASE_NAME",
+    "is_dns_label",
+    "object_name",
+    "release_name",
+]
 
 #: Kubernetes object names that must be DNS-1123 labels (Services) are capped at 63 characters.
 MAX_NAME = 63
+#: helm refuses release names longer than this (it builds its own object names from them).
+MAX_RELEASE_NAME = 53
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _HASH_LEN = 8
 
@@ -24,8 +33,22 @@ def object_name(*parts: str) -> str:
     The suffix is taken over the full joined name, so two long names that share a prefix
     still get distinct, reproducible results.
     """
-    joined = "-".join(parts)
-    if len(joined) <= MAX_NAME:
-        return joined
-    digest = hashlib.sha256(joined.encode()).hexdigest()[:_HASH_LEN]
-    return joined[: MAX_NAME - _HASH_LEN - 1].rstrip("-") + "-" + digest
+    return _shorten("-".join(parts), MAX_NAME)
+
+
+def release_name(graph_name: str) -> str:
+    """The helm release name `render` uses: the graph name, shortened as object names are
+    when it passes 53 characters.
+
+    The chart names every object from the compiled values, never from the release, so the
+    release name shows in no rendered object and any name that helm accepts renders the same
+    objects; a graph of up to 63 characters renders through helm as through jsonnet.
+    """
+    return _shorten(graph_name, MAX_RELEASE_NAME)
+
+
+def _shorten(name: str, limit: int) -> str:
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:_HASH_LEN]
+    return name[: limit - _HASH_LEN - 1].rstrip("-") + "-" + digest
