@@ -115,7 +115,8 @@ class Problem:
 def pointer_key(pointer: str) -> tuple[tuple[int, int, str], ...]:
     """Sort key of a JSON Pointer: segment by segment, array indices numerically."""
     return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in pointer.split("/")
+        (0, int(part), "") if part.isascii() and part.isdigit() else (1, 0, part)
+        for part in pointer.split("/")
     )
 
 

@@ -25,6 +25,7 @@ import yaml
 from .errors import OutputFailed, OutputRefused
 
 __all__ = [
+    "Dumper",
     "PyDumper",
     "dump_json",
     "dump_yaml",
@@ -59,12 +60,12 @@ if hasattr(yaml, "CSafeDumper"):
         ignore_aliases = PyDumper.ignore_aliases
 
     _CDumper.add_representer(str, _str)
-    _Dumper: type = _CDumper
+    Dumper: type = _CDumper
 else:  # pragma: no cover - PyYAML built without libyaml
-    _Dumper = PyDumper
+    Dumper = PyDumper
 
 
-def dump_yaml(data: Any, dumper: type = _Dumper) -> str:
+def dump_yaml(data: Any, dumper: type = Dumper) -> str:
     """`data` as block YAML; `dumper` PyDumper gives the pure-Python emitter's text."""
     text: str = yaml.dump(data, Dumper=dumper, sort_keys=True, default_flow_style=False, width=1000)
     return text
