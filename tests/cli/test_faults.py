@@ -14,6 +14,7 @@ import signal
 import stat
 import subprocess
 import sys
+import sysconfig
 import time
 from pathlib import Path
 
@@ -210,3 +211,21 @@ def test_fifo_and_device_outputs_are_refused_untouched(tmp_path: Path) -> None:
                 before.st_rdev,
             )
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(t.name for t in targets)
+
+
+def test_helm_not_installed(tmp_path: Path) -> None:
+    """No helm on PATH nor beside the interpreter: the base Python, with our packages on
+    PYTHONPATH, in place of the venv's (which has helm beside it)."""
+    python = Path(sys.executable).resolve()
+    if (python.parent / "helm").exists():
+        pytest.skip(f"helm is installed beside {python}")
+    paths = [str(ROOT / "generator"), sysconfig.get_paths()["purelib"]]
+    env = {"PATH": str(tmp_path), "PYTHONPATH": os.pathsep.join(paths)}
+    done = subprocess.run(
+        [str(python), "-m", "infergraph.cli", "render", str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+    )
+    _one_line_failure(done, 1, "helm not found")
