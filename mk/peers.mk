@@ -2,12 +2,7 @@
 # .venv-peers: seldon-core 1.17.1 (last Apache-2.0 release; pins numpy<2, protobuf<4) for its
 #   SeldonClient and seldon-core-microservice; its gunicorn imports pkg_resources (setuptools<81).
 # .venv-mlserver: MLServer 1.7.1 + mlserver-sklearn; its inference worker dies on uvloop 0.23.
-SELDON_VERSION := 1.17.1
-MLSERVER_VERSION := 1.7.1
-PEERS_VENV := .venv-peers
-MLSERVER_VENV := .venv-mlserver
-PEERS_STAMP := $(PEERS_VENV)/.installed-$(SELDON_VERSION)
-MLSERVER_STAMP := $(MLSERVER_VENV)/.installed-$(MLSERVER_VERSION)
+# Versions, venv paths and stamps: mk/00-vars.mk (mk/bench.mk, read earlier, needs them).
 PIP_QUIET := --quiet --disable-pip-version-check
 
 $(PEERS_STAMP): mk/peers.mk

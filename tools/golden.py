@@ -11,7 +11,7 @@ from pathlib import Path
 from infergraph.api import compile_values
 from infergraph.helm_values import helm_values
 from infergraph.loading import load
-from infergraph.output import dump_yaml, write_atomic
+from infergraph.output import dump_yaml, write_file
 from infergraph.render import render_values, to_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +32,7 @@ def golden_files(example: Path) -> dict[Path, str]:
 def main() -> int:
     for example in EXAMPLES:
         for path, text in golden_files(example).items():
-            write_atomic(path, text)
+            write_file(path, text)
             print(f"wrote {path.relative_to(ROOT)}")
     return 0
 

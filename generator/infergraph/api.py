@@ -1,26 +1,19 @@
-"""The Python API behind the CLI: compile runtime documents, render (`load` is in loader.py)."""
+"""The Python API behind the CLI: compile runtime documents, render (`load` is in `loading`)."""
 
 from __future__ import annotations
 
 from .compile import compile_runtime, compile_values
+from .errors import UnknownPredictor
 from .model import Graph
 from .pointers import JSON
 from .render import Engine, render_values
 
-__all__ = [
-    "UnknownPredictor",
-    "compile_runtime_document",
-    "compile_values",
-    "render",
-]
-
-
-class UnknownPredictor(ValueError):
-    """A predictor name the caller asked for that the graph does not have."""
+__all__ = ["compile_runtime_document", "compile_values", "render"]
 
 
 def compile_runtime_document(graph: Graph, predictor: str | None = None) -> JSON:
-    """Every predictor's runtime graph keyed by name, or just the one asked for."""
+    """Every predictor's runtime graph keyed by name, or just the one asked for (else
+    UnknownPredictor)."""
     runtimes = compile_runtime(graph)
     if predictor is None:
         return runtimes

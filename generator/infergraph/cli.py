@@ -1,32 +1,40 @@
 """The `infergraph` command: validate, compile, render, draw and run graphs.
 
-Exit codes: 0 success, 1 invalid input (every problem printed), 2 usage errors.
+Exit codes: 0 success; 1 invalid input (every problem printed), a tool or the filesystem
+failed, or stdout was closed; 2 usage errors (a bad argument, an output target we may not
+write; nothing is written); 130 interrupted (Ctrl-C). Every failure is one line on stderr
+(one per problem for an invalid graph), never a traceback: `main` maps the generator's
+errors (`errors.InfergraphError`, which carry their exit code) and the OS's.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from . import __version__
-from .api import UnknownPredictor, compile_runtime_document, compile_values
-from .errors import InvalidGraph
+from .api import compile_runtime_document, compile_values
+from .errors import InfergraphError, InvalidGraph, UnknownPredictor, UsageError
 from .helm_values import helm_values
 from .loading import load
-from .output import dump_json, dump_yaml, write_atomic, write_tree_atomic
+from .output import dump_json, dump_yaml, write_file, write_owned_files
 from .up import RUNTIMES
 
 __all__ = ["main"]
 
 Handler = Callable[[argparse.Namespace], int]
+#: `render -o` names ending so write one multi-document file; other names are directories
+_STREAM_SUFFIXES = (".yaml", ".yml")
 
 
 def _emit(text: str, out: str | None) -> None:
     if out is None or out == "-":
         sys.stdout.write(text)
     else:
-        write_atomic(out, text)
+        write_file(out, text)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -48,17 +56,27 @@ def _compile(args: argparse.Namespace) -> int:
         try:
             document = compile_runtime_document(graph, args.predictor)
         except UnknownPredictor as err:
-            print(f"infergraph compile: --predictor: {err}", file=sys.stderr)
-            return 2
+            raise UsageError(f"--predictor: {err}") from None
     fmt = args.format or ("json" if args.to == "runtime" else "yaml")
     _emit(dump_json(document) if fmt == "json" else dump_yaml(document), args.output)
     return 0
 
 
-def _render(args: argparse.Namespace) -> int:
-    from .render import object_filename, render_values, to_yaml
+def _is_stream(out: str) -> bool:
+    """`render -o out.yaml`: one file; `-o DIR` (or an existing directory): one file each."""
+    path = Path(out)
+    return (
+        not out.endswith(("/", os.sep))
+        and path.suffix in _STREAM_SUFFIXES
+        and not (path.is_dir() and not path.is_symlink())
+    )
 
-    objects = render_values(compile_values(load(args.file)), args.engine, args.namespace)
+
+def _render(args: argparse.Namespace) -> int:
+    from .render import object_files, render_values, to_yaml
+
+    graph = load(args.file)
+    objects = render_values(compile_values(graph), args.engine, args.namespace)
     if args.validate:
         from .checks import check_objects
 
@@ -67,10 +85,10 @@ def _render(args: argparse.Namespace) -> int:
             print(f"{args.file}: {problem}", file=sys.stderr)
         if problems:
             return 1
-    if args.output not in (None, "-"):
-        write_tree_atomic(args.output, {object_filename(o): to_yaml([o]) for o in objects})
+    if args.output in (None, "-") or _is_stream(args.output):
+        _emit(to_yaml(objects), args.output)
     else:
-        sys.stdout.write(to_yaml(objects))
+        write_owned_files(args.output, object_files(graph.name, objects))
     return 0
 
 
@@ -79,11 +97,7 @@ def _graph(args: argparse.Namespace) -> int:
 
     graph = load(args.file)
     writers = {"mermaid": draw.to_mermaid, "dot": draw.to_dot, "svg": draw.to_svg}
-    try:
-        _emit(writers[args.format](graph), args.output)
-    except draw.GraphvizMissing as err:
-        print(f"infergraph graph: {err}", file=sys.stderr)
-        return 1
+    _emit(writers[args.format](graph), args.output)
     return 0
 
 
@@ -91,8 +105,7 @@ def _up(args: argparse.Namespace) -> int:
     from .up import run_up
 
     if args.engine is not None and args.runtime != "containers":
-        print("infergraph up: --engine: only with --runtime containers", file=sys.stderr)
-        return 2
+        raise UsageError("--engine: only with --runtime containers")
     return run_up(
         load(args.file),
         port=args.port,
@@ -130,7 +143,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("helm", "jsonnet"), default="helm")
     p.add_argument("--namespace", default="default", help="release namespace (default: default)")
     p.add_argument("--validate", action="store_true", help="check every object; exit 1 on faults")
-    p.add_argument("-o", "--output", metavar="DIR", help="one file per object in DIR; - stdout")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help=(
+            "a directory: one file per object (only our own files there are replaced or "
+            "removed); a .yaml/.yml file: one stream; - or omitted: stdout"
+        ),
+    )
 
     p = command("graph", _graph, "draw the predictors and nodes of a graph")
     p.add_argument("file", metavar="FILE")
@@ -161,15 +182,42 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _os_message(err: OSError) -> str:
+    """`FILE: reason` for an OSError, whichever way it was raised."""
+    if err.strerror and err.filename is not None:
+        return f"{err.filename}: {err.strerror}"
+    return err.strerror or str(err)
+
+
+def _stdout_closed() -> None:
+    """Point stdout at /dev/null so that the exit flush does not fail a second time."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler: Handler = args.handler
+    name = f"infergraph {args.command}"
     try:
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()
+        return code
     except InvalidGraph as err:
-        print(err, file=sys.stderr)
+        print(err, file=sys.stderr)  # one line per problem, each FILE:LINE:COL: /pointer: ...
+        return err.exit_code
+    except InfergraphError as err:
+        print(f"{name}: {err}", file=sys.stderr)
+        return err.exit_code
+    except BrokenPipeError:
+        _stdout_closed()
+        print(f"{name}: stdout was closed before all output was written", file=sys.stderr)
+        return 1
+    except OSError as err:
+        print(f"{name}: {_os_message(err)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        print(f"{name}: interrupted", file=sys.stderr)
         return 130
 
 

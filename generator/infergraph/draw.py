@@ -6,13 +6,10 @@ import shutil
 import subprocess
 
 from .compile.traffic import resolve_traffic
+from .errors import GraphvizError
 from .model import Graph, Node, Predictor
 
-__all__ = ["GraphvizMissing", "to_dot", "to_mermaid", "to_svg"]
-
-
-class GraphvizMissing(RuntimeError):
-    """SVG needs a working Graphviz `dot` on PATH."""
+__all__ = ["to_dot", "to_mermaid", "to_svg"]
 
 
 def _node_label(node: Node) -> str:
@@ -73,11 +70,15 @@ def to_dot(graph: Graph) -> str:
 def to_svg(graph: Graph) -> str:
     dot = shutil.which("dot")
     if dot is None:
-        raise GraphvizMissing(
+        raise GraphvizError(
             "svg needs Graphviz's `dot` on PATH (apt-get install graphviz); "
             "--format dot or mermaid need nothing"
         )
-    done = subprocess.run([dot, "-Tsvg"], input=to_dot(graph), capture_output=True, text=True)
+    try:
+        done = subprocess.run([dot, "-Tsvg"], input=to_dot(graph), capture_output=True, text=True)
+    except OSError as err:
+        raise GraphvizError(f"cannot run {dot}: {err.strerror or err}") from None
     if done.returncode != 0:
-        raise GraphvizMissing(f"`dot -Tsvg` failed: {done.stderr.strip()}")
+        said = " ".join(done.stderr.split()) or f"exit {done.returncode}"
+        raise GraphvizError(f"`dot -Tsvg` failed: {said}")
     return done.stdout

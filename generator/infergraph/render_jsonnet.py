@@ -14,22 +14,38 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
+from .errors import JsonnetError, SetupError
 from .pointers import JSON
 
-__all__ = ["LIBRARY_DIR", "Binding", "JsonnetError", "evaluate", "render_jsonnet"]
+__all__ = ["LIBRARY_DIR", "LIBRARY_ENV", "Binding", "JsonnetError", "evaluate", "render_jsonnet"]
 
 Binding = Literal["jsonnet", "gojsonnet"]
 
+#: Environment variable naming another copy of the jsonnet/ folder.
+LIBRARY_ENV = "INFERGRAPH_JSONNET"
 #: The library beside the generator in a source checkout; INFERGRAPH_JSONNET points elsewhere.
-LIBRARY_DIR = Path(
-    os.environ.get("INFERGRAPH_JSONNET", Path(__file__).resolve().parents[2] / "jsonnet")
-)
+LIBRARY_DIR = Path(os.environ.get(LIBRARY_ENV, Path(__file__).resolve().parents[2] / "jsonnet"))
 _MODULES: Mapping[Binding, str] = {"jsonnet": "_jsonnet", "gojsonnet": "_gojsonnet"}
-_RENDER = "function(values, namespace) (import 'infergraph.libsonnet').render(values, namespace)"
+_LIBRARY = "infergraph.libsonnet"
+_RENDER = f"function(values, namespace) (import '{_LIBRARY}').render(values, namespace)"
 
 
-class JsonnetError(RuntimeError):
-    """The library stopped with an `error` (a bad prototype parameter, missing input)."""
+def _check_library(library: Path) -> None:
+    if not (library / _LIBRARY).is_file():
+        fix = (
+            f"unset {LIBRARY_ENV} or point it at a copy of the jsonnet/ folder"
+            if LIBRARY_ENV in os.environ
+            else f"use infergraph from a source checkout, or set {LIBRARY_ENV} to jsonnet/"
+        )
+        raise SetupError(f"{library}: no {_LIBRARY} there; {fix}")
+
+
+def _one_line(trace: str) -> str:
+    """`RUNTIME ERROR: what (at file:line:col)`: the message and its innermost frame."""
+    lines = [line.strip() for line in trace.strip().splitlines() if line.strip()]
+    if len(lines) < 2:
+        return lines[0] if lines else "jsonnet failed"
+    return f"{lines[0]} (at {lines[1].split()[0]})"
 
 
 def evaluate(
@@ -41,6 +57,7 @@ def evaluate(
     library: Path = LIBRARY_DIR,
 ) -> JSON:
     """Evaluate jsonnet code with the library on the import path; the parsed JSON result."""
+    _check_library(library)
     module = importlib.import_module(_MODULES[binding])
     try:
         text = module.evaluate_snippet(
@@ -51,7 +68,7 @@ def evaluate(
             tla_vars=dict(tla_vars or {}),
         )
     except RuntimeError as exc:
-        raise JsonnetError(str(exc).strip()) from None
+        raise JsonnetError(_one_line(str(exc))) from None
     return json.loads(text)
 
 

@@ -145,3 +145,19 @@ def test_svg_without_graphviz_says_how_to_get_it(tmp_path: Path) -> None:
     if shutil.which("dot", path=env["PATH"]):
         pytest.skip("graphviz is installed beside python")
     assert done.returncode == 1 and "apt-get install graphviz" in done.stderr
+
+
+def test_namespace_must_be_a_dns_label(tmp_path: Path) -> None:
+    """Issue 11, defect 3: a bad --namespace is a usage error and nothing is written."""
+    out = tmp_path / "objects"
+    for namespace in ("BAD_NS", "a b", "n" * 64, "", "-lead"):
+        for engine in ("helm", "jsonnet"):
+            args = ("--engine", engine, f"--namespace={namespace}", "--validate", "-o", out)
+            done = run("render", EXAMPLES / "ab-test.yaml", *args)
+            assert done.returncode == 2, (namespace, engine, done.stderr)
+            assert "Traceback" not in done.stderr and "DNS-1123 label" in done.stderr
+            assert not out.exists()
+    longest = "n" * 63
+    done = run("render", EXAMPLES / "ab-test.yaml", "--engine", "jsonnet", "--namespace", longest)
+    assert done.returncode == 0, done.stderr
+    assert {d["metadata"]["namespace"] for d in yaml.safe_load_all(done.stdout)} == {longest}

@@ -15,7 +15,7 @@ import yaml
 
 from infergraph.compile import compile_values
 from infergraph.helm_values import helm_values
-from infergraph.loading import load
+from infergraph.loading import load, load_text
 from infergraph.output import dump_yaml
 from infergraph.render_helm import CHART_DIR, render_helm
 from infergraph.render_jsonnet import evaluate, render_jsonnet
@@ -98,3 +98,11 @@ def test_values_written_for_helm() -> None:
     assert for_helm["predictors"]["main"]["nodes"]["classifier"] is None
     for binding in ("gojsonnet", "jsonnet"):
         assert render_jsonnet(for_helm, binding=binding) == render_jsonnet(values), binding
+
+
+@pytest.mark.parametrize("length", [53, 54, 63])
+def test_graph_names_past_helms_release_limit(length: int) -> None:
+    """helm caps release names at 53; names of up to 63 render alike (issue 11, defect 6)."""
+    text = (ROOT / "examples" / "ab-test.yaml").read_text()
+    name = ("g-" * 32)[: length - 1] + "z"
+    assert_parity(compile_values(load_text(text.replace("name: iris-ab", f"name: {name}"), "x")))

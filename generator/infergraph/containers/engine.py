@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import ToolError
 from .dockerargs import (
     AGENT_SOCKET,
     LABEL_OWNER,
@@ -38,7 +39,7 @@ __all__ = ["Engine", "EngineError", "RunningPod", "connect", "remove_leftovers"]
 _REMOVE_ATTEMPTS = 3
 
 
-class EngineError(Exception):
+class EngineError(ToolError):
     """The Docker Engine refused or failed; the message is one line naming what."""
 
 

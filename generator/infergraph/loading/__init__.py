@@ -8,9 +8,9 @@ Public API:
   but has no effect, such as `seldon.io/engine-separate-pod` or SeldonDeployment `spec.name`.
 
 Stages: syntax (first error only, with its position), then the schema (all errors), then the
-semantic rules (all problems), reported together. The rules need the shape the schema
-guarantees, so they are skipped when the schema finds a wrong type, a missing field or an
-unknown enum value; wrong values and unknown fields do not stop them.
+semantic rules and Kubernetes' limits (`limits.py`; all problems), reported together. The rules
+need the shape the schema guarantees, so they are skipped when the schema finds a wrong type, a
+missing field or an unknown enum value; wrong values and unknown fields do not stop them.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 from ..errors import Findings, InvalidGraph, Problem, sorted_problems
 from ..model import Graph
 from ..pointers import quote
+from .limits import limit_problems
 from .normalize import build
 from .prepackaged import prepackaged_problems
 from .reader import Document, SyntaxProblem, read
@@ -80,6 +81,7 @@ def load_text_with_warnings(text: str, source: str) -> Loaded:
         graph = build(doc.data, source, findings)
         findings.problems.extend(graph_problems(graph))
         findings.problems.extend(prepackaged_problems(graph))
+        findings.problems.extend(limit_problems(doc.data, graph))
     if findings.problems:
         raise InvalidGraph(_located(doc, source, findings.problems))
     return Loaded(graph, _located(doc, source, findings.warnings))
