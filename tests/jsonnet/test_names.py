@@ -37,10 +37,12 @@ def test_fullname_matches_naming_py(binding: Binding) -> None:
 
 
 @pytest.mark.parametrize("binding", BINDINGS)
-def test_sha256_matches_hashlib(binding: Binding) -> None:
-    texts = ["", "abc", "a" * 55, "a" * 56, "a" * 64, "a" * 119, "x" * 300]
+@pytest.mark.parametrize("function", ["hex", "portable"])
+def test_sha256_matches_hashlib(binding: Binding, function: str) -> None:
+    """`hex` (std.sha256 where the binding has it) and the plain-jsonnet fallback."""
+    texts = ["", "abc", "a" * 55, "a" * 56, "a" * 64, "a" * 119, "x" * 300, "naïve ✓"]
     got = evaluate(
-        "function(texts) [(import 'sha256.libsonnet').hex(t) for t in texts]",
+        f"function(texts) [(import 'sha256.libsonnet').{function}(t) for t in texts]",
         tla_codes={"texts": json.dumps(texts)},
         binding=binding,
     )
