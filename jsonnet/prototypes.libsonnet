@@ -283,13 +283,10 @@ local compile(spec) =
     },
     networkPolicy: { enabled: false, gatewayNamespace: k.NETWORK_POLICY_GATEWAY_NAMESPACE },
     serviceMonitor: { enabled: false, interval: k.SERVICE_MONITOR_INTERVAL, labels: {} },
-    test: {
-      enabled: true,
-      image: k.SERVER_IMAGE,
+    test: d.test {
       predictor: top,
-      url: 'http://%s:%d/api/v1.0/predictions' % [names.fullname([G, top]), k.HTTP_PORT],
-      request: manifest.compact({ data: { ndarray: [d.sampleRow] } }),
-      command: d.testCommand,
+      gatewayPath: '/%s/%s%s' % [k.ISTIO_PREFIX_ROOT, G, d.test.path],
+      url: 'http://%s:%d%s' % [names.fullname([G, top]), k.HTTP_PORT, d.test.path],
     },
     graphService: {
       fullname: G,
