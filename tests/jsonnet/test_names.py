@@ -8,7 +8,7 @@ import json
 import pytest
 
 from infergraph.naming import object_name
-from infergraph.render_jsonnet import Binding, evaluate
+from infergraph.render_jsonnet import Binding, JsonnetError, evaluate
 
 BINDINGS: tuple[Binding, ...] = ("jsonnet", "gojsonnet")
 
@@ -47,6 +47,16 @@ def test_sha256_matches_hashlib(binding: Binding, function: str) -> None:
         binding=binding,
     )
     assert got == [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+
+
+@pytest.mark.parametrize("binding", BINDINGS)
+def test_sha256_is_native_exactly_where_std_sha256_works(binding: Binding) -> None:
+    """go-jsonnet's std.sha256 works; C++ jsonnet's only fails ("only supported in go")."""
+    native = evaluate("(import 'sha256.libsonnet').native", binding=binding)
+    assert native is (binding == "gojsonnet")
+    if not native:
+        with pytest.raises(JsonnetError, match="only supported in go"):
+            evaluate("std.sha256('abc')", binding=binding)
 
 
 @pytest.mark.parametrize("binding", BINDINGS)
