@@ -82,25 +82,41 @@ local ports = {
   INFERGRAPH_WORKERS: std.toString(k.WORKERS),
 };
 
+// A URI's scheme (lowercased), netloc and path, as Python's urllib.parse.urlsplit finds them
+// (the compiler's storage.py uses it): the query and fragment are not part of the path.
+local schemeChars = std.stringChars('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.');
+local urlsplit(uri) =
+  local colon = std.findSubstr(':', uri);
+  local head = if colon == [] then '' else std.substr(uri, 0, colon[0]);
+  local isScheme = head != '' && std.member(schemeChars[:52], head[0])
+                   && std.all([std.member(schemeChars, c) for c in std.stringChars(head)]);
+  local afterScheme = if isScheme then std.substr(uri, colon[0] + 1, std.length(uri)) else uri;
+  local hasNetloc = std.startsWith(afterScheme, '//');
+  local rest = if hasNetloc then std.substr(afterScheme, 2, std.length(afterScheme)) else afterScheme;
+  local ends = std.flattenArrays([std.findSubstr(c, rest) for c in ['/', '?', '#']]);
+  local netEnd = if hasNetloc then std.foldl(std.min, ends, std.length(rest)) else 0;
+  local tail = std.substr(rest, netEnd, std.length(rest));
+  {
+    scheme: if isScheme then std.asciiLower(head) else '',
+    netloc: std.substr(rest, 0, netEnd),
+    path: std.split(std.split(tail, '#')[0], '?')[0],
+  };
+
 // What the pod needs for a modelUri (compile/storage.py): a path, volumes, init containers.
 local noStorage = { path: null, volumes: [], mounts: [], initContainers: [] };
 local storage(uri) =
   if uri == null then noStorage else
-    local at = std.findSubstr('://', uri);
-    local scheme = if at == [] then '' else std.substr(uri, 0, at[0]);
-    local rest = if at == [] then uri else std.substr(uri, at[0] + 3, std.length(uri));
-    if scheme == 'pvc' then
-      local claim = std.split(rest, '/')[0];
-      local path = std.substr(rest, std.length(claim), std.length(rest));
+    local parts = urlsplit(uri);
+    if parts.scheme == 'pvc' then
       d.storage.pvc {
-        path: k.PVC_MOUNT_PATH + path,
-        volumes: [v { persistentVolumeClaim+: { claimName: claim } } for v in super.volumes],
+        path: k.PVC_MOUNT_PATH + parts.path,
+        volumes: [v { persistentVolumeClaim+: { claimName: parts.netloc } } for v in super.volumes],
       }
-    else if std.member(d.remoteSchemes, scheme) then
+    else if std.member(d.remoteSchemes, parts.scheme) then
       d.storage.remote {
         initContainers: [c { args: [uri, c.args[1]] } for c in super.initContainers],
       }
-    else noStorage { path: if scheme == 'file' then '/' + std.join('/', std.split(rest, '/')[1:]) else uri };
+    else noStorage { path: if parts.scheme == 'file' then parts.path else uri };
 
 local resources(base, gpus) = {
   requests: base.requests,

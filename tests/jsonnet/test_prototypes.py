@@ -83,6 +83,16 @@ CASES: dict[str, tuple[str, Graph]] = {
         f"ig.ensemble('iris', [{A}, {C}])",
         _graph(_main(_router("average", "AVERAGE_COMBINER", (), a, c))),
     ),
+    # Found by test_prototype_properties: the path of a pvc:// or file:// location ends
+    # where urlsplit ends it, before a query or fragment.
+    "serveSimple-pvc-query": (
+        "ig.serveSimple('iris', modelUri='pvc://a00s/AGtic?')",
+        _graph(_main(_model("classifier", "pvc://a00s/AGtic?"))),
+    ),
+    "serveSimple-file-fragment": (
+        "ig.serveSimple('iris', modelUri='file:rel/m#v2')",
+        _graph(_main(_model("classifier", "file:rel/m#v2"))),
+    ),
     "withShadow-withCanary": (
         "ig.withShadow(ig.withCanary(ig.serveSimple('iris', modelUri='pvc://models/iris/v1'),"
         f" {A}, 25), {C})",
