@@ -130,15 +130,11 @@ local digest(str) =
       if next == next then blocks(offset + 64, next) tailstrict else h;
   std.join('', [std.format('%08x', x) for x in blocks(0, H0)]);
 
-// go-jsonnet, told apart by a std field of its own (an internal one: C++ jsonnet will not add
-// it; should go-jsonnet drop it, hex only gets slower). tests/jsonnet/test_names.py checks it.
-local goJsonnet = std.objectHasAll(std, '$objectFlatMerge');
+local engine = import 'engine.libsonnet';
 
 {
   // hex(str): the SHA-256 of str's UTF-8 bytes as 64 lowercase hex digits.
-  hex(str):: if goJsonnet then std.sha256(str) else digest(str),
+  hex(str):: if engine.go then std.sha256(str) else digest(str),
   // portable(str): the same digest in plain jsonnet, for C++ jsonnet.
   portable(str):: digest(str),
-  // native: whether hex uses std.sha256.
-  native:: goJsonnet,
 }

@@ -50,11 +50,11 @@ def test_sha256_matches_hashlib(binding: Binding, function: str) -> None:
 
 
 @pytest.mark.parametrize("binding", BINDINGS)
-def test_sha256_is_native_exactly_where_std_sha256_works(binding: Binding) -> None:
-    """go-jsonnet's std.sha256 works; C++ jsonnet's only fails ("only supported in go")."""
-    native = evaluate("(import 'sha256.libsonnet').native", binding=binding)
-    assert native is (binding == "gojsonnet")
-    if not native:
+def test_engine_probe_tells_go_jsonnet(binding: Binding) -> None:
+    """engine.go holds exactly where std.sha256 works (C++ jsonnet's only fails)."""
+    go = evaluate("(import 'engine.libsonnet').go", binding=binding)
+    assert go is (binding == "gojsonnet")
+    if not go:
         with pytest.raises(JsonnetError, match="only supported in go"):
             evaluate("std.sha256('abc')", binding=binding)
 
@@ -68,3 +68,18 @@ def test_compact_json_matches_python(binding: Binding) -> None:
         binding=binding,
     )
     assert got == json.dumps(doc, sort_keys=True, separators=(",", ":"))
+
+
+#: Fixed and exponent forms, 17 digits, a subnormal, negatives (whole numbers are digits).
+NUMBERS = [0.1, 0.3, 0.34676352639147395, 1e-05, 0.0001, 1.5e-07, 5e-324, 9.96e-05, 123.456]
+NUMBERS += [1.0000000000000002, 12345.678e-12, -0.3, -2.5e-05, 1e-300 * 1.7]
+
+
+@pytest.mark.parametrize("binding", BINDINGS)
+def test_number_is_python_repr(binding: Binding) -> None:
+    got = evaluate(
+        "function(xs) [(import 'manifest.libsonnet').number(x) for x in xs]",
+        tla_codes={"xs": json.dumps(NUMBERS)},
+        binding=binding,
+    )
+    assert got == [repr(x) for x in NUMBERS]

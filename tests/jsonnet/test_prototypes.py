@@ -93,6 +93,39 @@ CASES: dict[str, tuple[str, Graph]] = {
         "ig.serveSimple('iris', modelUri='file:rel/m#v2')",
         _graph(_main(_model("classifier", "file:rel/m#v2"))),
     ),
+    # Found by test_prototype_properties: FLOAT parameters are written as Python's repr,
+    # the shortest text that reads back (17 digits here), with an exponent below 1e-4.
+    "abTest-17-digits": (
+        f"ig.abTest('iris', {A}, {B}, 0.34676352639147395)",
+        _graph(
+            _main(
+                _router(
+                    "ab",
+                    "RANDOM_ABTEST",
+                    (Parameter("ratioA", "FLOAT", 0.34676352639147395, ""),),
+                    a,
+                    b,
+                )
+            )
+        ),
+    ),
+    "multiArmedBandit-exponent": (
+        f"ig.multiArmedBandit('iris', [{A}, {C}], epsilon=1e-05)",
+        _graph(
+            _main(
+                _router(
+                    "bandit",
+                    "EPSILON_GREEDY",
+                    (
+                        Parameter("n_branches", "INT", 2, ""),
+                        Parameter("epsilon", "FLOAT", 1e-05, ""),
+                    ),
+                    a,
+                    c,
+                )
+            )
+        ),
+    ),
     "withShadow-withCanary": (
         "ig.withShadow(ig.withCanary(ig.serveSimple('iris', modelUri='pvc://models/iris/v1'),"
         f" {A}, 25), {C})",
