@@ -329,7 +329,8 @@ local plus(g, predictor) =
   assert !std.member([p.name for p in spec.predictors], predictor.name) :
          'graph: already has a predictor "%s"' % predictor.name;
   compile(spec { predictors: [
-    p { traffic: if predictor.shadow then p.traffic else 100 - predictor.traffic }
+    // A new main predictor takes its share from the mains; a shadow keeps its mirror share.
+    p { traffic: if predictor.shadow || p.shadow then p.traffic else 100 - predictor.traffic }
     for p in super.predictors
   ] + [predictor] });
 

@@ -126,6 +126,16 @@ CASES: dict[str, tuple[str, Graph]] = {
             )
         ),
     ),
+    # Found by test_prototype_properties: a canary added after a shadow left the shadow
+    # mirroring 100 - percent of the requests instead of all of them.
+    "withCanary-after-withShadow": (
+        f"ig.withCanary(ig.withShadow(ig.serveSimple('iris', image='i:1'), {C}), {A}, 25)",
+        _graph(
+            _main(_model("classifier", image="i:1"), traffic=75),
+            Predictor(name="shadow", graph=c, pointer="", shadow=True),
+            Predictor(name="canary", graph=a, pointer="", traffic=25),
+        ),
+    ),
     "withShadow-withCanary": (
         "ig.withShadow(ig.withCanary(ig.serveSimple('iris', modelUri='pvc://models/iris/v1'),"
         f" {A}, 25), {C})",
