@@ -84,21 +84,21 @@ local ports = {
 
 // A URI's scheme (lowercased), netloc and path, as Python's urllib.parse.urlsplit finds them
 // (the compiler's storage.py uses it): the query and fragment are not part of the path.
-local schemeChars = std.stringChars('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.');
+// std.split and std.stripChars rather than character loops: go-jsonnet runs those natively.
+local letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 local urlsplit(uri) =
-  local colon = std.findSubstr(':', uri);
-  local head = if colon == [] then '' else std.substr(uri, 0, colon[0]);
-  local isScheme = head != '' && std.member(schemeChars[:52], head[0])
-                   && std.all([std.member(schemeChars, c) for c in std.stringChars(head)]);
-  local afterScheme = if isScheme then std.substr(uri, colon[0] + 1, std.length(uri)) else uri;
+  local colon = std.splitLimit(uri, ':', 1);
+  local head = colon[0];
+  local isScheme = std.length(colon) == 2 && head != '' && std.stripChars(head[0], letters) == ''
+                   && std.stripChars(head, letters + '0123456789+-.') == '';
+  local afterScheme = if isScheme then colon[1] else uri;
   local hasNetloc = std.startsWith(afterScheme, '//');
   local rest = if hasNetloc then std.substr(afterScheme, 2, std.length(afterScheme)) else afterScheme;
-  local ends = std.flattenArrays([std.findSubstr(c, rest) for c in ['/', '?', '#']]);
-  local netEnd = if hasNetloc then std.foldl(std.min, ends, std.length(rest)) else 0;
-  local tail = std.substr(rest, netEnd, std.length(rest));
+  local netloc = if hasNetloc then std.split(std.split(std.split(rest, '/')[0], '?')[0], '#')[0] else '';
+  local tail = std.substr(rest, std.length(netloc), std.length(rest));
   {
     scheme: if isScheme then std.asciiLower(head) else '',
-    netloc: std.substr(rest, 0, netEnd),
+    netloc: netloc,
     path: std.split(std.split(tail, '#')[0], '?')[0],
   };
 
@@ -271,6 +271,7 @@ local compile(spec) =
       nodes: { [n[0]]: n[1] for n in nodes },
     };
   local predictors = [[p.name, predictor(p)] for p in spec.predictors];
+  local prefix = '/' + k.ISTIO_PREFIX_ROOT + '/' + G + '/';
   local top = std.foldl(function(a, b) if weights[b] > weights[a] then b else a,
                         std.objectFields(weights),
                         std.objectFields(weights)[0]);
@@ -291,7 +292,7 @@ local compile(spec) =
       enabled: true,
       gateways: k.ISTIO_GATEWAYS,
       hosts: k.ISTIO_HOSTS,
-      prefix: '/%s/%s/' % [k.ISTIO_PREFIX_ROOT, G],
+      prefix: prefix,
       retries: null,
       timeout: null,
       peerAuthentication: false,
@@ -301,8 +302,9 @@ local compile(spec) =
     serviceMonitor: { enabled: false, interval: k.SERVICE_MONITOR_INTERVAL, labels: {} },
     test: d.test {
       predictor: top,
-      gatewayPath: '/%s/%s%s' % [k.ISTIO_PREFIX_ROOT, G, d.test.path],
-      url: 'http://%s:%d%s' % [names.fullname([G, top]), k.HTTP_PORT, d.test.path],
+      // String concatenation: std.format costs milliseconds in go-jsonnet.
+      gatewayPath: prefix + std.substr(d.test.path, 1, std.length(d.test.path)),
+      url: 'http://' + names.fullname([G, top]) + ':' + k.HTTP_PORT + d.test.path,
     },
     graphService: {
       fullname: G,
