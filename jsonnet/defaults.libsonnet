@@ -326,15 +326,15 @@
       initContainers: [],
     },
   },
-  sampleRow: [
-    5.1,
-    3.5,
-    1.4,
-    0.2,
-  ],
-  testCommand: [
-    'python3',
-    '-c',
-    'import json, os, time, urllib.request\nurl, body = os.environ["URL"], os.environ["REQUEST"].encode()\nrequest = urllib.request.Request(url, body, {"Content-Type": "application/json"})\nfor attempt in range(1, 11):\n    try:\n        with urllib.request.urlopen(request, timeout=10) as response:\n            answer = json.load(response)\n        break\n    except OSError as error:\n        print(f"attempt {attempt}: {url}: {error}", flush=True)\n        time.sleep(3)\nelse:\n    raise SystemExit(f"no answer from {url}")\nfound = {"data", "strData", "jsonData", "binData", "outputs"} & set(answer)\nif not found:\n    raise SystemExit(f"answer without data: {json.dumps(answer)[:500]}")\nprint("ok:", json.dumps(answer)[:500])\n',
-  ],
+  test: {
+    enabled: true,
+    image: 'ghcr.io/infergraph/infergraph-server:0.1.0',
+    path: '/api/v1.0/predictions',
+    request: '{"data":{"ndarray":[[5.1,3.5,1.4,0.2]]}}',
+    command: [
+      'python3',
+      '-c',
+      'import json, os, time, urllib.request\nurl, body = os.environ["URL"], os.environ["REQUEST"].encode()\nrequest = urllib.request.Request(url, body, {"Content-Type": "application/json"})\nfor attempt in range(1, 11):\n    try:\n        with urllib.request.urlopen(request, timeout=10) as response:\n            answer = json.load(response)\n        break\n    except OSError as error:\n        print(f"attempt {attempt}: {url}: {error}", flush=True)\n        time.sleep(3)\nelse:\n    raise SystemExit(f"no answer from {url}")\nfound = {"data", "strData", "jsonData", "binData", "outputs"} & set(answer)\nif not found:\n    raise SystemExit(f"answer without data: {json.dumps(answer)[:500]}")\nprint("ok:", json.dumps(answer)[:500])\n',
+    ],
+  },
 }

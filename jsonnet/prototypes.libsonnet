@@ -82,25 +82,41 @@ local ports = {
   INFERGRAPH_WORKERS: std.toString(k.WORKERS),
 };
 
+// A URI's scheme (lowercased), netloc and path, as Python's urllib.parse.urlsplit finds them
+// (the compiler's storage.py uses it): the query and fragment are not part of the path.
+// std.split and std.stripChars rather than character loops: go-jsonnet runs those natively.
+local letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+local urlsplit(uri) =
+  local colon = std.splitLimit(uri, ':', 1);
+  local head = colon[0];
+  local isScheme = std.length(colon) == 2 && head != '' && std.stripChars(head[0], letters) == ''
+                   && std.stripChars(head, letters + '0123456789+-.') == '';
+  local afterScheme = if isScheme then colon[1] else uri;
+  local hasNetloc = std.startsWith(afterScheme, '//');
+  local rest = if hasNetloc then std.substr(afterScheme, 2, std.length(afterScheme)) else afterScheme;
+  local netloc = if hasNetloc then std.split(std.split(std.split(rest, '/')[0], '?')[0], '#')[0] else '';
+  local tail = std.substr(rest, std.length(netloc), std.length(rest));
+  {
+    scheme: if isScheme then std.asciiLower(head) else '',
+    netloc: netloc,
+    path: std.split(std.split(tail, '#')[0], '?')[0],
+  };
+
 // What the pod needs for a modelUri (compile/storage.py): a path, volumes, init containers.
 local noStorage = { path: null, volumes: [], mounts: [], initContainers: [] };
 local storage(uri) =
   if uri == null then noStorage else
-    local at = std.findSubstr('://', uri);
-    local scheme = if at == [] then '' else std.substr(uri, 0, at[0]);
-    local rest = if at == [] then uri else std.substr(uri, at[0] + 3, std.length(uri));
-    if scheme == 'pvc' then
-      local claim = std.split(rest, '/')[0];
-      local path = std.substr(rest, std.length(claim), std.length(rest));
+    local parts = urlsplit(uri);
+    if parts.scheme == 'pvc' then
       d.storage.pvc {
-        path: k.PVC_MOUNT_PATH + path,
-        volumes: [v { persistentVolumeClaim+: { claimName: claim } } for v in super.volumes],
+        path: k.PVC_MOUNT_PATH + parts.path,
+        volumes: [v { persistentVolumeClaim+: { claimName: parts.netloc } } for v in super.volumes],
       }
-    else if std.member(d.remoteSchemes, scheme) then
+    else if std.member(d.remoteSchemes, parts.scheme) then
       d.storage.remote {
         initContainers: [c { args: [uri, c.args[1]] } for c in super.initContainers],
       }
-    else noStorage { path: if scheme == 'file' then '/' + std.join('/', std.split(rest, '/')[1:]) else uri };
+    else noStorage { path: if parts.scheme == 'file' then parts.path else uri };
 
 local resources(base, gpus) = {
   requests: base.requests,
@@ -260,6 +276,7 @@ local compile(spec) =
       nodes: { [n[0]]: n[1] for n in nodes },
     };
   local predictors = [[p.name, predictor(p)] for p in spec.predictors];
+  local prefix = '/' + k.ISTIO_PREFIX_ROOT + '/' + G + '/';
   local top = std.foldl(function(a, b) if weights[b] > weights[a] then b else a,
                         std.objectFields(weights),
                         std.objectFields(weights)[0]);
@@ -280,7 +297,7 @@ local compile(spec) =
       enabled: true,
       gateways: k.ISTIO_GATEWAYS,
       hosts: k.ISTIO_HOSTS,
-      prefix: '/%s/%s/' % [k.ISTIO_PREFIX_ROOT, G],
+      prefix: prefix,
       retries: null,
       timeout: null,
       peerAuthentication: false,
@@ -288,13 +305,11 @@ local compile(spec) =
     },
     networkPolicy: { enabled: false, gatewayNamespace: k.NETWORK_POLICY_GATEWAY_NAMESPACE },
     serviceMonitor: { enabled: false, interval: k.SERVICE_MONITOR_INTERVAL, labels: {} },
-    test: {
-      enabled: true,
-      image: k.SERVER_IMAGE,
+    test: d.test {
       predictor: top,
-      url: 'http://%s:%d/api/v1.0/predictions' % [names.fullname([G, top]), k.HTTP_PORT],
-      request: manifest.compact({ data: { ndarray: [d.sampleRow] } }),
-      command: d.testCommand,
+      // String concatenation: std.format costs milliseconds in go-jsonnet.
+      gatewayPath: prefix + std.substr(d.test.path, 1, std.length(d.test.path)),
+      url: 'http://' + names.fullname([G, top]) + ':' + k.HTTP_PORT + d.test.path,
     },
     graphService: {
       fullname: G,
@@ -321,7 +336,8 @@ local plus(g, predictor) =
   assert !std.member([p.name for p in spec.predictors], predictor.name) :
          'graph: already has a predictor "%s"' % predictor.name;
   compile(spec { predictors: [
-    p { traffic: if predictor.shadow then p.traffic else 100 - predictor.traffic }
+    // A new main predictor takes its share from the mains; a shadow keeps its mirror share.
+    p { traffic: if predictor.shadow || p.shadow then p.traffic else 100 - predictor.traffic }
     for p in super.predictors
   ] + [predictor] });
 

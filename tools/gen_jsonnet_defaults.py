@@ -16,8 +16,8 @@ from typing import Any
 
 from infergraph import defaults
 from infergraph.compile import containers, nodes, scaling, storage
-from infergraph.compile.test_hook import SAMPLE_ROW, TEST_SCRIPT
-from infergraph.model import Node
+from infergraph.compile.test_hook import test_values
+from infergraph.model import Graph, Node, Predictor
 
 __all__ = ["TARGET", "defaults_libsonnet"]
 
@@ -38,6 +38,14 @@ def _storage(uri: str) -> dict[str, Any]:
         "mounts": found.mounts,
         "initContainers": found.init_containers,
     }
+
+
+def _test() -> dict[str, Any]:
+    """The test hook's values that do not depend on the graph (Seldon protocol, as prototypes)."""
+    node = Node(name="n", type="MODEL", pointer="", image="i")
+    graph = Graph(name="g", source="", predictors=(Predictor(name="p", graph=node, pointer=""),))
+    found = test_values(graph, {"p": 100})
+    return {key: found[key] for key in ("enabled", "image", "path", "request", "command")}
 
 
 def _data() -> dict[str, Any]:
@@ -61,8 +69,7 @@ def _data() -> dict[str, Any]:
         "remoteSchemes": list(storage.REMOTE_SCHEMES),
         # The placeholder URIs below are replaced by the node's own (prototypes.libsonnet).
         "storage": {"remote": _storage("gs://MODEL_URI"), "pvc": _storage("pvc://CLAIM/PATH")},
-        "sampleRow": SAMPLE_ROW,
-        "testCommand": ["python3", "-c", TEST_SCRIPT],
+        "test": _test(),
     }
 
 

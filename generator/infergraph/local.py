@@ -193,6 +193,8 @@ def plan_local(
         str(port),
         "--config",
         str(PurePath(rundir, "gateway.json")),
+        "--prefix",
+        values["istio"]["prefix"],
     )
     gateway = LocalProcess("gateway", gateway_args, {}, port, None)
     test = values["test"]

@@ -2,7 +2,9 @@
 
 One port in front of the predictors' orchestrators: each request goes to one main predictor
 picked by traffic weight (seedable RNG), is mirrored fire-and-forget to every shadow predictor
-(the caller only ever sees the main answer), and keeps its method, path, query and body.
+(the caller only ever sees the main answer), and keeps its method, path, query and body; a
+path under the graph's gateway prefix (`/infergraph/<graph>/`) loses the prefix, as Istio's
+rewrite does, and any other path is forwarded as it is.
 The answer carries `x-infergraph-predictor` naming the predictor that produced it.
 
 Config (written by `infergraph up`):
@@ -104,12 +106,16 @@ class GatewayService(Service):
         self.rng = random.Random(settings.seed)
         self.mirrors: set[asyncio.Task[None]] = set()
         self.router = _EveryPath(self.forward)
+        self.prefix = settings.prefix
 
     async def forward(self, request: Request) -> Response:
         target = self.mains[0]
         if len(self.mains) > 1:
             target = self.rng.choices(self.mains, self.weights)[0]
-        path = f"{request.path}?{request.query}" if request.query else request.path
+        path = request.path
+        if self.prefix and path.startswith(self.prefix):
+            path = path[len(self.prefix) - 1 :]
+        path = f"{path}?{request.query}" if request.query else path
         headers = {k: v for k, v in request.headers.items() if k not in _HOP_BY_HOP}
         for shadow in self.shadows:
             self._mirror(shadow, request.method, path, request.body, headers)
@@ -162,6 +168,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument("--config", help="gateway config JSON [INFERGRAPH_GATEWAY_CONFIG]")
     parser.add_argument("--seed", type=int, help="traffic split seed [INFERGRAPH_SEED, random]")
+    parser.add_argument("--prefix", help="path prefix rewritten to / [INFERGRAPH_GATEWAY_PREFIX]")
     add_server_flags(parser)
     parser.set_defaults(func=_run)
 
@@ -174,8 +181,9 @@ def _run(args: argparse.Namespace) -> int:
         fields = GatewaySettings.server_fields(args)
         fields.update(grpc_port=0, metrics_port=0)  # the gateway proxies HTTP only
         seed = args.seed if args.seed is not None else os.environ.get("INFERGRAPH_SEED")
+        prefix = setting(args, "prefix", "INFERGRAPH_GATEWAY_PREFIX", "", str)
         settings = GatewaySettings(
-            **fields, config=config, seed=None if seed is None else int(seed)
+            **fields, config=config, seed=None if seed is None else int(seed), prefix=prefix
         )
         load_upstreams(config)
     except ValueError:

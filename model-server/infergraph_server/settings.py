@@ -184,6 +184,8 @@ class GatewaySettings(ServerSettings):
     """The gateway config JSON file (INFERGRAPH_GATEWAY_CONFIG, --config); required."""
     seed: int | None = None
     """Seeds the traffic split, for reproducible runs (INFERGRAPH_SEED, --seed)."""
+    prefix: str = ""
+    """Path prefix rewritten to `/`, the graph's `istio.prefix` (INFERGRAPH_GATEWAY_PREFIX)."""
 
 
 def parse_parameters(raw: str) -> dict[str, Any]:

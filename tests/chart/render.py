@@ -25,6 +25,7 @@ __all__ = [
     "find",
     "helm",
     "model",
+    "notes",
     "predictor",
     "render_chart",
 ]
@@ -61,6 +62,27 @@ def render_chart(
     if result.returncode != 0:
         raise HelmFailed(result.stderr)
     return [obj for obj in yaml.safe_load_all(result.stdout) if obj]
+
+
+def notes(values: JSON, namespace: str = "models") -> str:
+    """NOTES.txt as `helm install` prints it (`helm template` leaves NOTES out): a client-side
+    dry run with the compiled `values`, released under the graph's name."""
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as file:
+        json.dump(helm_values(values), file)
+        file.flush()
+        result = helm(
+            "install",
+            values["name"],
+            CHART_DIR,
+            "--values",
+            file.name,
+            "--namespace",
+            namespace,
+            "--dry-run=client",
+        )
+    if result.returncode != 0:
+        raise HelmFailed(result.stderr)
+    return result.stdout.partition("\nNOTES:\n")[2]
 
 
 def find(objects: Iterable[JSON], kind: str, name: str | None = None) -> list[JSON]:

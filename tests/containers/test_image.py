@@ -14,7 +14,7 @@ from packaging.utils import canonicalize_name
 
 from infergraph.api import compile_values
 from infergraph.defaults import SERVER_IMAGE
-from infergraph.loader import load
+from infergraph.loading import load
 from infergraph.render import render_values
 from tests.test_image_lock import locked
 

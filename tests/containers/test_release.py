@@ -15,7 +15,7 @@ import yaml
 
 from infergraph.api import compile_values
 from infergraph.defaults import SERVER_IMAGE
-from infergraph.loader import load
+from infergraph.loading import load
 from infergraph.render import sort_objects
 from infergraph.render_helm import render_helm
 

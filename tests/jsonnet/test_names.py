@@ -8,7 +8,7 @@ import json
 import pytest
 
 from infergraph.naming import object_name
-from infergraph.render_jsonnet import Binding, evaluate
+from infergraph.render_jsonnet import Binding, JsonnetError, evaluate
 
 BINDINGS: tuple[Binding, ...] = ("jsonnet", "gojsonnet")
 
@@ -37,14 +37,26 @@ def test_fullname_matches_naming_py(binding: Binding) -> None:
 
 
 @pytest.mark.parametrize("binding", BINDINGS)
-def test_sha256_matches_hashlib(binding: Binding) -> None:
-    texts = ["", "abc", "a" * 55, "a" * 56, "a" * 64, "a" * 119, "x" * 300]
+@pytest.mark.parametrize("function", ["hex", "portable"])
+def test_sha256_matches_hashlib(binding: Binding, function: str) -> None:
+    """`hex` (std.sha256 where the binding has it) and the plain-jsonnet fallback."""
+    texts = ["", "abc", "a" * 55, "a" * 56, "a" * 64, "a" * 119, "x" * 300, "naïve ✓"]
     got = evaluate(
-        "function(texts) [(import 'sha256.libsonnet').hex(t) for t in texts]",
+        f"function(texts) [(import 'sha256.libsonnet').{function}(t) for t in texts]",
         tla_codes={"texts": json.dumps(texts)},
         binding=binding,
     )
     assert got == [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+
+
+@pytest.mark.parametrize("binding", BINDINGS)
+def test_engine_probe_tells_go_jsonnet(binding: Binding) -> None:
+    """engine.go holds exactly where std.sha256 works (C++ jsonnet's only fails)."""
+    go = evaluate("(import 'engine.libsonnet').go", binding=binding)
+    assert go is (binding == "gojsonnet")
+    if not go:
+        with pytest.raises(JsonnetError, match="only supported in go"):
+            evaluate("std.sha256('abc')", binding=binding)
 
 
 @pytest.mark.parametrize("binding", BINDINGS)
@@ -56,3 +68,18 @@ def test_compact_json_matches_python(binding: Binding) -> None:
         binding=binding,
     )
     assert got == json.dumps(doc, sort_keys=True, separators=(",", ":"))
+
+
+#: Fixed and exponent forms, 17 digits, a subnormal, negatives (whole numbers are digits).
+NUMBERS = [0.1, 0.3, 0.34676352639147395, 1e-05, 0.0001, 1.5e-07, 5e-324, 9.96e-05, 123.456]
+NUMBERS += [1.0000000000000002, 12345.678e-12, -0.3, -2.5e-05, 1e-300 * 1.7]
+
+
+@pytest.mark.parametrize("binding", BINDINGS)
+def test_number_is_python_repr(binding: Binding) -> None:
+    got = evaluate(
+        "function(xs) [(import 'manifest.libsonnet').number(x) for x in xs]",
+        tla_codes={"xs": json.dumps(NUMBERS)},
+        binding=binding,
+    )
+    assert got == [repr(x) for x in NUMBERS]

@@ -83,6 +83,59 @@ CASES: dict[str, tuple[str, Graph]] = {
         f"ig.ensemble('iris', [{A}, {C}])",
         _graph(_main(_router("average", "AVERAGE_COMBINER", (), a, c))),
     ),
+    # Found by test_prototype_properties: the path of a pvc:// or file:// location ends
+    # where urlsplit ends it, before a query or fragment.
+    "serveSimple-pvc-query": (
+        "ig.serveSimple('iris', modelUri='pvc://a00s/AGtic?')",
+        _graph(_main(_model("classifier", "pvc://a00s/AGtic?"))),
+    ),
+    "serveSimple-file-fragment": (
+        "ig.serveSimple('iris', modelUri='file:rel/m#v2')",
+        _graph(_main(_model("classifier", "file:rel/m#v2"))),
+    ),
+    # Found by test_prototype_properties: FLOAT parameters are written as Python's repr,
+    # the shortest text that reads back (17 digits here), with an exponent below 1e-4.
+    "abTest-17-digits": (
+        f"ig.abTest('iris', {A}, {B}, 0.34676352639147395)",
+        _graph(
+            _main(
+                _router(
+                    "ab",
+                    "RANDOM_ABTEST",
+                    (Parameter("ratioA", "FLOAT", 0.34676352639147395, ""),),
+                    a,
+                    b,
+                )
+            )
+        ),
+    ),
+    "multiArmedBandit-exponent": (
+        f"ig.multiArmedBandit('iris', [{A}, {C}], epsilon=1e-05)",
+        _graph(
+            _main(
+                _router(
+                    "bandit",
+                    "EPSILON_GREEDY",
+                    (
+                        Parameter("n_branches", "INT", 2, ""),
+                        Parameter("epsilon", "FLOAT", 1e-05, ""),
+                    ),
+                    a,
+                    c,
+                )
+            )
+        ),
+    ),
+    # Found by test_prototype_properties: a canary added after a shadow left the shadow
+    # mirroring 100 - percent of the requests instead of all of them.
+    "withCanary-after-withShadow": (
+        f"ig.withCanary(ig.withShadow(ig.serveSimple('iris', image='i:1'), {C}), {A}, 25)",
+        _graph(
+            _main(_model("classifier", image="i:1"), traffic=75),
+            Predictor(name="shadow", graph=c, pointer="", shadow=True),
+            Predictor(name="canary", graph=a, pointer="", traffic=25),
+        ),
+    ),
     "withShadow-withCanary": (
         "ig.withShadow(ig.withCanary(ig.serveSimple('iris', modelUri='pvc://models/iris/v1'),"
         f" {A}, 25), {C})",

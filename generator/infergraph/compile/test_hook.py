@@ -51,6 +51,9 @@ def test_values(graph: Graph, weights: Mapping[str, int]) -> JSON:
         "enabled": True,
         "image": defaults.SERVER_IMAGE,
         "predictor": target,
+        "path": path,
+        # The gateway rewrites the graph's prefix (istio_values) to "/" before the orchestrator.
+        "gatewayPath": f"/{defaults.ISTIO_PREFIX_ROOT}/{graph.name}{path}",
         "url": f"http://{orchestrator_fullname(graph, predictor)}:{defaults.HTTP_PORT}{path}",
         "request": json.dumps(body, separators=(",", ":")),
         "command": ["python3", "-c", TEST_SCRIPT],
