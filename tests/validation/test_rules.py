@@ -395,8 +395,8 @@ CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
         lambda: graph({**sklearn("clf"), "modelURI": "gs://b/x"}),
         [
             f'{P0}/graph/modelURI: "modelURI" is not a supported field; did you mean '
-            '"modelUri"? supported: autoscaling, batching, children, endpoint, envSecretRefName, fallback, '
-            "image, implementation, modelUri, name, parameters, replicas, resources, type"
+            '"modelUri"? supported: autoscaling, batching, children, endpoint, envSecretRefName, '
+            "fallback, image, implementation, modelUri, name, parameters, replicas, resources, type"
         ],
     ),
     "required field": (
