@@ -52,3 +52,13 @@ class SizeEcho:
     def predict(self, X: Any, feature_names: list[str]) -> Any:
         time.sleep(0.01)
         return np.full((len(X), 1), len(X))
+
+
+class AsyncSizeEcho:
+    """Awaits 300 ms (the loop runs meanwhile) and answers each row with its call's rows."""
+
+    batchable = True
+
+    async def predict(self, X: Any, feature_names: list[str]) -> Any:
+        await asyncio.sleep(0.3)
+        return np.full((len(X), 1), len(X))

@@ -118,8 +118,12 @@ class DataPlane:
             if batchable(self.settings, obj):
                 self._predict = self._batching(model)
             else:
-                log.info(
-                    "%s: batching is off: %s", self.name, "its predict is not declared row-wise"
+                log.warning(
+                    "%s: --max-batch-size is set, but batching is off: a %s node batches only"
+                    " with a batchable implementation or a class that sets %s = True",
+                    self.name,
+                    self.settings.type,
+                    BATCHABLE,
                 )
 
     def _batching(self, model: UserModel) -> Predict:
