@@ -51,7 +51,8 @@ from infergraph_server.proto import prediction_pb2 as pb, prediction_pb2_grpc as
 
 stub = rpc.ModelStub(grpc.insecure_channel(sys.argv[1]))
 def msg(rows):
-    return pb.SeldonMessage(data=pb.DefaultData(tensor=pb.Tensor(shape=[rows, 1], values=[1.0] * rows)))
+    tensor = pb.Tensor(shape=[rows, 1], values=[1.0] * rows)
+    return pb.SeldonMessage(data=pb.DefaultData(tensor=tensor))
 out = {}
 def call(key, rows, timeout=30):
     try:
