@@ -3,7 +3,10 @@
 An idle server calls the model at once (in the next loop turn, with whatever arrived in the
 same turn), so batching adds no latency at low load. While a call is in flight, arriving
 requests queue; the next call takes up to `max_rows` rows, or what has queued `max_latency`
-seconds after the first of them. Only requests with the same key (names, dtypes, trailing
+seconds after the first of them. A synchronous model blocks the event loop during its call:
+the requests that arrived meanwhile are read in the few loop turns right after it, and count
+as queued during the call. A client answered by that call cannot send its next request within
+those turns, so one client at a time never waits. Only requests with the same key (names, dtypes, trailing
 shapes) are merged. A batched call that raises, or whose answer cannot be split by rows, is
 retried for each request alone, so every request gets its own answer or its own error.
 """
@@ -25,8 +28,9 @@ Run = Callable[[tuple[np.ndarray, ...]], Awaitable[Any]]
 #: Records one model call: its row count and each of its requests' queue waits (seconds).
 Observe = Callable[[int, list[float]], None]
 
-# A sync model blocks the loop during its call; requests that arrived meanwhile are read,
-# parsed and queued only in the next loop turns (read, then the handler task, then queue).
+
+# Turns of the event loop in which requests that arrived during a blocking call are accepted,
+# read and handed to `submit` (connection, then data, then the handler task).
 _SETTLE_TURNS = 3
 
 
@@ -93,12 +97,13 @@ class Batcher:
         try:
             await self._dispatch(self._take())  # started by an idle server: no waiting
             while True:
+                # A sync call blocked the loop: what arrived meanwhile is read in these turns.
                 for _ in range(_SETTLE_TURNS):
                     if self._queue:
                         break
                     await asyncio.sleep(0)
                 if not self._queue:
-                    return
+                    return  # idle again
                 await self._fill()
                 await self._dispatch(self._take())
         except asyncio.CancelledError:
