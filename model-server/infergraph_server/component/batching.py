@@ -7,8 +7,9 @@ seconds after the first of them. A synchronous model blocks the event loop durin
 the requests that arrived meanwhile are read in the few loop turns right after it, and count
 as queued during the call. A client answered by that call cannot send its next request within
 those turns, so one client at a time never waits. Only requests with the same key (names,
-dtypes, trailing shapes) are merged. A batched call that raises, or whose answer cannot be split by rows, is
-retried for each request alone, so every request gets its own answer or its own error.
+dtypes, trailing shapes) are merged. A batched call that raises, or whose answer cannot be
+split by rows, is retried for each request alone, so every request gets its own answer or
+its own error.
 """
 
 from __future__ import annotations
