@@ -30,7 +30,7 @@ def test_slow_model_at_64_concurrent_clients_forms_full_batches() -> None:
     """A 10 ms sync model, 64 clients in a closed loop, N=16: the calls are full batches."""
     env = {"PYTHONPATH": str(HERE)}
     args = ["--class", "batching_models:SizeEcho", "--name", "echo"]
-    args += ["--max-batch-size", "16", "--max-batch-latency-ms", "50"]
+    args += ["--max-batch-size", "16", "--max-batch-latency-ms", "500"]
     with start_component(args, env=env) as srv:
         with ThreadPoolExecutor(64) as pool:
             sizes = list(pool.map(lambda i: [predict(srv, 1) for _ in range(4)], range(64)))
@@ -41,7 +41,7 @@ def test_slow_model_at_64_concurrent_clients_forms_full_batches() -> None:
     assert max(calls) == 16
     assert sum(size == 16 for size in calls) >= 0.75 * len(calls), sorted(calls)
     assert 'infergraph_batch_size_count{node="echo"}' in metrics
-    assert 'infergraph_batch_queue_seconds_bucket{le="0.05",node="echo"}' in metrics
+    assert 'infergraph_batch_queue_seconds_bucket{le="0.5",node="echo"}' in metrics
 
 
 CANCEL = """
