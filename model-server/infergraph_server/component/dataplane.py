@@ -88,7 +88,7 @@ class DataPlane:
         self.model: UserModel | None = None
         self.metadata: dict[str, Any] = {}
         self.ready = False
-        self._predict: Predict | None = None  # the model's predict, or its batching front
+        self._predict: Predict = _not_loaded  # the model's predict, or its batching front
 
     async def load(self) -> None:
         """Build the user object, run its `load()` and read its metadata (off the event loop)."""
@@ -156,11 +156,6 @@ class DataPlane:
             raise NotReady(f"model {self.name} is not ready")
         return self.model
 
-    def _predict_call(self) -> Predict:
-        predict = self._predict
-        assert predict is not None  # set by load, before ready
-        return predict
-
     # Seldon protocol
     def _respond(
         self,
@@ -199,7 +194,7 @@ class DataPlane:
         if not model.has("predict"):
             raise BadRequest(f"{self.name} has no predict method")
         x, names = decode_message(msg)
-        out = await self._predict_call()(x, names, msg.get("meta") or {})
+        out = await self._predict(x, names, msg.get("meta") or {})
         return self._respond(model, out, msg, False, names)
 
     async def transform(self, method: str, msg: dict[str, Any]) -> dict[str, Any]:
@@ -317,7 +312,7 @@ class DataPlane:
         x = arrays[0] if len(arrays) == 1 else arrays
         names = [t.name for t in request.inputs]
         if method == "predict":
-            out = await self._predict_call()(x, names, {})
+            out = await self._predict(x, names, {})
         else:
             out = await model.call(method, x, names)
         produced = out if isinstance(out, dict) else {self._output_name(): out}
@@ -332,6 +327,10 @@ class DataPlane:
         if outputs and isinstance(outputs[0], dict) and outputs[0].get("name"):
             return str(outputs[0]["name"])
         return "output-0"
+
+
+async def _not_loaded(x: Any, names: list[str], meta: dict[str, Any]) -> Any:
+    raise NotReady("the model is not loaded")
 
 
 def batchable(settings: ComponentSettings, obj: Any) -> bool:
