@@ -182,23 +182,28 @@ def seldon_iris_parameters(model: Path) -> list[dict[str, str]]:
     return [{"name": "model_uri", "type": "STRING", "value": str(model)}]
 
 
-def mlserver(model: Path, workers: int, work_dir: Path) -> Launch:
-    """MLServer + mlserver-sklearn with ``parallel_workers=workers`` (0: infer in-process)."""
+def mlserver(
+    model: Path, workers: int, work_dir: Path, batching: tuple[int, float] | None = None
+) -> Launch:
+    """MLServer + mlserver-sklearn with ``parallel_workers=workers`` (0: infer in-process);
+    ``batching``: its adaptive batching on, as (max_batch_size, max_batch_time seconds)."""
     http, grpc, metrics = _ports()
-    repo = work_dir / "mlserver"
+    repo = work_dir / ("mlserver" if batching is None else "mlserver-batching")
     (repo / "iris").mkdir(parents=True, exist_ok=True)
     settings = {
         "host": "127.0.0.1", "http_port": http, "grpc_port": grpc, "metrics_port": metrics,
         "parallel_workers": workers, "debug": False,
     }  # fmt: skip
     (repo / "settings.json").write_text(json.dumps(settings))
-    model_settings = {
+    model_settings: dict[str, object] = {
         "name": "iris",
         "implementation": "mlserver_sklearn.SKLearnModel",
         "parameters": {"uri": str(model)},
     }
+    if batching is not None:
+        model_settings |= {"max_batch_size": batching[0], "max_batch_time": batching[1]}
     (repo / "iris" / "model-settings.json").write_text(json.dumps(model_settings))
     argv = [str(ROOT / ".venv-mlserver/bin/mlserver"), "start", str(repo)]
     ready = f"http://127.0.0.1:{http}/v2/models/iris/ready"
-    proc = ServerProcess("mlserver", argv, ready, log_path=work_dir / "mlserver.log")
+    proc = ServerProcess(repo.name, argv, ready, log_path=work_dir / f"{repo.name}.log")
     return Launch(proc, http, grpc)

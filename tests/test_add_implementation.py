@@ -27,6 +27,7 @@ DECLARATION = {
     "server": "scale:ScaleTransformer",
     "requires": ["numpy"],
     "protocols": ["seldon", "v2"],
+    "batchable": False,
     "parameters": {
         "factor": {"type": "FLOAT", "default": 1.0, "minimum": 0, "description": "the multiplier"}
     },

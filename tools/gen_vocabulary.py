@@ -87,13 +87,13 @@ def implementations_md(vocabulary: JSON) -> str:
         "",
         "## Node types",
         "",
-        "| type | children | calls | what it does |",
-        "| --- | --- | --- | --- |",
+        "| type | children | calls | batching | what it does |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for name, spec in vocabulary["nodeTypes"].items():
         lines.append(
             f"| `{name}` | {_children(spec['children'])} | `{spec['method']}` "
-            f"| {spec['description']} |"
+            f"| {'may batch' if spec['batches'] else 'never'} | {spec['description']} |"
         )
     lines += ["", "## Parameter types", "", "| type | a value must be |", "| --- | --- |"]
     for name, spec in vocabulary["parameterTypes"].items():
@@ -104,6 +104,8 @@ def implementations_md(vocabulary: JSON) -> str:
         children = spec.get("children", vocabulary["nodeTypes"][spec["type"]]["children"])
         lines.append(f"- children: {_children(children)}")
         lines.append(f"- protocols: {', '.join(spec['protocols'])}")
+        if spec["batchable"]:
+            lines.append("- batching: yes (row-wise; a node with `batching` merges requests)")
         uri = spec.get("modelUri")
         if uri is None:
             lines.append("- modelUri: none (it loads no model)")

@@ -16,6 +16,7 @@ from .vocabulary import NodeType
 
 __all__ = [
     "Autoscaling",
+    "Batching",
     "Graph",
     "Node",
     "NodeType",
@@ -59,6 +60,14 @@ class Autoscaling:
 
 
 @dataclass(frozen=True)
+class Batching:
+    """A node's adaptive batching: at most `max_batch_size` rows per model call."""
+
+    max_batch_size: int
+    max_latency_ms: float
+
+
+@dataclass(frozen=True)
 class Node:
     """One graph node; `container` is the matched componentSpec container, if any."""
 
@@ -78,6 +87,7 @@ class Node:
     autoscaling: Autoscaling | None = None
     endpoint_type: Literal["REST", "GRPC"] | None = None
     fallback: bool = False  # routers: a child that is not ready is skipped for a ready one
+    batching: Batching | None = None  # None: one model call per request
     # Pod-level settings carried from the componentSpec that holds this node's container.
     termination_grace_period_seconds: int | None = None
     node_selector: Mapping[str, str] = field(default_factory=dict)

@@ -67,6 +67,7 @@ class NodeTypeSpec:
     name: NodeType
     description: str
     method: str  # the component-class method this node type calls
+    batches: bool  # a node of this type may set `batching`
     children: Children
 
 
@@ -108,6 +109,7 @@ class Implementation:
     server: str
     requires: tuple[str, ...]
     protocols: tuple[str, ...]
+    batchable: bool  # its method is row-wise: requests may be merged into one call
     children: Children
     model_uri: ModelUriSpec | None
     parameters: Mapping[str, ParameterSpec]
@@ -150,6 +152,7 @@ def _implementation(
         server=doc["server"],
         requires=tuple(doc["requires"]),
         protocols=tuple(doc["protocols"]),
+        batchable=doc["batchable"],
         children=_children(doc["children"]) if "children" in doc else node_type.children,
         model_uri=None
         if uri is None
@@ -177,7 +180,13 @@ def parse_vocabulary(doc: Mapping[str, JSON]) -> Vocabulary:
     """The typed vocabulary of a document shaped by schemas/implementations.schema.json."""
     _cross_check(doc)
     node_types = {
-        name: NodeTypeSpec(name, spec["description"], spec["method"], _children(spec["children"]))
+        name: NodeTypeSpec(
+            name,
+            spec["description"],
+            spec["method"],
+            spec["batches"],
+            _children(spec["children"]),
+        )
         for name, spec in doc["nodeTypes"].items()
     }
     return Vocabulary(

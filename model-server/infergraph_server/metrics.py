@@ -11,11 +11,13 @@ import functools
 import logging
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from infergraph_server.http import Handler, Request, Response, Router
 
 __all__ = [
+    "BATCH_SIZE_BUCKETS",
     "LATENCY_BUCKETS",
     "Metrics",
     "metrics_router",
@@ -42,6 +44,8 @@ LATENCY_BUCKETS = (
     5.0,
     10.0,
 )
+# rows per batched model call
+BATCH_SIZE_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 _USER_KINDS = ("COUNTER", "GAUGE", "TIMER")
 
 
@@ -62,6 +66,26 @@ def _families() -> tuple[Any, Any]:
         buckets=LATENCY_BUCKETS,
     )
     return requests, latency
+
+
+@functools.cache
+def _batch_families() -> tuple[Any, Any]:
+    """The batch-size and queue-wait histograms, registered once per process when used."""
+    from prometheus_client import Histogram
+
+    size = Histogram(
+        "infergraph_batch_size",
+        "Rows per model call of a batching node",
+        ["node"],
+        buckets=BATCH_SIZE_BUCKETS,
+    )
+    wait = Histogram(
+        "infergraph_batch_queue_seconds",
+        "Time a request waited in a batching node's queue before its model call",
+        ["node"],
+        buckets=LATENCY_BUCKETS,
+    )
+    return size, wait
 
 
 # user metric families by (kind, key, label names); prometheus allows one per name per process
@@ -107,6 +131,20 @@ class Metrics:
             self._children[(endpoint, code)] = pair
         pair[0].inc()
         pair[1].observe(seconds)
+
+    def batch_observer(self) -> Callable[[int, list[float]], None] | None:
+        """What a batching node calls per model call (rows, queue waits); None when disabled."""
+        if not self.enabled:
+            return None
+        size_family, wait_family = _batch_families()
+        size, wait = size_family.labels(self.node), wait_family.labels(self.node)
+
+        def observe(rows: int, waits: list[float]) -> None:
+            size.observe(rows)
+            for seconds in waits:
+                wait.observe(seconds)
+
+        return observe
 
     def record_user(self, metrics: list[dict[str, Any]]) -> None:
         """Export user metrics ({key, type, value, tags}); TIMER values are milliseconds."""

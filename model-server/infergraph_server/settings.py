@@ -129,6 +129,12 @@ class ComponentSettings(ServerSettings):
     parameters: dict[str, Any] = dataclasses.field(default_factory=dict)
     """Constructor keyword arguments, from a JSON list of {name, type, value}, each value read
     by its type (docs/contract.md "Parameters") (INFERGRAPH_PARAMETERS)."""
+    max_batch_size: int = 0
+    """Rows one batched model call takes at most; 0 turns batching off
+    (INFERGRAPH_MAX_BATCH_SIZE)."""
+    max_batch_latency_ms: float = 1.0
+    """How long a queued request waits for more rows, at most, in milliseconds
+    (INFERGRAPH_MAX_BATCH_LATENCY_MS)."""
 
     @property
     def accepted_body_bytes(self) -> int:
@@ -157,8 +163,22 @@ class ComponentSettings(ServerSettings):
                 f'--parameters: "{unknown[0]}" is not a parameter of {declared.name};'
                 f" use one of: {', '.join(declared.parameters) or 'none'}"
             )
+        max_batch_size = setting(args, "max_batch_size", "INFERGRAPH_MAX_BATCH_SIZE", 0, int)
+        if max_batch_size < 0:
+            raise SettingsError(
+                f'--max-batch-size: "{max_batch_size}" must be at least 0 (0: no batching)'
+            )
+        latency = setting(
+            args, "max_batch_latency_ms", "INFERGRAPH_MAX_BATCH_LATENCY_MS", 1.0, float
+        )
+        if not 0 < latency <= 1000:
+            raise SettingsError(
+                f'--max-batch-latency-ms: "{latency}" must be above 0 and at most 1000'
+            )
         return cls(
             **fields,
+            max_batch_size=max_batch_size,
+            max_batch_latency_ms=latency,
             name=setting(args, "name", "INFERGRAPH_NAME", cls.name, str),
             type=node_type,
             implementation=implementation.upper() or None,
@@ -247,5 +267,15 @@ def add_component_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model-uri", help="model path or file:// URI [INFERGRAPH_MODEL_URI]")
     parser.add_argument(
         "--parameters", help="JSON list of {name,type,value} [INFERGRAPH_PARAMETERS]"
+    )
+    parser.add_argument(
+        "--max-batch-size",
+        type=int,
+        help="rows per batched model call, 0 = no batching [INFERGRAPH_MAX_BATCH_SIZE, 0]",
+    )
+    parser.add_argument(
+        "--max-batch-latency-ms",
+        type=float,
+        help="longest wait of a queued request for more rows [INFERGRAPH_MAX_BATCH_LATENCY_MS, 1]",
     )
     add_server_flags(parser)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import orjson
 
 __all__ = [
+    "BATCHING_NODE_TYPES",
     "IMPLEMENTATIONS",
     "NODE_TYPES",
     "PARAMETER_TYPES",
@@ -42,6 +43,7 @@ class Implementation:
     server: str  # "module:Class" in PREPACKAGED_PACKAGE
     model_files: tuple[str, ...]  # looked for, in order, when modelUri is a directory
     parameters: tuple[str, ...]
+    batchable: bool = False  # its predict is row-wise: concurrent requests may share a call
 
 
 def _read() -> Any:
@@ -53,6 +55,10 @@ def _read() -> Any:
 _DOC = _read()
 #: Every node type, in declaration order.
 NODE_TYPES: tuple[str, ...] = tuple(_DOC["nodeTypes"])
+#: The node types whose servers may batch (`batches` in the declaration).
+BATCHING_NODE_TYPES: frozenset[str] = frozenset(
+    name for name, spec in _DOC["nodeTypes"].items() if spec["batches"]
+)
 #: Every parameter type and the rule that reads its values (docs/contract.md "Parameters").
 PARAMETER_TYPES: Mapping[str, ParameterType] = {
     name: ParameterType(name, spec["parse"], spec["expected"])
@@ -66,6 +72,7 @@ IMPLEMENTATIONS: Mapping[str, Implementation] = {
         server=spec["server"],
         model_files=tuple(spec.get("modelUri", {}).get("files", ())),
         parameters=tuple(spec["parameters"]),
+        batchable=spec["batchable"],
     )
     for name, spec in _DOC["implementations"].items()
 }

@@ -81,3 +81,24 @@ def test_the_node_type_is_one_of_the_declared() -> None:
     assert settings("--class", "m:C", "--type", "router").type == "ROUTER"
     with pytest.raises(SettingsError, match='--type: "SPLITTER" is unknown; use one of MODEL, '):
         settings("--class", "m:C", "--type", "SPLITTER")
+
+
+def test_batching_flags_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert settings("--class", "m:C").max_batch_size == 0  # off unless asked for
+    monkeypatch.setenv("INFERGRAPH_MAX_BATCH_SIZE", "32")
+    monkeypatch.setenv("INFERGRAPH_MAX_BATCH_LATENCY_MS", "2")
+    got = settings("--class", "m:C", "--max-batch-latency-ms", "0.5")
+    assert (got.max_batch_size, got.max_batch_latency_ms) == (32, 0.5)
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--max-batch-size", "-1"], '--max-batch-size: "-1" must be at least 0'),
+        (["--max-batch-latency-ms", "0"], '--max-batch-latency-ms: "0.0" must be above 0'),
+        (["--max-batch-latency-ms", "1001"], "at most 1000"),
+    ],
+)
+def test_bad_batching_settings_name_their_flag(argv: list[str], says: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(says)):
+        settings("--class", "m:C", *argv)

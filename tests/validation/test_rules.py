@@ -18,6 +18,9 @@ DNS = (
 PREPACKAGED = "SKLEARN_SERVER, RANDOM_ABTEST, EPSILON_GREEDY, THOMPSON_SAMPLING, AVERAGE_COMBINER"
 
 
+BATCHING = {"maxBatchSize": 32, "maxLatencyMs": 2}
+
+
 def custom(name: str, kind: str = "MODEL", *children: JSON) -> JSON:
     return {"name": name, "type": kind, "image": f"me/{name}:1", "children": list(children)}
 
@@ -155,6 +158,34 @@ CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
         [
             f'{P0}/graph/fallback: is set on MODEL "clf"; '
             "expected it only on a ROUTER (it picks a child)"
+        ],
+    ),
+    "batching only on a node type that batches": (
+        lambda: graph({**custom("t", "TRANSFORMER"), "batching": BATCHING}),
+        [f'{P0}/graph/batching: is set on TRANSFORMER "t"; expected it only on: MODEL'],
+    ),
+    "batching only on a batchable implementation": (
+        lambda: graph(
+            {
+                "name": "c",
+                "implementation": "AVERAGE_COMBINER",
+                "type": "MODEL",
+                "children": [sklearn("a")],
+                "batching": BATCHING,
+            }
+        ),
+        [
+            f'{P0}/graph/batching: is set on AVERAGE_COMBINER "c", which does not batch; '
+            "batchable implementations: SKLEARN_SERVER",
+            f'{P0}/graph/type: "MODEL" does not match implementation AVERAGE_COMBINER; '
+            "expected COMBINER or no type",
+        ],
+    ),
+    "batching limits": (
+        lambda: graph({**sklearn("clf"), "batching": {"maxBatchSize": 0, "maxLatencyMs": 0}}),
+        [
+            f"{P0}/graph/batching/maxBatchSize: 0 is too small; expected at least 1",
+            f"{P0}/graph/batching/maxLatencyMs: 0 is too small; expected at least 0.001",
         ],
     ),
     "INT parameter": (
@@ -364,8 +395,8 @@ CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
         lambda: graph({**sklearn("clf"), "modelURI": "gs://b/x"}),
         [
             f'{P0}/graph/modelURI: "modelURI" is not a supported field; did you mean '
-            '"modelUri"? supported: autoscaling, children, endpoint, envSecretRefName, fallback, '
-            "image, implementation, modelUri, name, parameters, replicas, resources, type"
+            '"modelUri"? supported: autoscaling, batching, children, endpoint, envSecretRefName, '
+            "fallback, image, implementation, modelUri, name, parameters, replicas, resources, type"
         ],
     ),
     "required field": (

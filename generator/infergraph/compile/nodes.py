@@ -61,6 +61,9 @@ def _env(graph: Graph, predictor: Predictor, node: Node, model_path: str | None)
         settings["INFERGRAPH_IMPLEMENTATION"] = node.implementation
     if model_path is not None:
         settings["INFERGRAPH_MODEL_URI"] = model_path
+    if node.batching is not None:
+        settings["INFERGRAPH_MAX_BATCH_SIZE"] = str(node.batching.max_batch_size)
+        settings["INFERGRAPH_MAX_BATCH_LATENCY_MS"] = f"{node.batching.max_latency_ms:g}"
     if node.implementation is None:
         # Seldon's wrapper reads these, so existing Seldon images run unchanged.
         settings |= {

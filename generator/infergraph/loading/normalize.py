@@ -16,6 +16,7 @@ from ..defaults import AUTOSCALING_TARGET_CPU, DEFAULT_PROTOCOL, DEFAULT_TRANSPO
 from ..errors import Findings
 from ..model import (
     Autoscaling,
+    Batching,
     Graph,
     Node,
     Orchestrator,
@@ -72,6 +73,12 @@ def _autoscaling(raw: Mapping[str, JSON], at: str, target: JSON) -> Autoscaling:
         target_cpu_utilization=int(AUTOSCALING_TARGET_CPU if target is None else target),
         pointer=at,
     )
+
+
+def _batching(raw: Mapping[str, JSON] | None) -> Batching | None:
+    if raw is None:
+        return None
+    return Batching(max_batch_size=raw["maxBatchSize"], max_latency_ms=float(raw["maxLatencyMs"]))
 
 
 def _check_range(scaling: Autoscaling, findings: Findings) -> None:
@@ -150,6 +157,7 @@ class _Builder:
             autoscaling=self.autoscaling(raw, at, group, g_at),
             endpoint_type=raw.get("endpoint", {}).get("type"),
             fallback=raw.get("fallback", False),
+            batching=_batching(raw.get("batching")),
             termination_grace_period_seconds=_int(pod.get("terminationGracePeriodSeconds")),
             node_selector=dict(pod.get("nodeSelector", {})),
             tolerations=tuple(pod.get("tolerations", ())),

@@ -131,6 +131,7 @@ def graph_problems(graph: Graph) -> Iterator[tuple[str, str]]:
             yield from _duplicate(nodes, node.name, node.pointer, "node names in a predictor")
             yield from _children(node)
             yield from _fallback(node)
+            yield from _batching(node)
     yield from _traffic(graph.predictors)
 
 
@@ -158,6 +159,25 @@ def _fallback(node: Node) -> Iterator[tuple[str, str]]:
         yield (
             f"{node.pointer}/fallback",
             f'is set on {node.type} "{node.name}"; expected it only on a ROUTER (it picks a child)',
+        )
+
+
+def _batching(node: Node) -> Iterator[tuple[str, str]]:
+    """Only node types that batch, and of the implementations only those declared batchable."""
+    if node.batching is None:
+        return
+    at = f"{node.pointer}/batching"
+    if not VOCABULARY.node_types[node.type].batches:
+        batching = ", ".join(n for n, t in VOCABULARY.node_types.items() if t.batches)
+        yield at, f'is set on {node.type} "{node.name}"; expected it only on: {batching}'
+        return
+    declared = VOCABULARY.implementations.get(node.implementation or "")
+    if declared is not None and not declared.batchable:
+        batchable = ", ".join(n for n, i in VOCABULARY.implementations.items() if i.batchable)
+        yield (
+            at,
+            f'is set on {declared.name} "{node.name}", which does not batch; '
+            f"batchable implementations: {batchable}",
         )
 
 

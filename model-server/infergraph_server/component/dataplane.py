@@ -8,21 +8,33 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import numpy as np
+import orjson
 
 from infergraph_server import __version__
 from infergraph_server.codecs.seldon import decode_message, encode_payload, payload_kind
 from infergraph_server.codecs.v2 import InferRequest, Tensor, datatype_of, select_outputs
+from infergraph_server.component.batching import Batcher, batch_rows
 from infergraph_server.component.prepackaged import PREPACKAGED
 from infergraph_server.component.user_model import UserModel, load_class
 from infergraph_server.errors import BadRequest, ModelError, ModelNotFound, NotReady
 from infergraph_server.metrics import Metrics
 from infergraph_server.node_types import NODE_KINDS
 from infergraph_server.settings import ComponentSettings, SettingsError
+from infergraph_server.vocabulary import BATCHING_NODE_TYPES, IMPLEMENTATIONS
 
-__all__ = ["DataPlane", "V2Model", "build_user_object"]
+__all__ = ["BATCHABLE", "DataPlane", "V2Model", "batchable", "build_user_object"]
+
+log = logging.getLogger(__name__)
+
+#: The class attribute, or node parameter, by which a user class says its predict is row-wise.
+BATCHABLE = "batchable"
+
+Predict = Callable[[Any, list[str], dict[str, Any]], Awaitable[Any]]
 
 
 class V2Model(Protocol):
@@ -56,6 +68,8 @@ def build_user_object(settings: ComponentSettings) -> Any:
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
     kwargs = dict(settings.parameters)
+    if not settings.implementation:
+        kwargs.pop(BATCHABLE, None)  # ours, not the class's
     if settings.model_uri and "model_uri" in inspect.signature(cls).parameters:
         kwargs.setdefault("model_uri", settings.model_uri)
     try:
@@ -74,6 +88,7 @@ class DataPlane:
         self.model: UserModel | None = None
         self.metadata: dict[str, Any] = {}
         self.ready = False
+        self._predict: Predict = _not_loaded  # the model's predict, or its batching front
 
     async def load(self) -> None:
         """Build the user object, run its `load()` and read its metadata (off the event loop)."""
@@ -98,6 +113,43 @@ class DataPlane:
             meta.update(user_meta)
         self.metadata = meta
         self.model = model
+        self._predict = model.predict
+        if self.settings.max_batch_size > 0:
+            if batchable(self.settings, obj):
+                self._predict = self._batching(model)
+            else:
+                log.warning(
+                    "%s: --max-batch-size is set, but batching is off: a %s node batches only"
+                    " with a batchable implementation or a class that sets %s = True",
+                    self.name,
+                    self.settings.type,
+                    BATCHABLE,
+                )
+
+    def _batching(self, model: UserModel) -> Predict:
+        """`model.predict` behind a Batcher: compatible requests' rows share one call."""
+        settings = self.settings
+        batcher = Batcher(
+            settings.max_batch_size,
+            settings.max_batch_latency_ms / 1000.0,
+            self.metrics.batch_observer(),
+        )
+        takes_meta = model.predict_takes_meta
+
+        async def predict(x: Any, names: list[str], meta: dict[str, Any]) -> Any:
+            arrays = batch_rows(x)
+            if arrays is None:
+                return await model.predict(x, names, meta)
+            single = isinstance(x, np.ndarray)
+            shapes = tuple((a.dtype.str, a.shape[1:]) for a in arrays)
+            seen = orjson.dumps(meta, option=orjson.OPT_SORT_KEYS) if takes_meta and meta else b""
+            return await batcher.submit(
+                (tuple(names), single, shapes, seen),
+                arrays,
+                lambda merged: model.predict(merged[0] if single else list(merged), names, meta),
+            )
+
+        return predict
 
     def _model(self) -> UserModel:
         if not self.ready or self.model is None:
@@ -142,7 +194,7 @@ class DataPlane:
         if not model.has("predict"):
             raise BadRequest(f"{self.name} has no predict method")
         x, names = decode_message(msg)
-        out = await model.predict(x, names, msg.get("meta") or {})
+        out = await self._predict(x, names, msg.get("meta") or {})
         return self._respond(model, out, msg, False, names)
 
     async def transform(self, method: str, msg: dict[str, Any]) -> dict[str, Any]:
@@ -260,7 +312,7 @@ class DataPlane:
         x = arrays[0] if len(arrays) == 1 else arrays
         names = [t.name for t in request.inputs]
         if method == "predict":
-            out = await model.predict(x, names, {})
+            out = await self._predict(x, names, {})
         else:
             out = await model.call(method, x, names)
         produced = out if isinstance(out, dict) else {self._output_name(): out}
@@ -275,3 +327,17 @@ class DataPlane:
         if outputs and isinstance(outputs[0], dict) and outputs[0].get("name"):
             return str(outputs[0]["name"])
         return "output-0"
+
+
+async def _not_loaded(x: Any, names: list[str], meta: dict[str, Any]) -> Any:
+    raise NotReady("the model is not loaded")
+
+
+def batchable(settings: ComponentSettings, obj: Any) -> bool:
+    """Whether a node may merge requests: a batching node type, and a prepackaged server
+    declared `batchable` or a user class that opts in (class attribute or node parameter)."""
+    if settings.type not in BATCHING_NODE_TYPES:
+        return False
+    if settings.implementation:
+        return IMPLEMENTATIONS[settings.implementation].batchable
+    return settings.parameters.get(BATCHABLE, getattr(obj, BATCHABLE, False)) is True

@@ -1,0 +1,119 @@
+"""Adaptive batching: our component server with and without it, against MLServer 1.7.1 with
+its adaptive batching on and off, and seldon-core 1.17.1 (which has none), c = 1, 8, 32, 64.
+
+Same iris predict_proba model, one row per request, wrk closed loop; all servers up at once,
+runs interleaved (matrix.py). Batching limits alike: ours ``--max-batch-size 32
+--max-batch-latency-ms 2``, MLServer ``max_batch_size 32, max_batch_time 0.002``. Our servers
+run 2 workers, seldon-core 2 gunicorn workers, MLServer infers in its server process
+(``parallel_workers 0``, its fastest here, see bench_server.py). The orchestrator row puts
+our orchestrator (1 worker) in front of the batching node.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+import servers
+from harness import ServerProcess
+from loadgen import require_wrk
+from matrix import Cell, Target, add_run_flags, check_answers, measure
+from train_iris import train
+
+__all__ = ["main"]
+
+CONCURRENCY = (1, 8, 32, 64)
+LIMITS = (32, 2.0)  # rows, milliseconds
+OFF, ON = "infergraph v2", "infergraph v2 batching"
+ML_OFF, ML_ON = "mlserver 1.7.1", "mlserver 1.7.1 batching"
+SELDON, OURS_SELDON = "seldon-core 1.17.1", "infergraph seldon batching"
+ORCH = "orchestrator > batching"
+RATIOS = ((ON, OFF), (ON, ML_ON), (ON, ML_OFF), (OURS_SELDON, SELDON), (ORCH, OURS_SELDON))
+
+
+def start(
+    args: argparse.Namespace, model: Path, work: Path
+) -> tuple[dict[str, ServerProcess], list[Target]]:
+    """Every server (not yet started) and the targets on them."""
+    flags = servers.sklearn_flags(model)
+    batch = ["--max-batch-size", str(LIMITS[0]), "--max-batch-latency-ms", f"{LIMITS[1]:g}"]
+    off = servers.our_component(work, flags, workers=args.our_workers)
+    on = servers.our_component(work, [*flags, *batch], name="iris", workers=args.our_workers)
+    graph = servers.runtime_graph(
+        "iris", servers.runtime_node("iris", "MODEL", "SKLEARN_SERVER", on, [])
+    )
+    orch = servers.orchestrator(servers.write_json(work / "graph.json", graph), work)
+    seldon = servers.seldon_core(work, parameters=servers.seldon_iris_parameters(model), workers=2)
+    ml_off = servers.mlserver(model, 0, work)
+    ml_on = servers.mlserver(model, 0, work, batching=(LIMITS[0], LIMITS[1] / 1000))
+    launches = {
+        "off": off,
+        "on": on,
+        "orch": orch,
+        "seldon": seldon,
+        "ml-off": ml_off,
+        "ml-on": ml_on,
+    }
+    procs = {name: launch.proc for name, launch in launches.items()}
+    seldon_path, v2_path = "/api/v1.0/predictions", "/v2/models/iris/infer"
+    targets = [
+        Target(OFF, "off", off.url + v2_path, servers.V2_BODY),
+        Target(ON, "on", on.url + v2_path, servers.V2_BODY),
+        Target(ML_OFF, "ml-off", ml_off.url + v2_path, servers.MLSERVER_V2_BODY),
+        Target(ML_ON, "ml-on", ml_on.url + v2_path, servers.MLSERVER_V2_BODY),
+        Target(SELDON, "seldon", seldon.url + seldon_path, servers.SELDON_BODY),
+        Target(OURS_SELDON, "on", on.url + seldon_path, servers.SELDON_BODY),
+        Target(ORCH, "orch", orch.url + seldon_path, servers.SELDON_BODY),
+    ]
+    return procs, targets
+
+
+def report(targets: list[Target], cells: dict[tuple[str, int], Cell]) -> str:
+    """Figures per target and concurrency, then the ratios that batching is judged by."""
+    lines = [f"{'server':<28}{'c':>4}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'wrk cpu':>9}"]
+    for target in targets:
+        for c in CONCURRENCY:
+            r = cells[(target.label, c)].result
+            lines.append(
+                f"{target.label:<28}{c:>4}{r.rps:>9.0f}{r.p50_ms:>9.3f}{r.p99_ms:>9.3f}"
+                f"{r.generator_cpu:>9.0%}"
+            )
+    lines += ["", f"{'ratio (req/s; p50 a - b in ms)':<58}{'c':>4}{'req/s':>8}{'p50 diff':>10}"]
+    for a, b in RATIOS:
+        for c in CONCURRENCY:
+            x, y = cells[(a, c)].result, cells[(b, c)].result
+            lines.append(
+                f"{a + ' / ' + b:<58}{c:>4}{x.rps / y.rps:>8.2f}{x.p50_ms - y.p50_ms:>+10.3f}"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    """CLI: run the matrix and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    add_run_flags(parser)
+    parser.add_argument("--our-workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    require_wrk()
+    with tempfile.TemporaryDirectory(prefix="bench-batching-") as tmp, ExitStack() as stack:
+        work = Path(tmp)
+        model = train(work)
+        procs, targets = start(args, model, work)
+        for proc in procs.values():
+            stack.enter_context(proc)
+        check_answers(targets, servers.probabilities, servers.iris_expected(model))
+        print(f"bench_batching: {os.cpu_count()} cores, load average "
+              f"{os.getloadavg()[0]:.2f} at start, {args.seconds:g}s runs, best of "
+              f"{args.rounds}, wrk 1 thread")  # fmt: skip
+        cells = measure(targets, procs, CONCURRENCY, args.seconds, args.rounds)
+        print(report(targets, cells))
+        print(f"load average {os.getloadavg()[0]:.2f} at the end")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

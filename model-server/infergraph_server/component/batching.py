@@ -1,0 +1,193 @@
+"""Adaptive batching: the rows of concurrent compatible requests go to the model in one call.
+
+An idle server calls the model at once (in the next loop turn, with whatever arrived in the
+same turn), so batching adds no latency at low load. While a call is in flight, arriving
+requests queue; the next call takes up to `max_rows` rows, or what has queued `max_latency`
+seconds after the first of them. A synchronous model blocks the event loop during its call:
+the requests that arrived meanwhile are read in the few loop turns right after it, and count
+as queued during the call. A client answered by that call cannot send its next request within
+those turns, so one client at a time never waits. Only requests with the same key (names,
+dtypes, trailing shapes) are merged. A batched call that raises, or whose answer cannot be
+split by rows, is retried for each request alone, so every request gets its own answer or
+its own error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Batcher", "Observe", "Run", "batch_rows", "split_rows"]
+
+#: A request's own model call, given its (or a batch's concatenated) input arrays.
+Run = Callable[[tuple[np.ndarray, ...]], Awaitable[Any]]
+#: Records one model call: its row count and each of its requests' queue waits (seconds).
+Observe = Callable[[int, list[float]], None]
+
+
+# Turns of the event loop in which requests that arrived during a blocking call are accepted,
+# read and handed to `submit` (connection, then data, then the handler task).
+_SETTLE_TURNS = 3
+
+
+@dataclass(slots=True, eq=False)
+class _Waiting:
+    key: Hashable
+    arrays: tuple[np.ndarray, ...]
+    rows: int
+    run: Run
+    future: asyncio.Future[Any]
+    since: float
+
+
+def batch_rows(x: Any) -> tuple[np.ndarray, ...] | None:
+    """A predict input as arrays of equal row count (axis 0); None when it has no rows to merge."""
+    if isinstance(x, np.ndarray):
+        return (x,) if x.ndim >= 1 and x.shape[0] > 0 else None
+    if not isinstance(x, list) or not x or not all(isinstance(a, np.ndarray) for a in x):
+        return None
+    rows = x[0].shape[0] if x[0].ndim >= 1 else 0
+    if rows == 0 or any(a.ndim == 0 or a.shape[0] != rows for a in x):
+        return None
+    return tuple(x)
+
+
+def split_rows(out: Any, offsets: Sequence[int]) -> list[Any]:
+    """`out` cut along axis 0 at `offsets` (a dict: each value); ValueError unless row-wise."""
+    total = offsets[-1]
+    if isinstance(out, dict):
+        parts = {key: split_rows(value, offsets) for key, value in out.items()}
+        return [{key: cut[i] for key, cut in parts.items()} for i in range(len(offsets) - 1)]
+    arr = out if isinstance(out, np.ndarray) else np.asarray(out)
+    if arr.ndim == 0 or arr.shape[0] != total:
+        raise ValueError(f"the answer has shape {list(arr.shape)}, not {total} rows")
+    return [arr[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
+
+
+class Batcher:
+    """One node's request queue and the worker task that empties it into model calls."""
+
+    def __init__(self, max_rows: int, max_latency: float, observe: Observe | None) -> None:
+        self.max_rows = max_rows
+        self.max_latency = max_latency
+        self._observe = observe
+        self._queue: list[_Waiting] = []
+        self._rows = 0
+        self._worker: asyncio.Task[None] | None = None
+        self._full: asyncio.Future[None] | None = None
+
+    async def submit(self, key: Hashable, arrays: tuple[np.ndarray, ...], run: Run) -> Any:
+        """The answer to one request's rows (`run` called on them, alone or in a batch)."""
+        loop = asyncio.get_running_loop()
+        rows = arrays[0].shape[0]
+        future: asyncio.Future[Any] = loop.create_future()
+        self._queue.append(_Waiting(key, arrays, rows, run, future, time.perf_counter()))
+        self._rows += rows
+        if self._worker is None:
+            self._worker = loop.create_task(self._work())
+        elif self._full is not None and self._rows >= self.max_rows and not self._full.done():
+            self._full.set_result(None)
+        return await future  # a cancelled caller cancels this future: its rows are skipped
+
+    async def _work(self) -> None:
+        try:
+            await self._dispatch(self._take())  # started by an idle server: no waiting
+            while True:
+                # A sync call blocked the loop: what arrived meanwhile is read in these turns.
+                for _ in range(_SETTLE_TURNS):
+                    if self._queue:
+                        break
+                    await asyncio.sleep(0)
+                if not self._queue:
+                    return  # idle again
+                await self._fill()
+                await self._dispatch(self._take())
+        except asyncio.CancelledError:
+            for item in self._queue:
+                item.future.cancel()
+            self._queue.clear()
+            raise
+        finally:
+            self._worker = None
+
+    async def _fill(self) -> None:
+        """Wait until `max_rows` rows queue or `max_latency` after the first queued request."""
+        delay = self._queue[0].since + self.max_latency - time.perf_counter()
+        if self._rows >= self.max_rows or delay <= 0:
+            return
+        full = self._full = asyncio.get_running_loop().create_future()
+        timer = asyncio.get_running_loop().call_later(delay, _resolve, full)
+        try:
+            await full
+        finally:
+            timer.cancel()
+            self._full = None
+
+    def _take(self) -> list[_Waiting]:
+        """The next call's requests: the oldest live one and those of its key that fit after it."""
+        batch: list[_Waiting] = []
+        rest: list[_Waiting] = []
+        rows, full = 0, False
+        for item in self._queue:
+            if item.future.done():  # its caller went away: drop its rows
+                self._rows -= item.rows
+            elif not batch or (not full and item.key == batch[0].key):
+                if batch and rows + item.rows > self.max_rows:
+                    full = True  # first come, first served: no later request jumps it
+                    rest.append(item)
+                    continue
+                batch.append(item)
+                rows += item.rows
+                self._rows -= item.rows
+            else:
+                rest.append(item)
+        self._queue = rest
+        return batch
+
+    async def _dispatch(self, batch: list[_Waiting]) -> None:
+        if not batch:
+            return
+        if self._observe is not None:
+            now = time.perf_counter()
+            self._observe(sum(item.rows for item in batch), [now - i.since for i in batch])
+        if len(batch) == 1:
+            await _answer(batch[0])
+            return
+        offsets = [0]
+        for item in batch:
+            offsets.append(offsets[-1] + item.rows)
+        width = len(batch[0].arrays)
+        merged = tuple(np.concatenate([i.arrays[k] for i in batch]) for k in range(width))
+        try:
+            parts = split_rows(await batch[0].run(merged), offsets)
+        except Exception:  # a bad row or a non-row-wise answer: each request on its own
+            for item in batch:
+                await _answer(item)
+            return
+        for item, part in zip(batch, parts, strict=True):
+            if not item.future.done():
+                item.future.set_result(part)
+
+
+async def _answer(item: _Waiting) -> None:
+    """Run one request alone; its answer or its own error goes to its caller."""
+    if item.future.done():
+        return
+    try:
+        result = await item.run(item.arrays)
+    except Exception as exc:
+        if not item.future.done():
+            item.future.set_exception(exc)
+        return
+    if not item.future.done():
+        item.future.set_result(result)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
