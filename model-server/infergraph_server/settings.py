@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 import orjson
 
+from infergraph_server.http.limits import HttpLimits
+
 __all__ = [
     "NODE_TYPES",
     "ComponentSettings",
@@ -36,6 +38,11 @@ _PARAM_TYPES: dict[str, Callable[[Any], Any]] = {
 }
 
 T = TypeVar("T")
+_LEAST = {  # the smallest value of each numeric setting; the timeouts take 0 as "none"
+    **dict.fromkeys(("workers", "max_body_bytes", "max_request_line_bytes", "max_header_bytes",
+                     "max_header_count", "max_head_bytes", "max_connections"), 1),
+    **dict.fromkeys(("header_timeout_seconds", "keepalive_timeout_seconds", "grace_seconds"), 0),
+}  # fmt: skip
 
 
 class SettingsError(Exception):
@@ -79,8 +86,25 @@ class ServerSettings:
     (INFERGRAPH_METRICS_PORT)."""
     workers: int = 1
     """Processes sharing the ports through SO_REUSEPORT (INFERGRAPH_WORKERS)."""
-    max_body_bytes: int = 10 * 1024 * 1024
+    max_body_bytes: int = HttpLimits.max_body_bytes
     """Larger request bodies are answered 413 (INFERGRAPH_MAX_BODY_BYTES)."""
+    max_request_line_bytes: int = HttpLimits.max_request_line_bytes
+    """A longer request target (URL) is answered 414 (INFERGRAPH_MAX_REQUEST_LINE_BYTES)."""
+    max_header_bytes: int = HttpLimits.max_header_bytes
+    """A longer header line (name and value) is answered 431 (INFERGRAPH_MAX_HEADER_BYTES)."""
+    max_header_count: int = HttpLimits.max_header_count
+    """More header lines are answered 431 (INFERGRAPH_MAX_HEADER_COUNT)."""
+    max_head_bytes: int = HttpLimits.max_head_bytes
+    """A larger request line plus headers is answered 431 (INFERGRAPH_MAX_HEAD_BYTES)."""
+    header_timeout_seconds: float = HttpLimits.header_timeout_seconds
+    """Time a connection gets to send a whole header block, else 408 and close; 0 = none
+    (INFERGRAPH_HEADER_TIMEOUT_SECONDS)."""
+    keepalive_timeout_seconds: float = HttpLimits.keepalive_timeout_seconds
+    """Idle keep-alive connections and stalled bodies are closed after this; 0 = never
+    (INFERGRAPH_KEEPALIVE_TIMEOUT_SECONDS)."""
+    max_connections: int = HttpLimits.max_connections
+    """Open HTTP connections per process; more are answered 503 and closed
+    (INFERGRAPH_MAX_CONNECTIONS)."""
     grace_seconds: float = 25.0
     """Time in-flight requests get after SIGTERM (INFERGRAPH_GRACE_SECONDS)."""
     log_level: str = "INFO"
@@ -95,9 +119,15 @@ class ServerSettings:
             conv: Callable[[str], Any] = type(default)
             out[field.name] = setting(args, field.name, f"INFERGRAPH_{field.name.upper()}",
                                       default, conv)  # fmt: skip
-        if out["workers"] < 1:
-            raise SettingsError(f'--workers: "{out["workers"]}" must be at least 1')
+        for name, least in _LEAST.items():
+            if out[name] < least:
+                flag = "--" + name.replace("_", "-")
+                raise SettingsError(f'{flag}: "{out[name]}" must be at least {least}')
         return out
+
+    def http_limits(self) -> HttpLimits:
+        """The HTTP server's limits and timeouts from these settings."""
+        return HttpLimits(**{f.name: getattr(self, f.name) for f in dataclasses.fields(HttpLimits)})
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> ServerSettings:
@@ -195,6 +225,19 @@ def add_server_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--grace-seconds", type=float, help="drain time on SIGTERM [INFERGRAPH_GRACE_SECONDS, 25]"
     )
+    limits = HttpLimits()
+    for flag, kind, text in (
+        ("--max-request-line-bytes", int, "request target limit, else 414"),
+        ("--max-header-bytes", int, "one header line limit, else 431"),
+        ("--max-header-count", int, "header lines limit, else 431"),
+        ("--max-head-bytes", int, "request line + headers limit, else 431"),
+        ("--header-timeout-seconds", float, "time to send a header block, else 408; 0 = none"),
+        ("--keepalive-timeout-seconds", float, "idle keep-alive time; 0 = none"),
+        ("--max-connections", int, "open HTTP connections per process, else 503"),
+    ):
+        dest = flag[2:].replace("-", "_")
+        env = f"INFERGRAPH_{dest.upper()}"
+        parser.add_argument(flag, type=kind, help=f"{text} [{env}, {getattr(limits, dest):g}]")
     parser.add_argument("--log-level", help="logging level [INFERGRAPH_LOG_LEVEL, INFO]")
 
 
