@@ -51,7 +51,12 @@ class Connection(asyncio.Protocol):
 
     def __init__(self, server: HttpServer) -> None:
         self.server = server
-        self.limits = server.limits
+        limits = self.limits = server.limits
+        self.max_body = limits.max_body_bytes  # the limits as plain attributes: read per request
+        self.max_line = limits.max_request_line_bytes
+        self.max_header = limits.max_header_bytes
+        self.max_count = limits.max_header_count
+        self.max_head = limits.max_head_bytes
         self.parser = httptools.HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
         self.url: list[bytes] = []
@@ -59,7 +64,6 @@ class Connection(asyncio.Protocol):
         self.body: list[bytes] = []
         self.size = 0  # body bytes of the request being read
         self.head_size = 0  # its request target and header bytes, as the parser reports them
-        self.head_count = 0
         self.head_reads = 0  # bytes of reads that fell wholly inside its header block
         self.phase = IDLE
         self.begun = 0  # requests begun on this connection
@@ -70,6 +74,7 @@ class Connection(asyncio.Protocol):
         self.broken = False  # no more requests: later bytes are dropped
         self.failure: bytes | None = None  # a final error answer owed after the queued ones
         self.expecting = False  # a 100 Continue owed once the answers before it are out
+        self.owed = False  # any of the three above: act once the answers before are out
         self.watched: tuple[int, int] | None = None  # timeout sweep: the state last seen
         self.since = 0.0  # and since when
 
@@ -90,7 +95,7 @@ class Connection(asyncio.Protocol):
 
     def eof_received(self) -> bool | None:
         if self.busy and not self.broken:
-            self.eof = True
+            self.eof = self.owed = True
             return True  # keep our side open for the answers still owed
         return None
 
@@ -117,8 +122,8 @@ class Connection(asyncio.Protocol):
         if in_head and self.phase == HEAD and self.begun == begun:
             # The parser keeps a header it has not finished to itself; count it here.
             self.head_reads += len(data)
-            if self.head_reads > self.limits.max_head_bytes:
-                self.fail(431, f"request headers exceed {self.limits.max_head_bytes} bytes")
+            if self.head_reads > self.max_head:
+                self.fail(431, f"request headers exceed {self.max_head} bytes")
 
     # httptools callbacks
     def on_message_begin(self) -> None:
@@ -127,7 +132,6 @@ class Connection(asyncio.Protocol):
         self.body = []
         self.size = 0
         self.head_size = 0
-        self.head_count = 0
         self.head_reads = 0
         self.phase = HEAD
         self.begun += 1
@@ -135,37 +139,29 @@ class Connection(asyncio.Protocol):
     def on_url(self, url: bytes) -> None:
         self.url.append(url)
         self.head_size += len(url)
-        if self.head_size > self.limits.max_request_line_bytes:
-            limit = self.limits.max_request_line_bytes
-            raise _Refused(414, f"request target exceeds {limit} bytes")
+        if self.head_size > self.max_line:
+            raise _Refused(414, f"request target exceeds {self.max_line} bytes")
 
     def on_header(self, name: bytes, value: bytes) -> None:
         size = len(name) + len(value)
         self.head_size += size
-        self.head_count += 1
-        limits = self.limits
-        if (
-            size > limits.max_header_bytes
-            or self.head_count > limits.max_header_count
-            or self.head_size > limits.max_head_bytes
-        ):
+        if size > self.max_header or self.head_size > self.max_head:
             raise _Refused(431, self._header_problem(size))
         self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
 
     def _header_problem(self, size: int) -> str:
-        limits = self.limits
-        if size > limits.max_header_bytes:
-            return f"a request header exceeds {limits.max_header_bytes} bytes"
-        if self.head_count > limits.max_header_count:
-            return f"more than {limits.max_header_count} request headers"
-        return f"request headers exceed {limits.max_head_bytes} bytes"
+        if size > self.max_header:
+            return f"a request header exceeds {self.max_header} bytes"
+        return f"request headers exceed {self.max_head} bytes"
 
     def on_headers_complete(self) -> None:
         self.phase = BODY
         headers = self.headers
+        if len(headers) > self.max_count:  # names; repeats are bounded by max_head_bytes
+            raise _Refused(431, f"more than {self.max_count} request headers")
         length = headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > self.limits.max_body_bytes:
-            raise _Refused(413, f"request body exceeds {self.limits.max_body_bytes} bytes")
+        if length is not None and length.isdigit() and int(length) > self.max_body:
+            raise _Refused(413, f"request body exceeds {self.max_body} bytes")
         if "expect" in headers:
             self._expect(headers["expect"], length)
 
@@ -177,14 +173,14 @@ class Connection(asyncio.Protocol):
         if not has_body or self.parser.get_http_version() != "1.1":
             return
         if self.busy:
-            self.expecting = True  # after the answers to the requests before this one
+            self.expecting = self.owed = True  # after the answers to the requests before it
         elif self.transport is not None:
             self.transport.write(_CONTINUE)
 
     def on_body(self, chunk: bytes) -> None:
         self.size += len(chunk)
-        if self.size > self.limits.max_body_bytes:
-            raise _Refused(413, f"request body exceeds {self.limits.max_body_bytes} bytes")
+        if self.size > self.max_body:
+            raise _Refused(413, f"request body exceeds {self.max_body} bytes")
         self.body.append(chunk)
 
     def on_message_complete(self) -> None:
@@ -227,10 +223,11 @@ class Connection(asyncio.Protocol):
         self.busy = False
         server.inflight -= 1
         server.idle.set()
-        if self.failure is not None or self.expecting or self.eof:
+        if self.owed:
             self._after_answers()
 
     def _after_answers(self) -> None:
+        self.owed = False
         transport = self.transport
         if transport is None or transport.is_closing():
             return
@@ -249,6 +246,7 @@ class Connection(asyncio.Protocol):
             return
         self.broken = True
         self.failure = encode_response(error_response(status, message), False, False)
+        self.owed = True
         if self.busy:
             self.transport.pause_reading()  # until the answers before it are out
         else:

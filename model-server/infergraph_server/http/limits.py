@@ -29,7 +29,7 @@ class HttpLimits:
     max_header_bytes: int = 8192
     """One header line (name and value) longer than this gets 431."""
     max_header_count: int = 100
-    """More header lines than this get 431."""
+    """More distinct header names than this get 431 (repeats count towards max_head_bytes)."""
     max_head_bytes: int = 65536
     """Request line and all headers together larger than this get 431."""
     header_timeout_seconds: float = 10.0
