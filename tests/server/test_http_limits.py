@@ -63,6 +63,27 @@ def test_each_limit_is_answered_and_closes(
     case()
 
 
+@pytest.mark.parametrize(
+    ("head", "status"),
+    [(b"GET /" + b"a" * 150 + b" HTTP/1.1\r\n\r\n", b"414"),
+     (b"GET / HTTP/1.1\r\nx-big: " + b"v" * 250 + b"\r\n\r\n", b"431")],
+    ids=["request-line", "one-header"],
+)  # fmt: skip
+def test_limits_hold_when_the_head_arrives_in_pieces(head: bytes, status: bytes) -> None:
+    @serving(sample_router, SMALL)
+    async def case(server: HttpServer, client: HttpClient, port: int) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for start in range(0, len(head), 20):
+            writer.write(head[start : start + 20])
+            await writer.drain()
+            await asyncio.sleep(0.005)  # one read each
+        (answer,) = await read_answers(reader)
+        assert answer.startswith(b"HTTP/1.1 " + status)
+        writer.close()
+
+    case()
+
+
 @serving(sample_router)
 async def test_a_huge_header_is_refused_before_it_ends(
     server: HttpServer, client: HttpClient, port: int
