@@ -101,6 +101,13 @@ def _graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port(text: str) -> int:
+    """A TCP port number, 1..65535 (argparse type: anything else is a usage error)."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f'"{text}" is not a TCP port; expected 1..65535')
+    return int(text)
+
+
 def _up(args: argparse.Namespace) -> int:
     from .up import run_up
 
@@ -160,7 +167,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("up", _up, "run the graph on this machine behind a local gateway")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--port", type=int, default=8080, help="gateway port (default: 8080)")
+    p.add_argument("--port", type=_port, default=8080, help="gateway port (default: 8080)")
     p.add_argument(
         "--volumes",
         metavar="DIR",

@@ -42,6 +42,12 @@ class LocalProcess:
     port: int  # HTTP port on LOOPBACK
     ready_path: str | None  # None: ready once the port accepts connections
     grpc_port: int | None = None  # None: no gRPC (the gateway)
+    metrics_port: int | None = None  # None: no metrics server (the gateway)
+
+    def listeners(self) -> list[tuple[int, str]]:
+        """Every port it listens on, each with what for: `(8081, "node main/clf http")`."""
+        ports = [(self.port, "http"), (self.grpc_port, "grpc"), (self.metrics_port, "metrics")]
+        return [(port, f"{self.name} {kind}") for port, kind in ports if port is not None]
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,10 @@ class LocalPlan:
     port: int  # the gateway's
     request_path: str  # a ready-to-send example request (the helm test's)
     request_body: str
+
+    def listeners(self) -> list[tuple[int, str]]:
+        """Every port of every process, in port order."""
+        return sorted(item for process in self.processes for item in process.listeners())
 
 
 def local_model_path(uri: str, base: str, volumes: str) -> str:
@@ -162,8 +172,8 @@ def plan_local(
             env = _node_env(node, workload, (base, volumes), problems, graph.source)
             args = (*_flags("component", ports[node.name]), "--name", node.name)
             name = f"node {predictor.name}/{node.name}"
-            http, grpc, _ = ports[node.name]
-            processes.append(LocalProcess(name, args, env, http, "/v2/health/ready", grpc))
+            http, grpc, metrics = ports[node.name]
+            processes.append(LocalProcess(name, args, env, http, "/v2/health/ready", grpc, metrics))
         graph_file = f"{predictor.name}.graph.json"
         declared = json.loads(compiled["runtimeJson"])
         runtime = {**declared, "root": _loopback(declared["root"], ports)}
@@ -179,6 +189,7 @@ def plan_local(
                 orch_ports[0],
                 "/v2/health/ready",
                 orch_ports[1],
+                orch_ports[2],
             )
         )
         upstreams.append(gateway_upstream(predictor.name, compiled, LOOPBACK, orch_ports[0]))

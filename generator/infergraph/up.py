@@ -39,6 +39,7 @@ __all__ = ["RUNTIMES", "Runtime", "Stop", "run_up", "server_command"]
 Runtime = Literal["processes", "containers"]
 RUNTIMES: tuple[Runtime, ...] = ("processes", "containers")
 
+PORT_MAX = 65535
 READY_TIMEOUT_S = 300.0  # model loading included, many graphs at once on a loaded machine
 STOP_GRACE_S = 10.0
 RESTART_BACKOFF_S = 1.0
@@ -179,6 +180,31 @@ def _banner(graph: Graph, plan: LocalPlan, children: list[_Child], rundir: Path)
     )
 
 
+def _port_problem(plan: LocalPlan) -> tuple[int, str] | None:
+    """(exit code, one line) when the plan's ports cannot all be ours; None when they can.
+
+    Each port is bound once on loopback as our servers bind it (SO_REUSEADDR, so ports held
+    only by closed connections in TIME_WAIT count as free; no SO_REUSEPORT, so a port another
+    process listens on, another graph's included, counts as busy).
+    """
+    listeners = plan.listeners()
+    span = f"{listeners[0][0]}-{listeners[-1][0]}"
+    if listeners[-1][0] > PORT_MAX:
+        return 2, f"--port {plan.port}: this graph needs ports {span}, past {PORT_MAX}; lower it"
+    busy = []
+    for port, what in listeners:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((LOOPBACK, port))
+            except OSError:
+                busy.append(f"{port} ({what})")
+    if not busy:
+        return None
+    which = f"port {busy[0]} is" if len(busy) == 1 else f"ports {', '.join(busy)} are"
+    return 1, f"{which} in use; this graph needs ports {span}: choose another --port"
+
+
 def _supervise(children: list[_Child], stop: Stop) -> None:
     while not stop.requested:
         time.sleep(0.2)
@@ -223,6 +249,11 @@ def run_up(
     rundir = Path(plan_dir)
     base = os.getcwd()
     plan = plan_local(graph, compile_values(graph), port, plan_dir, base, volumes)
+    problem = _port_problem(plan)
+    if problem is not None:
+        shutil.rmtree(rundir, ignore_errors=True)
+        print(f"infergraph up: {problem[1]}", file=sys.stderr, flush=True)
+        return problem[0]
     for name, text in plan.files.items():
         (rundir / name).write_text(text)
     source_dir = Path(graph.source).resolve().parent

@@ -39,8 +39,9 @@ __all__ = ["GatewayService", "Upstream", "load_upstreams", "register"]
 
 log = logging.getLogger(__name__)
 
+# Not forwarded: hop-by-hop headers, and `expect`, which the gateway has answered already.
 _HOP_BY_HOP = frozenset(
-    ("host", "content-length", "connection", "keep-alive", "transfer-encoding", "upgrade")
+    ("host", "content-length", "connection", "keep-alive", "transfer-encoding", "upgrade", "expect")
 )
 _MAX_MIRRORS_IN_FLIGHT = 1024  # beyond this a slow shadow loses mirrors instead of memory
 
@@ -131,11 +132,13 @@ class GatewayService(Service):
             for k, v in answer.headers.items()
             if k not in _HOP_BY_HOP and k != "content-type"  # Response sets it
         ]
+        length = answer.headers.get("content-length", "")  # HEAD: what GET would carry
         return Response(
             answer.body,
             answer.status,
             answer.headers.get("content-type", "application/octet-stream"),
             [*kept, ("x-infergraph-predictor", target.name)],
+            int(length) if request.method == "HEAD" and length.isdigit() else None,
         )
 
     def _mirror(

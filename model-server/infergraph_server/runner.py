@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from infergraph_server.http import HttpServer, Router
+from infergraph_server.http.limits import fit_to_fd_limit
 from infergraph_server.settings import ServerSettings
 
 __all__ = ["Service", "serve"]
@@ -59,17 +60,40 @@ async def _wait_for_signal() -> None:
     await stop.wait()
 
 
+class _ListenError(Exception):
+    """A port could not be opened (another process holds it); the message names it."""
+
+
+async def _listen(server: HttpServer, host: str, port: int, shared: bool) -> None:
+    try:
+        await server.start(host, port, reuse_port=shared)
+    except OSError as exc:
+        raise _ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 async def _run_worker(
     settings: ServerSettings, factory: Callable[[ServerSettings], Service], with_metrics: bool
 ) -> int:
+    try:
+        return await _serve_worker(settings, factory, with_metrics)
+    except _ListenError as exc:
+        log.error("%s", exc)
+        return 1
+
+
+async def _serve_worker(
+    settings: ServerSettings, factory: Callable[[ServerSettings], Service], with_metrics: bool
+) -> int:
     service = factory(settings)
-    http = HttpServer(service.router, settings.accepted_body_bytes)
+    limits = fit_to_fd_limit(settings.http_limits())
+    http = HttpServer(service.router, limits)
+    shared = settings.workers > 1  # only our own workers share a port (SO_REUSEPORT)
     metrics_server = None
     if with_metrics and settings.metrics_port:
         from infergraph_server.metrics import metrics_router
 
-        metrics_server = HttpServer(metrics_router())
-        await metrics_server.start(settings.host, settings.metrics_port)
+        metrics_server = HttpServer(metrics_router(), limits)
+        await _listen(metrics_server, settings.host, settings.metrics_port, False)
     grpc_server = None
     adders = service.grpc_adders()
     if settings.grpc_port and adders:
@@ -78,15 +102,19 @@ async def _run_worker(
         grpc_server = grpc.aio.server(
             options=[
                 ("grpc.max_receive_message_length", settings.accepted_body_bytes),
-                ("grpc.so_reuseport", 1),
+                ("grpc.so_reuseport", int(shared)),
             ]
         )
         for add in adders:
             add(grpc_server)
-        grpc_server.add_insecure_port(f"{settings.host}:{settings.grpc_port}")
+        address = f"{settings.host}:{settings.grpc_port}"
+        try:
+            grpc_server.add_insecure_port(address)
+        except RuntimeError as exc:
+            raise _ListenError(f"cannot listen on {address} (gRPC): {exc}") from None
 
     async def open_ports() -> None:
-        await http.start(settings.host, settings.http_port)
+        await _listen(http, settings.host, settings.http_port, shared)
         if grpc_server is not None:
             await grpc_server.start()
 
@@ -133,8 +161,12 @@ async def _run_parent(settings: ServerSettings, start_worker: Callable[[], Any])
 
     metrics_server = None
     if settings.metrics_port:
-        metrics_server = HttpServer(metrics_router())
-        await metrics_server.start(settings.host, settings.metrics_port)
+        metrics_server = HttpServer(metrics_router(), fit_to_fd_limit(settings.http_limits()))
+        try:
+            await _listen(metrics_server, settings.host, settings.metrics_port, False)
+        except _ListenError as exc:
+            log.error("%s", exc)
+            return 1
     workers = [start_worker() for _ in range(settings.workers)]
     stopper = asyncio.create_task(_wait_for_signal())
     while not stopper.done():

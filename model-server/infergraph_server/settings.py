@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from infergraph_server.http.limits import HttpLimits
 from infergraph_server.parameters import ParameterError, parse_value
 from infergraph_server.vocabulary import IMPLEMENTATIONS, NODE_TYPES
 
@@ -35,7 +36,20 @@ NODE_BODY_HEADROOM = 64 * 1024
 a request it forwards (`meta.puid`, ~50 bytes), so that a body at the limit passes the
 orchestrator and its nodes alike. A body the orchestrator re-encodes larger still (V2 JSON
 `1` for FP32 is forwarded as `1.0`) gets the node's 413, which names the node."""
+
 T = TypeVar("T")
+_AT_LEAST_ONE = (
+    "workers",
+    "max_body_bytes",
+    "max_request_line_bytes",
+    "max_header_bytes",
+    "max_header_count",
+    "max_head_bytes",
+    "max_connections",
+)
+_AT_LEAST_ZERO = ("header_timeout_seconds", "keepalive_timeout_seconds", "grace_seconds")
+#: the smallest value of each numeric setting; the timeouts take 0 as "none"
+_LEAST = {**dict.fromkeys(_AT_LEAST_ONE, 1), **dict.fromkeys(_AT_LEAST_ZERO, 0)}
 
 
 class SettingsError(Exception):
@@ -82,6 +96,23 @@ class ServerSettings:
     max_body_bytes: int = 10 * 1024 * 1024
     """Larger request bodies and gRPC messages are answered 413 / RESOURCE_EXHAUSTED; a node
     server reads NODE_BODY_HEADROOM more (INFERGRAPH_MAX_BODY_BYTES)."""
+    max_request_line_bytes: int = HttpLimits.max_request_line_bytes
+    """A longer request target (URL) is answered 414 (INFERGRAPH_MAX_REQUEST_LINE_BYTES)."""
+    max_header_bytes: int = HttpLimits.max_header_bytes
+    """A longer header line (name and value) is answered 431 (INFERGRAPH_MAX_HEADER_BYTES)."""
+    max_header_count: int = HttpLimits.max_header_count
+    """More header lines are answered 431 (INFERGRAPH_MAX_HEADER_COUNT)."""
+    max_head_bytes: int = HttpLimits.max_head_bytes
+    """A larger request line plus headers is answered 431 (INFERGRAPH_MAX_HEAD_BYTES)."""
+    header_timeout_seconds: float = HttpLimits.header_timeout_seconds
+    """Time a connection gets to send a whole header block, else 408 and close; 0 = none
+    (INFERGRAPH_HEADER_TIMEOUT_SECONDS)."""
+    keepalive_timeout_seconds: float = HttpLimits.keepalive_timeout_seconds
+    """Idle keep-alive connections and stalled bodies are closed after this; 0 = never
+    (INFERGRAPH_KEEPALIVE_TIMEOUT_SECONDS)."""
+    max_connections: int = HttpLimits.max_connections
+    """Open HTTP connections per process; more are answered 503 and closed
+    (INFERGRAPH_MAX_CONNECTIONS)."""
     grace_seconds: float = 25.0
     """Time in-flight requests get after SIGTERM (INFERGRAPH_GRACE_SECONDS)."""
     log_level: str = "INFO"
@@ -102,9 +133,17 @@ class ServerSettings:
             out[field.name] = setting(
                 args, field.name, f"INFERGRAPH_{field.name.upper()}", default, conv
             )
-        if out["workers"] < 1:
-            raise SettingsError(f'--workers: "{out["workers"]}" must be at least 1')
+        for name, least in _LEAST.items():
+            if out[name] < least:
+                flag = "--" + name.replace("_", "-")
+                raise SettingsError(f'{flag}: "{out[name]}" must be at least {least}')
         return out
+
+    def http_limits(self) -> HttpLimits:
+        """The HTTP server's limits and timeouts from these settings; the body limit is the
+        one this process accepts (`accepted_body_bytes`)."""
+        limits = {f.name: getattr(self, f.name) for f in dataclasses.fields(HttpLimits)}
+        return HttpLimits(**{**limits, "max_body_bytes": self.accepted_body_bytes})
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> ServerSettings:
@@ -253,6 +292,19 @@ def add_server_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--grace-seconds", type=float, help="drain time on SIGTERM [INFERGRAPH_GRACE_SECONDS, 25]"
     )
+    limits = HttpLimits()
+    for flag, kind, text in (
+        ("--max-request-line-bytes", int, "request target limit, else 414"),
+        ("--max-header-bytes", int, "one header line limit, else 431"),
+        ("--max-header-count", int, "header lines limit, else 431"),
+        ("--max-head-bytes", int, "request line + headers limit, else 431"),
+        ("--header-timeout-seconds", float, "time to send a header block, else 408; 0 = none"),
+        ("--keepalive-timeout-seconds", float, "idle keep-alive time; 0 = none"),
+        ("--max-connections", int, "open HTTP connections per process, else 503"),
+    ):
+        dest = flag[2:].replace("-", "_")
+        env = f"INFERGRAPH_{dest.upper()}"
+        parser.add_argument(flag, type=kind, help=f"{text} [{env}, {getattr(limits, dest):g}]")
     parser.add_argument("--log-level", help="logging level [INFERGRAPH_LOG_LEVEL, INFO]")
 
 

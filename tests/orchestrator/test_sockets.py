@@ -162,3 +162,40 @@ def test_gateway_splits_by_weight_and_mirrors_to_the_shadow(tmp_path: Path) -> N
         await gw_server.shutdown(0)
 
     run(scenario)
+
+
+def test_gateway_answers_head_like_get_and_expect_100_continue(tmp_path: Path) -> None:
+    """HEAD used to wait for a body that never comes (60 s, then 503); `expect` used to be
+    forwarded, so the orchestrator's 100 Continue came back as the gateway's answer."""
+
+    async def scenario() -> None:
+        node_server, node_port = await start(seldon_app(2))
+        service, orch_server, orch_port = await orchestrator(
+            write_graph(tmp_path, "a", node("a", httpPort=node_port))
+        )
+        upstream = {"name": "a", "host": "127.0.0.1", "port": orch_port, "traffic": 100}
+        config = {"predictors": [{**upstream, "shadow": False, "mirrorPercent": None}]}
+        (tmp_path / "gw.json").write_text(json.dumps(config))
+        gateway = GatewayService(GatewaySettings(config=str(tmp_path / "gw.json")))
+        gw_server, gw_port = await start(gateway.router)
+        client = HttpClient("127.0.0.1", gw_port, timeout=5)
+        for path in ("/health/ping", "/v2/health/ready", "/v2/models/a", "/v2"):
+            get = await client.request("GET", path)
+            head = await client.request("HEAD", path)
+            assert (head.status, head.body) == (get.status, b""), path
+            assert head.headers["content-length"] == str(len(get.body)) != "0", path
+        reader, writer = await asyncio.open_connection("127.0.0.1", gw_port)
+        body = orjson.dumps({"data": {"ndarray": [[1.0]]}})
+        writer.write(b"POST /api/v1.0/predictions HTTP/1.1\r\nexpect: 100-continue\r\n"
+                     b"content-length: %d\r\n\r\n" % len(body))  # fmt: skip
+        assert await reader.readuntil(b"\r\n\r\n") == b"HTTP/1.1 100 Continue\r\n\r\n"
+        writer.write(body)
+        head_block = await reader.readuntil(b"\r\n\r\n")
+        assert head_block.startswith(b"HTTP/1.1 200")
+        writer.close()
+        await client.close()
+        await service.executor.transport.aclose()
+        for server in (gw_server, orch_server, node_server):
+            await server.shutdown(0)
+
+    run(scenario)

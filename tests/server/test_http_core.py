@@ -6,61 +6,11 @@ import asyncio
 import socket
 
 import pytest
+from httpcase import sample_router, serving
 
-from infergraph_server.http import (
-    HttpClient,
-    HttpClientError,
-    HttpServer,
-    Request,
-    Response,
-    Router,
-    json_response,
-)
-from infergraph_server.http.server import HttpError
+from infergraph_server.http import HttpClient, HttpClientError, HttpLimits, HttpServer
 
-
-def _router() -> Router:
-    router = Router()
-
-    async def echo(req: Request) -> Response:
-        return json_response({"path": req.path, "params": req.params, "body": req.body.decode()})
-
-    async def boom(_: Request) -> Response:
-        raise RuntimeError("kaput")
-
-    async def teapot(_: Request) -> Response:
-        raise HttpError(418, "short and stout")
-
-    async def slow(_: Request) -> Response:
-        await asyncio.sleep(0.3)
-        return Response(b"done", content_type="text/plain")
-
-    router.post("/echo", echo)
-    router.post("/v2/models/{name}/infer", echo)
-    router.get("/boom", boom)
-    router.get("/teapot", teapot)
-    router.get("/slow", slow)
-    return router
-
-
-def run(coro_fn):  # type: ignore[no-untyped-def]
-    """Run an async test body on a fresh loop (no pytest-asyncio here)."""
-
-    def wrapper() -> None:
-        async def main() -> None:
-            server = HttpServer(_router(), max_body_bytes=1000)
-            port = await server.start("127.0.0.1", 0)
-            client = HttpClient("127.0.0.1", port, max_connections=4)
-            try:
-                await coro_fn(server, client, port)
-            finally:
-                await client.close()
-                await server.shutdown(1)
-
-        asyncio.run(main())
-
-    wrapper.__name__ = coro_fn.__name__
-    return wrapper
+run = serving(sample_router, HttpLimits(max_body_bytes=1000))
 
 
 @run

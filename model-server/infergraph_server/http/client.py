@@ -36,6 +36,7 @@ class _ClientConnection(asyncio.Protocol):
         self.body: list[bytes] = []
         self.got_bytes = False
         self.reusable = False
+        self.head = False  # answering a HEAD: no body follows, whatever content-length says
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = nodelay_transport(transport)
@@ -54,26 +55,44 @@ class _ClientConnection(asyncio.Protocol):
                 self.future.set_exception(HttpClientError(f"malformed response: {exc}"))
             if self.transport is not None:
                 self.transport.close()
+            return
+        if self.head and self.future is not None and self.future.done():
+            # The parser still waits for the body content-length announced; start afresh.
+            self.head = False
+            self.parser = httptools.HttpResponseParser(self)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+
+    def on_headers_complete(self) -> None:
+        status = self.parser.get_status_code()
+        if self.head and status >= 200:
+            self._complete(status, b"")
 
     def on_body(self, chunk: bytes) -> None:
         self.body.append(chunk)
 
     def on_message_complete(self) -> None:
-        self.reusable = self.parser.should_keep_alive()
-        response = HttpResponse(self.parser.get_status_code(), self.headers, b"".join(self.body))
-        if self.future is not None and not self.future.done():
-            self.future.set_result(response)
+        status = self.parser.get_status_code()
+        if status < 200:  # an interim answer (100 Continue): the real one follows
+            self.headers = {}
+            self.body = []
+            return
+        self._complete(status, b"".join(self.body))
 
-    def send(self, data: bytes) -> asyncio.Future[HttpResponse]:
+    def _complete(self, status: int, body: bytes) -> None:
+        self.reusable = self.parser.should_keep_alive()
+        if self.future is not None and not self.future.done():
+            self.future.set_result(HttpResponse(status, self.headers, body))
+
+    def send(self, data: bytes, head: bool) -> asyncio.Future[HttpResponse]:
         assert self.transport is not None
         self.future = asyncio.get_running_loop().create_future()
         self.headers = {}
         self.body = []
         self.got_bytes = False
         self.reusable = False
+        self.head = head
         self.transport.write(data)
         return self.future
 
@@ -115,24 +134,24 @@ class HttpClient:
         async with self._slots:
             try:
                 async with asyncio.timeout(self.timeout if timeout is None else timeout):
-                    return await self._exchange(data)
+                    return await self._exchange(data, method == "HEAD")
             except TimeoutError:
                 raise HttpClientError(
                     f"no answer from {self.host}:{self.port}{path} in time"
                 ) from None
 
-    async def _exchange(self, data: bytes) -> HttpResponse:
+    async def _exchange(self, data: bytes, head: bool) -> HttpResponse:
         while self._idle:
             conn = self._idle.pop()
             if conn.transport is None:
                 continue
             try:
-                return await self._finish(conn, conn.send(data))
+                return await self._finish(conn, conn.send(data, head))
             except HttpClientError:
                 if conn.got_bytes:
                     raise
         conn = await self._connect()
-        return await self._finish(conn, conn.send(data))
+        return await self._finish(conn, conn.send(data, head))
 
     async def _finish(
         self, conn: _ClientConnection, future: asyncio.Future[HttpResponse]

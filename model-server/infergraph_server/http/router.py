@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from infergraph_server.http.server import Request, Response
+    from infergraph_server.http.messages import Request, Response
 
 __all__ = ["Handler", "Router"]
 
