@@ -15,7 +15,7 @@ import pytest
 
 from infergraph.api import compile_values
 from infergraph.cli import main
-from infergraph.loader import load
+from infergraph.loading import load
 from infergraph.local import plan_local
 from infergraph.up import run_up
 
