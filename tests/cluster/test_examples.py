@@ -18,6 +18,7 @@ from .local import Local
 
 pytestmark = pytest.mark.cluster
 GRAPHS = sorted(EXAMPLES.glob("*.yaml"))
+CORPUS = EXAMPLES.parent.parent / "shared" / "corpus" / "seldondeployments"  # as tests/validation
 
 
 @pytest.fixture(scope="module")
@@ -47,11 +48,10 @@ def test_helm_install_waits_for_every_rollout_and_uninstall_leaves_nothing(
     assert leftovers_after(api, graph) == []
 
 
-@pytest.mark.parametrize("example", GRAPHS, ids=lambda p: p.stem)
-def test_jsonnet_output_passes_a_server_side_dry_run_apply(api: Local, example: Path) -> None:
-    rendered = api.run(
-        INFERGRAPH, "render", example, "--engine", "jsonnet", "--namespace", NAMESPACE
-    )
+def _server_side_dry_run(api: Local, source: Path, engine: str) -> None:
+    """`infergraph render` piped to `kubectl apply --server-side --dry-run=server`: every object
+    accepted, and no PodSecurity warning (workloads are checked against the enforced profile)."""
+    rendered = api.run(INFERGRAPH, "render", source, "--engine", engine, "--namespace", NAMESPACE)
     objects = [o for o in yaml.safe_load_all(rendered.stdout) if o]
     done = api.kubectl(
         "apply", "--server-side", "--dry-run=server", "-n", NAMESPACE, "-f", "-",
@@ -59,3 +59,21 @@ def test_jsonnet_output_passes_a_server_side_dry_run_apply(api: Local, example: 
     )  # fmt: skip
     assert len(done.stdout.splitlines()) == len(objects), done.stdout
     assert "PodSecurity" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("example", GRAPHS, ids=lambda p: p.stem)
+def test_jsonnet_output_passes_a_server_side_dry_run_apply(api: Local, example: Path) -> None:
+    _server_side_dry_run(api, example, "jsonnet")
+
+
+def test_every_corpus_seldondeployment_that_compiles_passes_a_server_side_dry_run(
+    api: Local,
+) -> None:
+    if not CORPUS.is_dir():
+        pytest.skip(f"SeldonDeployment corpus not found at {CORPUS}")
+    compiled = []
+    for source in sorted(p for p in CORPUS.iterdir() if p.suffix in (".yaml", ".json")):
+        if api.run(INFERGRAPH, "validate", source, check=False).returncode == 0:
+            _server_side_dry_run(api, source, "helm")
+            compiled.append(source.name)
+    assert compiled, f"no SeldonDeployment in {CORPUS} compiles"
