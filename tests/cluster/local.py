@@ -6,25 +6,18 @@ sourcing it, so the scripts and the tests cannot disagree.
 
 from __future__ import annotations
 
-import logging
 import os
-import shlex
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from infergraph.render_helm import helm_executable
+from e2e_kind.kube import CommandFailed, Kube, log
 
 __all__ = ["TOOLS", "CommandFailed", "Local", "Paths", "log", "paths"]
 
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = REPO / "tools" / "cluster"
-log = logging.getLogger("cluster")
-
-
-class CommandFailed(AssertionError):
-    """A command exited non-zero; the message carries its output."""
 
 
 @dataclass(frozen=True)
@@ -52,35 +45,13 @@ def paths() -> Paths:
     return Paths(*(Path(line) for line in out[:4]))
 
 
-class Local:
-    """kubectl (the cached build) and helm, both with the local cluster's kubeconfig."""
+class Local(Kube):
+    """The kind tier's Kube on the local cluster: the cached kubectl and its kubeconfig (every
+    command of Kube but `port_forward`, which needs a kind cluster)."""
 
-    def __init__(self, where: Paths) -> None:
+    def __init__(self, where: Paths) -> None:  # no kind cluster: Kube.__init__ would want one
         self.paths = where
-        self.kubectl_bin = where.k8s_bin / "kubectl"
-        self.helm_bin = helm_executable()
         self.env = {**os.environ, "KUBECONFIG": str(where.kubeconfig)}
 
-    def run(
-        self, *argv: str | Path, stdin: str | None = None, check: bool = True, timeout: float = 600
-    ) -> subprocess.CompletedProcess[str]:
-        """Run a command with the cluster's kubeconfig; raise CommandFailed when `check`."""
-        command = [str(a) for a in argv]
-        log.info("$ %s", shlex.join(command))
-        started = time.monotonic()
-        done = subprocess.run(
-            command, input=stdin, capture_output=True, text=True, env=self.env, timeout=timeout
-        )
-        log.info("exit %d after %.1f s", done.returncode, time.monotonic() - started)
-        if check and done.returncode != 0:
-            raise CommandFailed(f"{shlex.join(command)}: exit {done.returncode}\n"
-                                f"{done.stdout[-3000:]}{done.stderr[-3000:]}")  # fmt: skip
-        return done
-
-    def kubectl(
-        self, *args: str | Path, stdin: str | None = None, check: bool = True
-    ) -> subprocess.CompletedProcess[str]:
-        return self.run(self.kubectl_bin, *args, stdin=stdin, check=check)
-
-    def helm(self, *args: str | Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return self.run(self.helm_bin, *args, check=check)
+    def kubectl(self, *args: str | Path, **kw: Any) -> subprocess.CompletedProcess[str]:
+        return self.run(self.paths.k8s_bin / "kubectl", *args, **kw)

@@ -35,8 +35,7 @@ def _gpu_deployment(api: Local, instance: str) -> dict[str, Any]:
 def _pods(api: Local, deployment: dict[str, Any]) -> list[dict[str, Any]]:
     labels = deployment["spec"]["selector"]["matchLabels"]
     selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
-    out = api.kubectl("get", "pods", "-n", NAMESPACE, "-l", selector, "-o", "json")
-    return list(json.loads(out.stdout)["items"])
+    return api.items("pods", selector)
 
 
 def _rollout(api: Local, name: str, timeout: int) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -34,7 +33,7 @@ def test_cpu_node_has_no_gpu_and_no_taint() -> None:
 
 @pytest.mark.cluster
 def test_live_gpu_node_keeps_its_gpu_taint_and_is_ready(local_cluster: Local) -> None:
-    node = json.loads(local_cluster.kubectl("get", "node", "kwok-gpu", "-o", "json").stdout)
+    node = local_cluster.get("node", "kwok-gpu", namespace=None)
     assert node["status"]["allocatable"][GPU_RESOURCE] == "1"
     assert GPU_TAINT in node["spec"]["taints"]
     ready = {c["type"]: c["status"] for c in node["status"]["conditions"]}["Ready"]
