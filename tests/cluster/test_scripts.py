@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -44,7 +45,7 @@ def test_down_stops_the_recorded_process(state: dict[str, str], tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     assert etcd.wait(timeout=30) is not None
     assert not pidfile.exists()
-    assert "stopped 1 processes" in done.stdout
+    assert done.stdout == "cluster: stopped etcd\n"
 
 
 def test_down_leaves_a_process_that_reused_a_recorded_pid(
@@ -58,7 +59,7 @@ def test_down_leaves_a_process_that_reused_a_recorded_pid(
         time.sleep(0.5)
         assert other.poll() is None, "down.sh stopped a process it had not started"
         assert not pidfile.exists()
-        assert "stopped 0 processes" in done.stdout
+        assert done.stdout.startswith("cluster: stopped nothing")
     finally:
         other.kill()
         other.wait()
@@ -78,3 +79,41 @@ def test_build_refuses_a_version_other_than_the_pin(state: dict[str, str]) -> No
     assert "K8S_VERSION=v1.31.0 but tools/cluster/go.mod pins k8s.io/kubernetes v1.32.2" in (
         done.stderr
     )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.mark.skipif(shutil.which("etcd") is None, reason="no etcd (apt-get install etcd-server)")
+def test_up_that_fails_stops_what_it_started(state: dict[str, str]) -> None:
+    """Real etcd and certificates, then an API server that cannot start: up.sh says so with the
+    component's log, and stops etcd again (nothing left running or listening)."""
+    cache = Path(state["CLUSTER_CACHE"])
+    for path in (
+        *(cache / "v1.32.2" / "bin" / n for n in
+          ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")),
+        cache / "kwok-v0.7.0" / "bin" / "kwok",
+    ):  # fmt: skip
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("#!/bin/sh\necho 'stand-in: not built' >&2\nexit 3\n")
+        path.chmod(0o755)
+    ports = {p: str(_free_port()) for p in ("ETCD_PORT", "ETCD_PEER_PORT", "APISERVER_PORT")}
+    done = _script("up", {**state, **ports})
+    assert done.returncode == 1
+    assert "cluster: etcd ready" in done.stdout
+    assert "cluster: kube-apiserver exited" in done.stderr
+    assert "stand-in: not built" in done.stderr
+    assert "cluster: stopped etcd\n" in done.stderr  # the stand-in had exited
+    pki = Path(state["CLUSTER_DIR"]) / "pki"
+    verify = subprocess.run(
+        ["openssl", "verify", "-CAfile", pki / "ca.crt", pki / "apiserver.crt"], capture_output=True
+    )
+    assert verify.returncode == 0, verify.stderr
+    for port in (ports["ETCD_PORT"], ports["ETCD_PEER_PORT"]):
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", int(port))) != 0, f"{port} still listening"
+    assert not list((Path(state["CLUSTER_DIR"]) / "pids").iterdir())

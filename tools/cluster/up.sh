@@ -13,7 +13,6 @@ pki="$CLUSTER_DIR/pki" pids="$CLUSTER_DIR/pids" logs="$CLUSTER_DIR/logs"
 server="https://127.0.0.1:$APISERVER_PORT"
 
 alive() { [[ -f "$pids/$1" ]] && kill -0 "$(cat "$pids/$1")" 2>/dev/null; }
-ready() { curl -sf --max-time 5 --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" "$server/readyz" >/dev/null; }
 
 if "$here/status.sh" >/dev/null; then "$here/status.sh"; exit 0; fi
 for c in "${COMPONENTS[@]}"; do
@@ -30,6 +29,10 @@ for port in "$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$CONTROLLER_MANAGE
     echo "cluster: 127.0.0.1:$port is taken by another process; set its *_PORT variable" >&2; exit 1
   fi
 done
+
+# A start that fails stops what it started (logs stay in $CLUSTER_DIR/logs).
+started=0
+trap 'if ((!started)); then "$here/down.sh" >&2; fi' EXIT
 
 # A fresh state directory each start: the cluster is disposable, and a stale etcd would hold
 # releases of an earlier run. Only the subdirectories this script creates are removed.
@@ -99,7 +102,7 @@ wait_for() {  # name probe...
   echo "cluster: $name ready"
 }
 
-start=$SECONDS
+t0=$SECONDS
 start etcd etcd --name=infergraph-local --data-dir="$CLUSTER_DIR/etcd" \
   --listen-client-urls="http://127.0.0.1:$ETCD_PORT" --advertise-client-urls="http://127.0.0.1:$ETCD_PORT" \
   --listen-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
@@ -119,7 +122,11 @@ start kube-apiserver "$K8S_BIN/kube-apiserver" \
   --authorization-mode=Node,RBAC \
   --enable-admission-plugins=NodeRestriction,PodSecurity \
   --profiling=false --cert-dir="$CLUSTER_DIR/run/apiserver"
-wait_for kube-apiserver ready
+readyz() {
+  curl -sf --max-time 5 --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" \
+    "$server/readyz" -o /dev/null
+}
+wait_for kube-apiserver readyz
 
 start kube-controller-manager "$K8S_BIN/kube-controller-manager" \
   --kubeconfig="$CLUSTER_DIR/controller-manager.kubeconfig" \
@@ -149,4 +156,5 @@ wait_for kwok nodes_ready
 # The default ServiceAccount the controller manager creates: pods are rejected until it exists.
 default_sa() { "${kubectl[@]}" get serviceaccount default -n default >/dev/null 2>&1; }
 wait_for kube-controller-manager default_sa
-echo "cluster: up in $((SECONDS - start)) s; export KUBECONFIG=$KUBECONFIG_ADMIN"
+started=1
+echo "cluster: up in $((SECONDS - t0)) s; export KUBECONFIG=$KUBECONFIG_ADMIN"
