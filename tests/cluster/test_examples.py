@@ -11,24 +11,13 @@ from pathlib import Path
 import pytest
 import yaml
 from e2e_kind.graphs import EXAMPLES, INFERGRAPH, compile_graph, helm_release, leftovers_after
-from e2e_kind.objects import NAMESPACE, namespace
+from e2e_kind.objects import NAMESPACE
 
-from .crds import crd_files
 from .local import Local
 
 pytestmark = pytest.mark.cluster
 GRAPHS = sorted(EXAMPLES.glob("*.yaml"))
 CORPUS = EXAMPLES.parent.parent / "shared" / "corpus" / "seldondeployments"  # as tests/validation
-
-
-@pytest.fixture(scope="module")
-def api(local_cluster: Local) -> Local:
-    """The cluster with the third-party CRDs established and the restricted namespace."""
-    for crd in crd_files(local_cluster.paths.go):
-        local_cluster.kubectl("apply", "--server-side", "-f", crd)
-    local_cluster.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=120s")
-    local_cluster.kubectl("apply", "--server-side", "-f", "-", stdin=json.dumps(namespace()))
-    return local_cluster
 
 
 @pytest.mark.parametrize("example", GRAPHS, ids=lambda p: p.stem)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from e2e_kind.graphs import EXAMPLES, compile_graph, helm_release
 from e2e_kind.kindconfig import GPU_RESOURCE
-from e2e_kind.objects import NAMESPACE, namespace
+from e2e_kind.objects import NAMESPACE
 from e2e_kind.observe import unschedulable_message
 
 from .local import CommandFailed, Local
@@ -49,11 +49,7 @@ def _rollout(api: Local, name: str, timeout: int) -> bool:
     return True
 
 
-def test_max_surge_0_rolls_on_one_gpu_and_max_surge_1_stalls(
-    local_cluster: Local, tmp_path: Path
-) -> None:
-    api = local_cluster
-    api.kubectl("apply", "--server-side", "-f", "-", stdin=json.dumps(namespace()))
+def test_max_surge_0_rolls_on_one_gpu_and_max_surge_1_stalls(api: Local, tmp_path: Path) -> None:
     graph = compile_graph(api, EXAMPLES / "gpu-model.yaml", tmp_path)
     with helm_release(api, graph):
         deployment = _gpu_deployment(api, graph.name)
