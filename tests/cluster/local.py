@@ -1,0 +1,57 @@
+"""The local cluster of tools/cluster: where its binaries and kubeconfig are, and commands on it.
+
+Paths come from tools/cluster/env.sh (the one declaration of versions, cache and ports), read by
+sourcing it, so the scripts and the tests cannot disagree.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from e2e_kind.kube import CommandFailed, Kube, log
+
+__all__ = ["TOOLS", "CommandFailed", "Local", "Paths", "log", "paths"]
+
+REPO = Path(__file__).resolve().parents[2]
+TOOLS = REPO / "tools" / "cluster"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the cached binaries are and where the running cluster's kubeconfig is written."""
+
+    k8s_bin: Path
+    kwok_bin: Path
+    kubeconfig: Path
+    go: Path
+
+    def built(self) -> bool:
+        """All five binaries are in the cache (etcd comes from Debian's etcd-server)."""
+        names = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")
+        found = [self.k8s_bin / n for n in names] + [self.kwok_bin / "kwok"]
+        return all(os.access(p, os.X_OK) for p in found)
+
+
+def paths() -> Paths:
+    """The paths tools/cluster/env.sh declares (environment overrides included)."""
+    script = 'source "$0"; printf "%s\\n" "$K8S_BIN" "$KWOK_BIN" "$KUBECONFIG_ADMIN" "$GO"'
+    out = subprocess.run(
+        ["bash", "-c", script, TOOLS / "env.sh"], capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    return Paths(*(Path(line) for line in out[:4]))
+
+
+class Local(Kube):
+    """The kind tier's Kube on the local cluster: the cached kubectl and its kubeconfig (every
+    command of Kube but `port_forward`, which needs a kind cluster)."""
+
+    def __init__(self, where: Paths) -> None:  # no kind cluster: Kube.__init__ would want one
+        self.paths = where
+        self.env = {**os.environ, "KUBECONFIG": str(where.kubeconfig)}
+
+    def kubectl(self, *args: str | Path, **kw: Any) -> subprocess.CompletedProcess[str]:
+        return self.run(self.paths.k8s_bin / "kubectl", *args, **kw)

@@ -1,0 +1,40 @@
+"""The local cluster's kwok nodes are the kind tier's nodes: same GPU taint and label, one GPU."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+from e2e_kind.kindconfig import GPU_LABEL, GPU_RESOURCE, GPU_TAINT
+
+from .local import TOOLS, Local
+
+NODES = TOOLS / "nodes.yaml"
+
+
+def _nodes() -> dict[str, Any]:
+    return {n["metadata"]["name"]: n for n in yaml.safe_load_all(NODES.read_text())}
+
+
+def test_gpu_node_carries_the_kind_tiers_taint_label_and_one_gpu() -> None:
+    gpu = _nodes()["kwok-gpu"]
+    assert gpu["spec"]["taints"] == [GPU_TAINT]
+    assert gpu["metadata"]["labels"][GPU_LABEL] == "true"
+    assert gpu["status"]["capacity"][GPU_RESOURCE] == "1"
+    assert gpu["status"]["allocatable"][GPU_RESOURCE] == "1"
+
+
+def test_cpu_node_has_no_gpu_and_no_taint() -> None:
+    cpu = _nodes()["kwok-cpu"]
+    assert "taints" not in cpu["spec"]
+    assert GPU_RESOURCE not in cpu["status"]["capacity"]
+
+
+@pytest.mark.cluster
+def test_live_gpu_node_keeps_its_gpu_taint_and_is_ready(local_cluster: Local) -> None:
+    node = local_cluster.get("node", "kwok-gpu", namespace=None)
+    assert node["status"]["allocatable"][GPU_RESOURCE] == "1"
+    assert GPU_TAINT in node["spec"]["taints"]
+    ready = {c["type"]: c["status"] for c in node["status"]["conditions"]}["Ready"]
+    assert ready == "True"

@@ -1,0 +1,119 @@
+"""tools/cluster's scripts where they need no Kubernetes binaries: down.sh stops only what it
+recorded and still runs the binary it started, up.sh and build.sh refuse clearly."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .local import TOOLS
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The scripts' environment with the cluster state and cache in `tmp_path`."""
+    env = {**os.environ, "CLUSTER_DIR": str(tmp_path / "state")}
+    env["CLUSTER_CACHE"] = str(tmp_path / "cache")
+    (tmp_path / "state" / "pids").mkdir(parents=True)
+    yield env
+
+
+def _script(name: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", TOOLS / f"{name}.sh"], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def _sleeper(path: Path) -> subprocess.Popen[bytes]:
+    """A process whose name is `path`'s (a copy of sleep), as a started component looks."""
+    shutil.copy(shutil.which("sleep") or "/bin/sleep", path)
+    return subprocess.Popen([path, "300"])
+
+
+def test_down_stops_the_recorded_process(state: dict[str, str], tmp_path: Path) -> None:
+    etcd = _sleeper(tmp_path / "etcd")
+    pidfile = Path(state["CLUSTER_DIR"]) / "pids" / "etcd"
+    pidfile.write_text(f"{etcd.pid}\n")
+    done = _script("down", state)
+    assert done.returncode == 0, done.stderr
+    assert etcd.wait(timeout=30) is not None
+    assert not pidfile.exists()
+    assert done.stdout == "cluster: stopped etcd\n"
+
+
+def test_down_leaves_a_process_that_reused_a_recorded_pid(
+    state: dict[str, str], tmp_path: Path
+) -> None:
+    other = _sleeper(tmp_path / "not-ours")
+    pidfile = Path(state["CLUSTER_DIR"]) / "pids" / "kube-apiserver"
+    pidfile.write_text(f"{other.pid}\n")
+    try:
+        done = _script("down", state)
+        time.sleep(0.5)
+        assert other.poll() is None, "down.sh stopped a process it had not started"
+        assert not pidfile.exists()
+        assert done.stdout.startswith("cluster: stopped nothing")
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_up_without_a_build_names_the_missing_binary(state: dict[str, str]) -> None:
+    done = _script("up", state)
+    assert done.returncode == 1
+    missing = Path(state["CLUSTER_CACHE"]) / "v1.32.2" / "bin" / "kube-apiserver"
+    assert done.stderr.strip() == f"cluster: {missing} missing; run make cluster-build"
+    assert not (Path(state["CLUSTER_DIR"]) / "pki").exists()
+
+
+def test_build_refuses_a_version_other_than_the_pin(state: dict[str, str]) -> None:
+    done = _script("build", {**state, "K8S_VERSION": "v1.31.0"})
+    assert done.returncode == 2
+    assert "K8S_VERSION=v1.31.0 but tools/cluster/go.mod pins k8s.io/kubernetes v1.32.2" in (
+        done.stderr
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.mark.skipif(shutil.which("etcd") is None, reason="no etcd (apt-get install etcd-server)")
+def test_up_that_fails_stops_what_it_started(state: dict[str, str]) -> None:
+    """Real etcd and certificates, then an API server that cannot start: up.sh says so with the
+    component's log, and stops etcd again (nothing left running or listening)."""
+    cache = Path(state["CLUSTER_CACHE"])
+    for path in (
+        *(cache / "v1.32.2" / "bin" / n for n in
+          ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")),
+        cache / "kwok-v0.7.0" / "bin" / "kwok",
+    ):  # fmt: skip
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("#!/bin/sh\necho 'stand-in: not built' >&2\nexit 3\n")
+        path.chmod(0o755)
+    ports = {p: str(_free_port()) for p in ("ETCD_PORT", "ETCD_PEER_PORT", "APISERVER_PORT")}
+    done = _script("up", {**state, **ports})
+    assert done.returncode == 1
+    assert "cluster: etcd ready" in done.stdout
+    assert "cluster: kube-apiserver exited" in done.stderr
+    assert "stand-in: not built" in done.stderr
+    assert "cluster: stopped etcd\n" in done.stderr  # the stand-in had exited
+    pki = Path(state["CLUSTER_DIR"]) / "pki"
+    verify = subprocess.run(
+        ["openssl", "verify", "-CAfile", pki / "ca.crt", pki / "apiserver.crt"], capture_output=True
+    )
+    assert verify.returncode == 0, verify.stderr
+    for port in (ports["ETCD_PORT"], ports["ETCD_PEER_PORT"]):
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", int(port))) != 0, f"{port} still listening"
+    assert not list((Path(state["CLUSTER_DIR"]) / "pids").iterdir())
