@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 import pytest
-from httpcase import read_answers, sample_router, serving
+from httpcase import exchange, read_answers, sample_router, serving
 
 from infergraph_server.http import HttpClient, HttpLimits, HttpServer
 
@@ -19,15 +19,6 @@ SMALL = HttpLimits(
     keepalive_timeout_seconds=0.4,
     max_connections=3,
 )
-
-
-async def _send(port: int, data: bytes) -> list[bytes]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(data)
-    try:
-        return await read_answers(reader)
-    finally:
-        writer.close()
 
 
 def _get(headers: list[tuple[str, str]], target: str = "/teapot") -> bytes:
@@ -51,11 +42,11 @@ def test_each_limit_is_answered_and_closes(
     @serving(sample_router, SMALL)
     async def case(server: HttpServer, client: HttpClient, port: int) -> None:
         # A request just inside every limit passes; the same connection would carry on.
-        (ok,) = await _send(port, _get([(f"x-{i}", "v" * 100) for i in range(3)]).replace(
+        (ok,) = await exchange(port, _get([(f"x-{i}", "v" * 100) for i in range(3)]).replace(
             b"\r\n\r\n", b"\r\nconnection: close\r\n\r\n"))  # fmt: skip
         assert ok.startswith(b"HTTP/1.1 418")
         # Two requests: the second is refused; its answer is the last and the server closes.
-        (first, refused) = await _send(port, _get([]) + request_bytes)
+        (first, refused) = await exchange(port, _get([]) + request_bytes)
         assert first.startswith(b"HTTP/1.1 418")
         assert refused.startswith(b"HTTP/1.1 " + status) and says in refused
         assert b"connection: close" in refused
@@ -157,14 +148,14 @@ def test_connection_cap_refuses_new_ones_and_serves_the_rest(
     async def case(server: HttpServer, client: HttpClient, port: int) -> None:
         held = [await asyncio.open_connection("127.0.0.1", port) for _ in range(3)]
         for _ in range(4):
-            (refused,) = await _send(port, _get([]))
+            (refused,) = await exchange(port, _get([]))
             assert refused.startswith(b"HTTP/1.1 503") and b"connection limit" in refused
         for reader, writer in held:  # the connections already open are still served
             writer.write(_get([]))
             assert (await asyncio.wait_for(reader.readuntil(b"}"), 5)).startswith(b"HTTP/1.1 418")
             writer.close()
         await asyncio.sleep(0.1)
-        (answer,) = await _send(port, _get([("connection", "close")]))
+        (answer,) = await exchange(port, _get([("connection", "close")]))
         assert answer.startswith(b"HTTP/1.1 418")  # room again
 
     with caplog.at_level(logging.WARNING, "infergraph_server.http.server"):
