@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 
@@ -9,6 +10,7 @@ import pytest
 from httpcase import exchange, read_answers, sample_router, serving
 
 from infergraph_server.http import HttpClient, HttpLimits, HttpServer
+from infergraph_server.settings import ServerSettings, SettingsError, add_server_flags
 
 SMALL = HttpLimits(
     max_request_line_bytes=100,
@@ -163,3 +165,23 @@ def test_connection_cap_refuses_new_ones_and_serves_the_rest(
     lines = [r.getMessage() for r in caplog.records if "connection limit" in r.getMessage()]
     assert lines == ["connection limit 3 reached: new connections get 503 until some close "
                      "(INFERGRAPH_MAX_CONNECTIONS)"]  # fmt: skip
+
+
+def test_limits_come_from_flags_then_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    parser = argparse.ArgumentParser()
+    add_server_flags(parser)
+    monkeypatch.setenv("INFERGRAPH_MAX_HEADER_COUNT", "7")
+    monkeypatch.setenv("INFERGRAPH_HEADER_TIMEOUT_SECONDS", "9")
+    args = parser.parse_args(["--header-timeout-seconds", "2.5", "--max-connections", "50"])
+    limits = ServerSettings.from_args(args).http_limits()
+    assert (limits.max_header_count, limits.header_timeout_seconds, limits.max_connections) == (
+        7, 2.5, 50)  # fmt: skip
+    assert limits.max_head_bytes == HttpLimits().max_head_bytes
+    monkeypatch.setenv("INFERGRAPH_MAX_HEAD_BYTES", "0")
+    with pytest.raises(SettingsError, match='--max-head-bytes: "0" must be at least 1'):
+        ServerSettings.from_args(parser.parse_args([]))
+    monkeypatch.delenv("INFERGRAPH_MAX_HEAD_BYTES")
+    with pytest.raises(
+        SettingsError, match=r'--keepalive-timeout-seconds: "-1\.0" must be at least 0'
+    ):
+        ServerSettings.from_args(parser.parse_args(["--keepalive-timeout-seconds", "-1"]))
