@@ -20,7 +20,7 @@ from infergraph_server.http import (
     json_response,
 )
 
-__all__ = ["read_answers", "sample_router", "serving"]
+__all__ = ["exchange", "read_answers", "sample_router", "serving"]
 
 Case = Callable[[HttpServer, HttpClient, int], Awaitable[None]]
 
@@ -80,3 +80,13 @@ async def read_answers(reader: asyncio.StreamReader, timeout: float = 5.0) -> li
     """Everything the server sends until it closes, split into answers (status line first)."""
     data = await asyncio.wait_for(reader.read(), timeout)
     return [b"HTTP/1.1" + part for part in data.split(b"HTTP/1.1")[1:]]
+
+
+async def exchange(port: int, data: bytes) -> list[bytes]:
+    """Send `data` on a new connection; the answers until the server closes it."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(data)
+    try:
+        return await read_answers(reader)
+    finally:
+        writer.close()

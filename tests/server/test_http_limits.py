@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 
 import pytest
-from httpcase import read_answers, sample_router, serving
+from httpcase import exchange, read_answers, sample_router, serving
 
 from infergraph_server.http import HttpClient, HttpLimits, HttpServer
+from infergraph_server.settings import ServerSettings, SettingsError, add_server_flags
 
 SMALL = HttpLimits(
     max_request_line_bytes=100,
@@ -19,15 +21,6 @@ SMALL = HttpLimits(
     keepalive_timeout_seconds=0.4,
     max_connections=3,
 )
-
-
-async def _send(port: int, data: bytes) -> list[bytes]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(data)
-    try:
-        return await read_answers(reader)
-    finally:
-        writer.close()
 
 
 def _get(headers: list[tuple[str, str]], target: str = "/teapot") -> bytes:
@@ -51,11 +44,11 @@ def test_each_limit_is_answered_and_closes(
     @serving(sample_router, SMALL)
     async def case(server: HttpServer, client: HttpClient, port: int) -> None:
         # A request just inside every limit passes; the same connection would carry on.
-        (ok,) = await _send(port, _get([(f"x-{i}", "v" * 100) for i in range(3)]).replace(
+        (ok,) = await exchange(port, _get([(f"x-{i}", "v" * 100) for i in range(3)]).replace(
             b"\r\n\r\n", b"\r\nconnection: close\r\n\r\n"))  # fmt: skip
         assert ok.startswith(b"HTTP/1.1 418")
         # Two requests: the second is refused; its answer is the last and the server closes.
-        (first, refused) = await _send(port, _get([]) + request_bytes)
+        (first, refused) = await exchange(port, _get([]) + request_bytes)
         assert first.startswith(b"HTTP/1.1 418")
         assert refused.startswith(b"HTTP/1.1 " + status) and says in refused
         assert b"connection: close" in refused
@@ -157,14 +150,14 @@ def test_connection_cap_refuses_new_ones_and_serves_the_rest(
     async def case(server: HttpServer, client: HttpClient, port: int) -> None:
         held = [await asyncio.open_connection("127.0.0.1", port) for _ in range(3)]
         for _ in range(4):
-            (refused,) = await _send(port, _get([]))
+            (refused,) = await exchange(port, _get([]))
             assert refused.startswith(b"HTTP/1.1 503") and b"connection limit" in refused
         for reader, writer in held:  # the connections already open are still served
             writer.write(_get([]))
             assert (await asyncio.wait_for(reader.readuntil(b"}"), 5)).startswith(b"HTTP/1.1 418")
             writer.close()
         await asyncio.sleep(0.1)
-        (answer,) = await _send(port, _get([("connection", "close")]))
+        (answer,) = await exchange(port, _get([("connection", "close")]))
         assert answer.startswith(b"HTTP/1.1 418")  # room again
 
     with caplog.at_level(logging.WARNING, "infergraph_server.http.server"):
@@ -172,3 +165,23 @@ def test_connection_cap_refuses_new_ones_and_serves_the_rest(
     lines = [r.getMessage() for r in caplog.records if "connection limit" in r.getMessage()]
     assert lines == ["connection limit 3 reached: new connections get 503 until some close "
                      "(INFERGRAPH_MAX_CONNECTIONS)"]  # fmt: skip
+
+
+def test_limits_come_from_flags_then_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    parser = argparse.ArgumentParser()
+    add_server_flags(parser)
+    monkeypatch.setenv("INFERGRAPH_MAX_HEADER_COUNT", "7")
+    monkeypatch.setenv("INFERGRAPH_HEADER_TIMEOUT_SECONDS", "9")
+    args = parser.parse_args(["--header-timeout-seconds", "2.5", "--max-connections", "50"])
+    limits = ServerSettings.from_args(args).http_limits()
+    assert (limits.max_header_count, limits.header_timeout_seconds, limits.max_connections) == (
+        7, 2.5, 50)  # fmt: skip
+    assert limits.max_head_bytes == HttpLimits().max_head_bytes
+    monkeypatch.setenv("INFERGRAPH_MAX_HEAD_BYTES", "0")
+    with pytest.raises(SettingsError, match='--max-head-bytes: "0" must be at least 1'):
+        ServerSettings.from_args(parser.parse_args([]))
+    monkeypatch.delenv("INFERGRAPH_MAX_HEAD_BYTES")
+    with pytest.raises(
+        SettingsError, match=r'--keepalive-timeout-seconds: "-1\.0" must be at least 0'
+    ):
+        ServerSettings.from_args(parser.parse_args(["--keepalive-timeout-seconds", "-1"]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from httpcase import read_answers, sample_router, serving
+from httpcase import exchange, read_answers, sample_router, serving
 
 from infergraph_server.http import HttpClient, HttpLimits, HttpServer
 
@@ -98,25 +98,16 @@ async def test_expect_after_a_pipelined_request_waits_for_its_answer(
 async def test_an_unknown_expectation_is_417(
     server: HttpServer, client: HttpClient, port: int
 ) -> None:
-    (answer,) = await _exchange(port, _post(b"x", "expect: a-miracle"))
+    (answer,) = await exchange(port, _post(b"x", "expect: a-miracle"))
     assert answer.startswith(b"HTTP/1.1 417") and b"only 100-continue" in answer
-
-
-async def _exchange(port: int, data: bytes) -> list[bytes]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(data)
-    try:
-        return await read_answers(reader)
-    finally:
-        writer.close()
 
 
 @run
 async def test_head_answers_get_headers_without_a_body(
     server: HttpServer, client: HttpClient, port: int
 ) -> None:
-    (get,) = await _exchange(port, b"GET /slow HTTP/1.1\r\nconnection: close\r\n\r\n")
-    (head,) = await _exchange(port, b"HEAD /slow HTTP/1.1\r\nconnection: close\r\n\r\n")
+    (get,) = await exchange(port, b"GET /slow HTTP/1.1\r\nconnection: close\r\n\r\n")
+    (head,) = await exchange(port, b"HEAD /slow HTTP/1.1\r\nconnection: close\r\n\r\n")
     assert head == get.split(b"\r\n\r\n")[0] + b"\r\n\r\n"
     assert b"content-length: 4\r\n" in head
 
