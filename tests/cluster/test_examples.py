@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from e2e_kind.graphs import EXAMPLES, INFERGRAPH, compile_graph, helm_release, leftovers_after
-from e2e_kind.objects import NAMESPACE
+from e2e_kind.objects import NAMESPACE, namespace
 
 from .local import Local
 
@@ -42,10 +42,22 @@ def _server_side_dry_run(api: Local, source: Path, engine: str) -> None:
     accepted, and no PodSecurity warning (workloads are checked against the enforced profile)."""
     rendered = api.run(INFERGRAPH, "render", source, "--engine", engine, "--namespace", NAMESPACE)
     objects = [o for o in yaml.safe_load_all(rendered.stdout) if o]
-    done = api.kubectl(
-        "apply", "--server-side", "--dry-run=server", "-n", NAMESPACE, "-f", "-",
-        stdin=rendered.stdout,
-    )  # fmt: skip
+    # A dry run creates nothing, so the helm test Pod's ServiceAccount would be missing for its
+    # admission: the ServiceAccounts are created for real first and deleted after.
+    # A graph may name its own namespace (production: "models"); it enforces restricted too.
+    spaces = {o["metadata"].get("namespace", NAMESPACE) for o in objects}
+    api.apply(
+        *({**namespace(), "metadata": {**namespace()["metadata"], "name": n}} for n in spaces)
+    )
+    accounts = yaml.safe_dump_all([o for o in objects if o["kind"] == "ServiceAccount"])
+    api.kubectl("apply", "-f", "-", stdin=accounts)
+    try:
+        done = api.kubectl(
+            "apply", "--server-side", "--dry-run=server", "-f", "-",
+            stdin=rendered.stdout,
+        )  # fmt: skip
+    finally:
+        api.kubectl("delete", "--ignore-not-found", "-f", "-", stdin=accounts)
     assert len(done.stdout.splitlines()) == len(objects), done.stdout
     assert "PodSecurity" not in done.stderr, done.stderr
 
