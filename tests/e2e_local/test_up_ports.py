@@ -112,9 +112,11 @@ def _graph_file(tmp_path: Path) -> Path:
     """A runtime graph whose node never answers: the orchestrator opens its ports, then waits."""
     path = tmp_path / "g.json"
     root = {"name": "n", "type": "MODEL", "implementation": "SKLEARN_SERVER", "image": None,
-            "host": "127.0.0.1", "httpPort": 9, "grpcPort": 9, "timeoutMs": 1000, "retries": 0,
-            "children": []}  # fmt: skip
+            "host": "127.0.0.1", "httpPort": 9, "grpcPort": 9, "protocol": "seldon",
+            "readinessPath": "/v2/health/ready", "fallback": False, "timeoutMs": 1000,
+            "retries": 0, "children": []}  # fmt: skip
     doc = {"graph": "g", "predictor": "p", "protocol": "seldon", "transport": "rest",
-           "maxConcurrency": 1, "maxBodyBytes": 1000, "root": root}  # fmt: skip
+           "maxConcurrency": 1, "maxBodyBytes": 1000, "probePeriodMs": 500,
+           "root": root}  # fmt: skip
     path.write_text(json.dumps(doc))
     return path
