@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from loopback import free_port
 
 from .local import TOOLS
 
@@ -81,13 +82,6 @@ def test_build_refuses_a_version_other_than_the_pin(state: dict[str, str]) -> No
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.mark.skipif(shutil.which("etcd") is None, reason="no etcd (apt-get install etcd-server)")
 def test_up_that_fails_stops_what_it_started(state: dict[str, str]) -> None:
     """Real etcd and certificates, then an API server that cannot start: up.sh says so with the
@@ -101,7 +95,7 @@ def test_up_that_fails_stops_what_it_started(state: dict[str, str]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("#!/bin/sh\necho 'stand-in: not built' >&2\nexit 3\n")
         path.chmod(0o755)
-    ports = {p: str(_free_port()) for p in ("ETCD_PORT", "ETCD_PEER_PORT", "APISERVER_PORT")}
+    ports = {p: str(free_port()) for p in ("ETCD_PORT", "ETCD_PEER_PORT", "APISERVER_PORT")}
     done = _script("up", {**state, **ports})
     assert done.returncode == 1
     assert "cluster: etcd ready" in done.stdout

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -13,17 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
+from loopback import free_port
 
 __all__ = ["NO_REGISTRY", "local_registry"]
 
 NO_REGISTRY = "containers: docker-registry is not installed (make test installs it as root)"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextlib.contextmanager
@@ -31,7 +24,7 @@ def local_registry(workdir: Path, timeout: float = 30.0) -> Iterator[str]:
     """A running registry; yields its address `127.0.0.1:PORT`, stops it afterwards."""
     binary = shutil.which("docker-registry")
     assert binary, NO_REGISTRY
-    address = f"127.0.0.1:{_free_port()}"
+    address = f"127.0.0.1:{free_port()}"
     config = workdir / "registry.yml"
     config.write_text(yaml.safe_dump({
         "version": 0.1,

@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from e2e_local.conftest import workdir
-from e2e_local.up import EXAMPLES, Up, free_port_block, post
+from e2e_local.up import EXAMPLES, Up, post
+from loopback import free_port_block
 
 from infergraph.api import compile_values
 from infergraph.containers.dockerargs import LABEL_OWNER, LABEL_POD, LABEL_ROLE, LABEL_RUN

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from loopback import free_port_block
 
 from infergraph.api import compile_values
 from infergraph.cli import main
@@ -19,7 +20,7 @@ from infergraph.loading import load
 from infergraph.local import plan_local
 from infergraph.up import run_up
 
-from .up import EXAMPLES, Up, free_port_block, post
+from .up import EXAMPLES, Up, post
 
 BIN = Path(sys.executable).parent
 

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,36 +19,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-__all__ = ["EXAMPLES", "Up", "free_port_block", "gone", "post"]
+from loopback import free_port_block
+
+__all__ = ["EXAMPLES", "Up", "gone", "post"]
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 _ROW = re.compile(
     r"^  (node \S+|orchestrator \S+|gateway)\s+http :(\d+)(?:  grpc :(\d+))?\s+pid (\d+)$"
 )
-
-
-def free_port_block(size: int = 60) -> int:
-    """A base port with `size` free ports above it on loopback.
-
-    Each port is probed with SO_REUSEADDR, as our servers bind: a port that only closed
-    connections in TIME_WAIT hold is free for them (thousands are, after a load test).
-    """
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base: int = probe.getsockname()[1]
-        if base + size > 65000:
-            continue
-        try:
-            for port in range(base, base + size):
-                with socket.socket() as s:
-                    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                    s.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no free block of loopback ports")
 
 
 def gone(pid: int) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from e2e_local.up import free_port_block
+from loopback import free_port_block
 
 __all__ = ["Server", "Stack"]
 

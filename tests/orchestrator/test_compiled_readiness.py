@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from typing import Any
 
 import grpc
 import orjson
+from loopback import free_port
 
 from infergraph.api import compile_runtime_document
 from infergraph.loading import load
@@ -26,13 +26,6 @@ from infergraph_server.settings import ComponentSettings, OrchestratorSettings
 
 Message = dict[str, Any]
 SERVER = Path(sys.executable).parent / "infergraph-server"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def compiled(tmp: Path, spec: str) -> Message:

@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from loopback import free_port
+
 __all__ = [
     "ComponentProcess",
-    "free_port",
     "start_component",
     "start_orchestrator",
     "start_server",
@@ -33,14 +33,6 @@ __all__ = [
 ]
 
 SERVER = Path(sys.executable).parent / "infergraph-server"
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
