@@ -15,6 +15,7 @@ from .pointers import JSON
 from .vocabulary import NodeType
 
 __all__ = [
+    "BATCHING_ENV",
     "Autoscaling",
     "Batching",
     "Graph",
@@ -65,6 +66,22 @@ class Batching:
 
     max_batch_size: int
     max_latency_ms: float
+    pointer: str  # the node's `batching`, or the first of its batching variables
+
+    def env(self) -> dict[str, str]:
+        """The server's environment variables that carry it."""
+        values = {
+            "maxBatchSize": str(self.max_batch_size),
+            "maxLatencyMs": f"{self.max_latency_ms:g}",
+        }
+        return {name: values[field] for name, field in BATCHING_ENV.items()}
+
+
+#: the server's environment variable → the `batching` field it carries
+BATCHING_ENV: Mapping[str, str] = {
+    "INFERGRAPH_MAX_BATCH_SIZE": "maxBatchSize",
+    "INFERGRAPH_MAX_BATCH_LATENCY_MS": "maxLatencyMs",
+}
 
 
 @dataclass(frozen=True)

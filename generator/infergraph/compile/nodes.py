@@ -62,8 +62,7 @@ def _env(graph: Graph, predictor: Predictor, node: Node, model_path: str | None)
     if model_path is not None:
         settings["INFERGRAPH_MODEL_URI"] = model_path
     if node.batching is not None:
-        settings["INFERGRAPH_MAX_BATCH_SIZE"] = str(node.batching.max_batch_size)
-        settings["INFERGRAPH_MAX_BATCH_LATENCY_MS"] = f"{node.batching.max_latency_ms:g}"
+        settings |= node.batching.env()
     if node.implementation is None:
         # Seldon's wrapper reads these, so existing Seldon images run unchanged.
         settings |= {

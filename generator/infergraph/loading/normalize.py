@@ -16,7 +16,6 @@ from ..defaults import AUTOSCALING_TARGET_CPU, DEFAULT_PROTOCOL, DEFAULT_TRANSPO
 from ..errors import Findings
 from ..model import (
     Autoscaling,
-    Batching,
     Graph,
     Node,
     Orchestrator,
@@ -26,6 +25,7 @@ from ..model import (
 )
 from ..pointers import JSON
 from ..vocabulary import VOCABULARY
+from .batching import node_batching
 from .rules import gpu_problems, model_uri_problem, parse_parameter
 from .seldon import hpa_cpu_target, read_annotations
 from .serving import serving_options
@@ -73,12 +73,6 @@ def _autoscaling(raw: Mapping[str, JSON], at: str, target: JSON) -> Autoscaling:
         target_cpu_utilization=int(AUTOSCALING_TARGET_CPU if target is None else target),
         pointer=at,
     )
-
-
-def _batching(raw: Mapping[str, JSON] | None) -> Batching | None:
-    if raw is None:
-        return None
-    return Batching(max_batch_size=raw["maxBatchSize"], max_latency_ms=float(raw["maxLatencyMs"]))
 
 
 def _check_range(scaling: Autoscaling, findings: Findings) -> None:
@@ -136,6 +130,8 @@ class _Builder:
         metadata = group.get("metadata", {})
 
         image = self.image(raw, at, container, c_at)
+        env = tuple(container.get("env", ()))
+        batching, env = node_batching(raw, at, env, f"{c_at}/env", findings)
         resources, resources_at = _once("resources", raw, at, container, c_at, findings)
         replicas, _ = _once("replicas", raw, at, group, g_at, findings)
         model_uri = self.model_uri(raw, at)
@@ -151,13 +147,13 @@ class _Builder:
             children=tuple(self.node(c, f"{at}/children/{i}") for i, c in enumerate(children)),
             image=image,
             image_pull_policy=container.get("imagePullPolicy"),
-            env=tuple(container.get("env", ())),
+            env=env,
             resources=_resources(resources, resources_at, findings),
             replicas=_int(replicas),
             autoscaling=self.autoscaling(raw, at, group, g_at),
             endpoint_type=raw.get("endpoint", {}).get("type"),
             fallback=raw.get("fallback", False),
-            batching=_batching(raw.get("batching")),
+            batching=batching,
             termination_grace_period_seconds=_int(pod.get("terminationGracePeriodSeconds")),
             node_selector=dict(pod.get("nodeSelector", {})),
             tolerations=tuple(pod.get("tolerations", ())),

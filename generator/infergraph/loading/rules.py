@@ -166,7 +166,7 @@ def _batching(node: Node) -> Iterator[tuple[str, str]]:
     """Only node types that batch, and of the implementations only those declared batchable."""
     if node.batching is None:
         return
-    at = f"{node.pointer}/batching"
+    at = node.batching.pointer
     if not VOCABULARY.node_types[node.type].batches:
         batching = ", ".join(n for n, t in VOCABULARY.node_types.items() if t.batches)
         yield at, f'is set on {node.type} "{node.name}"; expected it only on: {batching}'
