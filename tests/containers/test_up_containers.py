@@ -203,43 +203,78 @@ def test_killed_and_hung_servers_are_restarted_and_service_recovers(graph: Up, c
     assert "model-b: liveness probe failed 3 times; restarting it" in text
 
 
+def test_a_node_stopped_under_load_finishes_what_it_accepted_and_comes_back(
+    graph: Up, client: Any
+) -> None:
+    """model-a alone gets SIGTERM, as the kubelet sends it after preStop: the requests it
+    accepted are answered, the ones after it are refused fast with a 503 naming it (no
+    connection is cut mid-answer), and its container, exiting 0, is started again."""
+    with _Load(graph.port, *_request("ab-test.yaml")) as load:
+        time.sleep(1)
+        started = time.monotonic()
+        target = {c.labels[LABEL_POD]: c for c in _containers(client, graph)}
+        os.kill(_main_process(target["iris-ab-main-model-a-0"]), signal.SIGTERM)
+        took = _recovered_after(graph, "model-a", started)
+    print(f"\nstopped model-a: answering again after {took:.1f} s")
+    assert load.results.count(200) > 10, load.results[:20]
+    others = [r for r in load.results if r != 200]
+    assert all(r == "503 model-a" for r in others), others[:5]
+    assert "model-a exited with code 0; restarting" in graph.text()
+
+
+class _Load:
+    """Clients posting `body` to the gateway until the block ends, and what each got: a
+    status ("503 model-a" when a 503 names model-a), "closed" when the connection was refused
+    or reset before any answer began, "cut: ..." when an answer began and did not finish."""
+
+    def __init__(self, port: int, path: str, body: Any, clients: int = 8) -> None:
+        self.port, self.path, self.body = port, path, json.dumps(body)
+        self.results: list[int | str] = []
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self.run) for _ in range(clients)]
+
+    def __enter__(self) -> _Load:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(60)
+
+    def run(self) -> None:
+        headers = {"Content-Type": "application/json"}
+        while not self.stop.is_set():
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            try:
+                conn.request("POST", self.path, self.body, headers)
+                answer = conn.getresponse()
+            except (ConnectionError, http.client.RemoteDisconnected):
+                self.results.append("closed")  # refused or reset before any answer: not accepted
+                conn.close()
+                time.sleep(0.05)
+                continue
+            try:
+                text = answer.read().decode()
+            except (OSError, http.client.HTTPException) as exc:
+                self.results.append(f"cut: {exc!r}")  # an answer begun and not finished: lost
+                continue
+            finally:
+                conn.close()
+            named = "model-a" if "model-a" in text else "?"
+            self.results.append(answer.status if answer.status != 503 else f"503 {named}")
+
+
 def test_sigterm_under_load_loses_no_in_flight_request_and_leaves_nothing(
     graph: Up, client: Any
 ) -> None:
     """Every pod stops with its grace period (preStop first): an accepted request is answered."""
     run = run_id(graph.text())
-    path, body = _request("ab-test.yaml")
-    results: list[int | str] = []
-    stop = threading.Event()
-
-    def load() -> None:
-        while not stop.is_set():
-            conn = http.client.HTTPConnection("127.0.0.1", graph.port, timeout=60)
-            try:
-                conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
-                answer = conn.getresponse()
-            except (ConnectionError, http.client.RemoteDisconnected):
-                results.append("closed")  # refused or reset before any answer: never accepted
-                conn.close()
-                time.sleep(0.05)
-                continue
-            try:
-                answer.read()
-                results.append(answer.status)
-            except (OSError, http.client.HTTPException) as exc:
-                results.append(f"cut: {exc!r}")  # an answer begun and not finished: lost
-            finally:
-                conn.close()
-
-    threads = [threading.Thread(target=load) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    time.sleep(2)
-    assert graph.stop() == 0, graph.text()
-    stop.set()
-    for thread in threads:
-        thread.join(60)
-    answered = [r for r in results if r != "closed"]
+    with _Load(graph.port, *_request("ab-test.yaml")) as load:
+        time.sleep(2)
+        assert graph.stop() == 0, graph.text()
+    answered = [r for r in load.results if r != "closed"]
     assert answered and all(r == 200 for r in answered), [r for r in answered if r != 200][:5]
     assert leftovers(client, run) == []
     assert "removed every container, network and volume of run" in graph.text()
