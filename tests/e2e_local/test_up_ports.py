@@ -3,7 +3,6 @@ no process of ours shares a port with another process (SO_REUSEPORT only among w
 
 from __future__ import annotations
 
-import json
 import socket
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from loopback import free_port_block
+from runtime_graph import sklearn_node, write_graph_doc
 
 from infergraph.api import compile_values
 from infergraph.cli import main
@@ -111,13 +111,12 @@ def test_a_single_worker_server_does_not_share_a_port(flag: str, tmp_path: Path)
 
 def _graph_file(tmp_path: Path) -> Path:
     """A runtime graph whose node never answers: the orchestrator opens its ports, then waits."""
-    path = tmp_path / "g.json"
-    root = {"name": "n", "type": "MODEL", "implementation": "SKLEARN_SERVER", "image": None,
-            "host": "127.0.0.1", "httpPort": 9, "grpcPort": 9, "protocol": "seldon",
-            "readinessPath": "/v2/health/ready", "fallback": False, "timeoutMs": 1000,
-            "retries": 0, "children": []}  # fmt: skip
-    doc = {"graph": "g", "predictor": "p", "protocol": "seldon", "transport": "rest",
-           "maxConcurrency": 1, "maxBodyBytes": 1000, "probePeriodMs": 500,
-           "root": root}  # fmt: skip
-    path.write_text(json.dumps(doc))
-    return path
+    root = sklearn_node("n", 9, 9, timeoutMs=1000)
+    return write_graph_doc(
+        tmp_path / "g.json",
+        root,
+        predictor="p",
+        maxConcurrency=1,
+        maxBodyBytes=1000,
+        probePeriodMs=500,
+    )

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import TracebackType
 
 from loopback import free_port_block
+from runtime_graph import sklearn_node, write_graph_doc
 
 __all__ = ["Server", "Stack"]
 
@@ -58,15 +59,14 @@ class Stack:
         try:
             self._start("component", base, ["component", "--name", "iris", "--implementation",
                         "SKLEARN_SERVER", "--model-uri", str(self.model_dir)])  # fmt: skip
-            node = {"name": "iris", "type": "MODEL", "implementation": "SKLEARN_SERVER",
-                    "image": None, "host": "127.0.0.1", "httpPort": base, "grpcPort": base + 1,
-                    "protocol": "seldon", "readinessPath": "/v2/health/ready", "fallback": False,
-                    "timeoutMs": 10000, "retries": 0, "children": []}  # fmt: skip
-            graph = {"graph": "hostile", "predictor": "main", "protocol": "seldon",
-                     "transport": "rest", "maxConcurrency": 64, "maxBodyBytes": 10485760,
-                     "probePeriodMs": 500, "root": node}  # fmt: skip
-            graph_file = self.workdir / "main.graph.json"
-            graph_file.write_text(json.dumps(graph))
+            root = sklearn_node("iris", base, base + 1)
+            graph_file = write_graph_doc(
+                self.workdir / "main.graph.json",
+                root,
+                graph="hostile",
+                maxBodyBytes=10485760,
+                probePeriodMs=500,
+            )
             self._start("orchestrator", base + 3, ["orchestrator", "--graph", str(graph_file)])
             upstream = {"name": "main", "host": "127.0.0.1", "port": base + 3, "traffic": 100,
                         "shadow": False, "mirrorPercent": None}  # fmt: skip

@@ -6,12 +6,13 @@ import asyncio
 from typing import Any
 
 import pytest
+from runtime_graph import node
 
 from infergraph_server.orchestrator.errors import NodeError, OrchestratorError, Overloaded
 from infergraph_server.orchestrator.executor import Executor
 from infergraph_server.orchestrator.transport import InProcessTransport
 
-from .nodes import graph, node, seldon_node
+from .nodes import graph, seldon_node
 
 Message = dict[str, Any]
 

@@ -7,11 +7,12 @@ from typing import Any
 
 import orjson
 import pytest
+from runtime_graph import node
 
 from infergraph_server.orchestrator.executor import Executor
 from infergraph_server.orchestrator.transport import Handler, InProcessTransport, Response
 
-from .nodes import graph, node
+from .nodes import graph
 
 Message = dict[str, Any]
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from runtime_graph import graph_doc, node
 
 from infergraph.compile.runtime import SELDON_ONLY
 from infergraph_server.node_types import NODE_KINDS
 from infergraph_server.orchestrator.graph import GraphError, parse_graph
 from infergraph_server.vocabulary import NODE_TYPES
-
-from .nodes import graph_doc, node
 
 
 def test_the_table_has_one_object_per_vocabulary_node_type() -> None:

@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from runtime_graph import node, write_graph_doc
 
 from infergraph_server.gateway import GatewayService
 from infergraph_server.http import HttpClient, HttpServer, Request, Response, Router
 from infergraph_server.orchestrator.service import OrchestratorService
 from infergraph_server.settings import GatewaySettings, OrchestratorSettings
-
-from .nodes import node, with_protocols
 
 Message = dict[str, Any]
 
@@ -51,19 +50,7 @@ async def start(router: Router) -> tuple[HttpServer, int]:
 
 
 def write_graph(tmp: Path, name: str, root: Message) -> str:
-    path = tmp / f"{name}.json"
-    doc = {
-        "graph": "g",
-        "predictor": name,
-        "protocol": "seldon",
-        "transport": "rest",
-        "maxConcurrency": 64,
-        "maxBodyBytes": 1 << 20,
-        "probePeriodMs": 50,
-        "root": with_protocols(root, "seldon"),
-    }
-    path.write_text(json.dumps(doc))
-    return str(path)
+    return str(write_graph_doc(tmp / f"{name}.json", root, predictor=name))
 
 
 async def orchestrator(graph_file: str) -> tuple[OrchestratorService, HttpServer, int]:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import orjson
 import pytest
+from runtime_graph import node
 
 from infergraph_server.codecs.v2 import InferRequest, Tensor
 from infergraph_server.errors import BadRequest, ModelNotFound
@@ -16,7 +17,7 @@ from infergraph_server.orchestrator.executor import Executor
 from infergraph_server.orchestrator.frontend import Frontend, answering_node
 from infergraph_server.orchestrator.transport import Handler, InProcessTransport, Response
 
-from .nodes import graph, node, seldon_node
+from .nodes import graph, seldon_node
 
 Message = dict[str, Any]
 

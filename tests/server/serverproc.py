@@ -8,7 +8,6 @@ with start_orchestrator(write_graph(tmp / "g.json", {"iris": srv})) as orch: ...
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import subprocess
@@ -20,9 +19,9 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from loopback import free_port
+from runtime_graph import sklearn_node, write_graph_doc
 
 __all__ = [
     "ComponentProcess",
@@ -87,33 +86,10 @@ def write_graph(
     max_body_bytes: int = 10 * 1024 * 1024,
 ) -> Path:
     """A runtime graph of one SKLEARN_SERVER MODEL node `name` served by `node`; its path."""
-    root: dict[str, Any] = {
-        "name": name,
-        "type": "MODEL",
-        "implementation": "SKLEARN_SERVER",
-        "image": None,
-        "host": "127.0.0.1",
-        "httpPort": node.http_port,
-        "grpcPort": node.grpc_port,
-        "protocol": protocol,
-        "readinessPath": "/v2/health/ready",
-        "fallback": False,
-        "timeoutMs": 10000,
-        "retries": 0,
-        "children": [],
-    }
-    doc = {
-        "graph": "g",
-        "predictor": "main",
-        "protocol": protocol,
-        "transport": transport,
-        "maxConcurrency": 64,
-        "maxBodyBytes": max_body_bytes,
-        "probePeriodMs": 500,
-        "root": root,
-    }
-    path.write_text(json.dumps(doc))
-    return path
+    root = sklearn_node(name, node.http_port, node.grpc_port, protocol=protocol)
+    return write_graph_doc(
+        path, root, protocol, transport=transport, maxBodyBytes=max_body_bytes, probePeriodMs=500
+    )
 
 
 @contextlib.contextmanager
