@@ -73,7 +73,8 @@ def extract(archive: bytes) -> dict[str, str]:
 def readme(files: dict[str, str]) -> str:
     """The folder's README: where the files come from and their sha256 sums."""
     sums = "\n".join(
-        f"{hashlib.sha256(text.encode()).hexdigest()}  {name}" for name, text in sorted(files.items())
+        f"{hashlib.sha256(text.encode()).hexdigest()}  {name}"
+        for name, text in sorted(files.items())
     )
     rows = "\n".join(
         f"| {f'{kind.lower()}-gateway.networking.k8s.io-{API_VERSION}.json'} | {kind} "
@@ -107,7 +108,7 @@ Regenerate: `python tools/fetch_gateway_api.py` (after changing VERSION and ZIP_
 def main() -> int:
     """Fetch, check and write the schemas and the README."""
     url = proxy_url()
-    with urllib.request.urlopen(url, timeout=60) as answer:  # noqa: S310 (https proxy)
+    with urllib.request.urlopen(url, timeout=60) as answer:
         archive = answer.read()
     files = extract(archive)
     TARGET.mkdir(parents=True, exist_ok=True)

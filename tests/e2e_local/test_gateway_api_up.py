@@ -1,5 +1,5 @@
 """`infergraph up` of a Gateway API graph: the local gateway splits, mirrors and rewrites as the
-HTTPRoute does (the same compiled routing an Istio graph gets: tests/e2e_local/test_local_plan.py)."""
+HTTPRoute does (from the compiled routing an Istio graph gets too: see test_local_plan.py)."""
 
 from __future__ import annotations
 

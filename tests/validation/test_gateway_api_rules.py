@@ -69,7 +69,9 @@ CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
         ],
     ),
     "the same parent twice": (
-        lambda: gateway(parentRefs=[{**REF, "sectionName": "http"}, {**REF, "sectionName": "http"}]),
+        lambda: gateway(
+            parentRefs=[{**REF, "sectionName": "http"}, {**REF, "sectionName": "http"}]
+        ),
         [
             f"{GW}/parentRefs/1: the same parent as {GW}/parentRefs/0 "
             '("gateway-system/infergraph-gateway", section http); expected each Gateway '
