@@ -8,6 +8,7 @@
     GPU_RESOURCE: 'nvidia.com/gpu',
     GRAPH_MOUNT_PATH: '/etc/infergraph',
     GRPC_PORT: 9500,
+    GRPC_ROUTE_HEADER: 'seldon',
     HTTP_PORT: 9000,
     IMAGE_PULL_POLICY: 'IfNotPresent',
     ISTIO_GATEWAYS: [

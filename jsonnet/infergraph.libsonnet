@@ -30,6 +30,8 @@ local kindOrder = [
   'NetworkPolicy',
   'DestinationRule',
   'VirtualService',
+  'HTTPRoute',
+  'GRPCRoute',
   'PeerAuthentication',
   'AuthorizationPolicy',
   'ServiceMonitor',
@@ -69,6 +71,30 @@ local withoutNulls(values) =
 
 local portOf(workload, name) =
   [p for p in workload.service.ports if p.name == name][0];
+
+// What HTTPRoute and GRPCRoute share (the chart's infergraph.routeParents, mirrorFilters and
+// weightedBackends): parents, hostnames, and one rule's backendRefs and mirror filters on the
+// orchestrators' `port`; the routes add kind, matches and the rest.
+local gatewayRoute(params) = {
+  local c = self._config,
+  local v = c.values,
+  local preds = [v.predictors[k] for k in std.objectFields(v.predictors)],
+  local backendRef(p) = { name: p.orchestrator.fullname, port: portOf(p.orchestrator, c.port).port },
+  _config:: required + params,
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  metadata: metadata(v.name, c.namespace, v.labels, v.annotations),
+  spec: {
+    parentRefs: [present(r) for r in v.gatewayApi.parentRefs],
+    rule:: {
+      backendRefs: [backendRef(p) { weight: p.traffic } for p in preds if !p.shadow && p.traffic > 0],
+      filters: [
+        { type: 'RequestMirror', requestMirror: { backendRef: backendRef(p), percent: p.mirrorPercent } }
+        for p in preds
+        if p.shadow
+      ],
+    },
+  } + present({ hostnames: v.gatewayApi.hostnames }),
+};
 
 // A ClusterIP Service selecting exactly w's pods (w: a workload or values.graphService).
 local service(c, w, ports) = {
@@ -191,18 +217,17 @@ local workloadObjects(c, w) = {
   },
 
   // networkPolicy({values, predictor, workload, namespace}): who may reach a workload's pods.
-  // Nodes: their predictor's orchestrator; orchestrators: the gateway namespace and the graph.
+  // Nodes: their predictor's orchestrator; orchestrators: the gateway namespaces and the graph.
   // Both: metrics from anywhere.
   networkPolicy(params):: {
     local c = self._config,
     local w = c.workload,
     local p = c.values.predictors[c.predictor],
     local graphPods = { podSelector: { matchLabels: graphSelector(c.values) } },
-    local gateway = {
-      namespaceSelector: {
-        matchLabels: { 'kubernetes.io/metadata.name': c.values.networkPolicy.gatewayNamespace },
-      },
-    },
+    local gateways = [
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }
+      for ns in c.values.networkPolicy.gatewayNamespaces
+    ],
     _config:: required {
       predictor: error 'must provide predictor',
       workload: error 'must provide workload',
@@ -215,7 +240,7 @@ local workloadObjects(c, w) = {
       policyTypes: ['Ingress'],
       ingress: [
         {
-          from: if w.fullname == p.orchestrator.fullname then [gateway, graphPods]
+          from: if w.fullname == p.orchestrator.fullname then gateways + [graphPods]
           else [{ podSelector: { matchLabels: p.orchestrator.selectorLabels } }],
         },
         { ports: [{ port: 'metrics', protocol: 'TCP' }] },
@@ -242,7 +267,7 @@ local workloadObjects(c, w) = {
     metadata: metadata(v.name, c.namespace, v.labels, v.annotations),
     spec: { hosts: v.istio.hosts } + present({ gateways: v.istio.gateways }) + {
       http: [{
-        match: [{ uri: { prefix: v.istio.prefix } }],
+        match: [{ uri: { prefix: v.routing.prefix } }],
         rewrite: { uri: '/' },
         route: [
           { destination: destination(p), weight: p.traffic }
@@ -255,6 +280,34 @@ local workloadObjects(c, w) = {
         retries: v.istio.retries,
         timeout: v.istio.timeout,
       })],
+    },
+  },
+
+  // httpRoute({values, namespace}): Gateway API; the graph's prefix rewritten to /, a weighted
+  // backendRef per serving predictor's orchestrator Service, the shadow mirrored by percent.
+  httpRoute(params):: gatewayRoute(params { port: 'http' }) {
+    local v = self._config.values,
+    kind: 'HTTPRoute',
+    spec+: {
+      rules: [super.rule {
+        matches: [{ path: { type: 'PathPrefix', value: v.routing.prefix } }],
+        filters: [{
+          type: 'URLRewrite',
+          urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } },
+        }] + super.filters,
+      } + present({ timeouts: v.gatewayApi.timeouts })],
+    },
+  },
+
+  // grpcRoute({values, namespace}): Gateway API; the gRPC port, matched by the graph's header,
+  // with the HTTPRoute's weights and mirror.
+  grpcRoute(params):: gatewayRoute(params { port: 'grpc' }) {
+    local v = self._config.values,
+    kind: 'GRPCRoute',
+    spec+: {
+      rules: [present(super.rule) {
+        matches: [{ headers: v.gatewayApi.grpcHeaders }],
+      }],
     },
   },
 
@@ -380,6 +433,7 @@ local workloadObjects(c, w) = {
       + [self.pdb(base + w) for w in workloads if w.workload.podDisruptionBudget != null]
       + (if v.networkPolicy.enabled then [self.networkPolicy(base + w) for w in workloads] else [])
       + (if v.istio.enabled then [self.destinationRule(base), self.virtualService(base)] else [])
+      + (if v.gatewayApi.enabled then [self.httpRoute(base), self.grpcRoute(base)] else [])
       + (if v.istio.peerAuthentication then [self.peerAuthentication(base)] else [])
       + (if v.istio.authorizationPolicy.enabled then [self.authorizationPolicy(base)] else [])
       + (if v.serviceMonitor.enabled then [self.serviceMonitor(base)] else [])

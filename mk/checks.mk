@@ -13,3 +13,9 @@ $(CHECKOV_STAMP): mk/checks.mk
 checkov: $(CHECKOV_STAMP) ## build the checkov venv (.venv-checkov) used by the policy tests
 
 TEST_DEPS += $(CHECKOV_STAMP)
+
+# The Gateway API route schemas in schemas/thirdparty/gateway-api: the pinned release of the Go
+# module sigs.k8s.io/gateway-api from the Go module proxy (pin and sha256: the script).
+.PHONY: gateway-api-schemas
+gateway-api-schemas: setup ## re-extract the vendored Gateway API route schemas at the pinned release
+	$(PY) tools/fetch_gateway_api.py

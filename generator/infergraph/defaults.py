@@ -11,6 +11,7 @@ __all__ = [
     "GPU_RESOURCE",
     "GRAPH_MOUNT_PATH",
     "GRPC_PORT",
+    "GRPC_ROUTE_HEADER",
     "HTTP_PORT",
     "IMAGE_PULL_POLICY",
     "ISTIO_GATEWAYS",
@@ -126,7 +127,9 @@ ISTIO_PREFIX_ROOT: Final = "infergraph"
 ISTIO_RETRY_ON: Final = "connect-failure,refused-stream,unavailable,gateway-error"
 #: VirtualService hosts (seldon.io/istio-host)
 ISTIO_HOSTS: Final = ("*",)
-#: namespace allowed to reach orchestrators
+#: namespace allowed to reach orchestrators (Istio; under Gateway API: the parentRefs' namespaces)
 NETWORK_POLICY_GATEWAY_NAMESPACE: Final = "istio-system"
+#: gRPC metadata header the GRPCRoute matches, valued the graph's name (Seldon clients send it)
+GRPC_ROUTE_HEADER: Final = "seldon"
 #: Prometheus scrape interval
 SERVICE_MONITOR_INTERVAL: Final = "30s"

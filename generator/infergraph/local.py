@@ -4,7 +4,8 @@ Pure: compiled values (and the typed graph, for `modelUri`) in, a `LocalPlan` ou
 does the I/O. Every graph node becomes an `infergraph-server component` process, every
 predictor an `infergraph-server orchestrator` reading its runtime graph rewritten to
 loopback ports, and one `infergraph-server gateway` on the asked port splits traffic between
-predictors and mirrors shadows, as the VirtualService does in a cluster. Ports are the
+predictors and mirrors shadows, as the VirtualService or HTTPRoute does in a cluster, from the
+compiled routing (`routing` and the predictors' weights) whichever of the two is on. Ports are the
 gateway's port + 1, + 2, ...: HTTP, gRPC and metrics for each process in start order.
 """
 
@@ -205,7 +206,7 @@ def plan_local(
         "--config",
         str(PurePath(rundir, "gateway.json")),
         "--prefix",
-        values["istio"]["prefix"],
+        values["routing"]["prefix"],
     )
     gateway = LocalProcess("gateway", gateway_args, {}, port, None)
     test = values["test"]

@@ -23,6 +23,7 @@ __all__ = [
     "NodeType",
     "Orchestrator",
     "Parameter",
+    "ParentRef",
     "Predictor",
     "Resources",
     "Serving",
@@ -151,6 +152,15 @@ class Predictor:
 
 
 @dataclass(frozen=True)
+class ParentRef:
+    """A Gateway API Gateway (or one of its listeners) the graph's routes attach to."""
+
+    name: str
+    namespace: str
+    section_name: str | None = None
+
+
+@dataclass(frozen=True)
 class Serving:
     """Graph-wide serving options (native `spec` fields and honoured `seldon.io/*` annotations)."""
 
@@ -158,6 +168,9 @@ class Serving:
     istio_gateways: tuple[str, ...] = ()
     istio_hosts: tuple[str, ...] = ()
     istio_retries: int | None = None
+    gateway_api_enabled: bool = False
+    gateway_parent_refs: tuple[ParentRef, ...] = ()
+    gateway_hostnames: tuple[str, ...] = ()
     peer_authentication: bool = False
     authorization_principals: tuple[str, ...] | None = None  # None: no AuthorizationPolicy
     network_policy: bool = False

@@ -31,6 +31,8 @@ KIND_ORDER = (
     "NetworkPolicy",
     "DestinationRule",
     "VirtualService",
+    "HTTPRoute",
+    "GRPCRoute",
     "PeerAuthentication",
     "AuthorizationPolicy",
     "ServiceMonitor",

@@ -1,9 +1,10 @@
-"""`infergraph-server gateway`: the local stand-in for the Istio VirtualService of a graph.
+"""`infergraph-server gateway`: the local stand-in for a graph's route (Istio VirtualService or
+Gateway API HTTPRoute: both are compiled from the same weights, mirror percentage and prefix).
 
 One port in front of the predictors' orchestrators: each request goes to one main predictor
 picked by traffic weight (seedable RNG), is mirrored fire-and-forget to every shadow predictor
 (the caller only ever sees the main answer), and keeps its method, path, query and body; a
-path under the graph's gateway prefix (`/infergraph/<graph>/`) loses the prefix, as Istio's
+path under the graph's gateway prefix (`/infergraph/<graph>/`) loses the prefix, as the routes'
 rewrite does, and any other path is forwarded as it is.
 The answer carries `x-infergraph-predictor` naming the predictor that produced it.
 

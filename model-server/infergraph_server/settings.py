@@ -244,7 +244,7 @@ class GatewaySettings(ServerSettings):
     seed: int | None = None
     """Seeds the traffic split, for reproducible runs (INFERGRAPH_SEED, --seed)."""
     prefix: str = ""
-    """Path prefix rewritten to `/`, the graph's `istio.prefix` (INFERGRAPH_GATEWAY_PREFIX)."""
+    """Path prefix rewritten to `/`, the graph's `routing.prefix` (INFERGRAPH_GATEWAY_PREFIX)."""
 
 
 def parse_parameters(raw: str) -> dict[str, Any]:

@@ -56,14 +56,31 @@ def test_rendered_objects_follow_the_graph(example: Path) -> None:
         limits = deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
         assert limits.get(GPU) == asked.get(name)
 
-    # VirtualService weights equal the main predictors' traffic and add to 100; shadows mirror.
-    (vs,) = find(objects, "VirtualService")
-    (route,) = vs["spec"]["http"]
-    weights = {r["destination"]["subset"]: r["weight"] for r in route["route"]}
+    # Route weights (VirtualService, or HTTPRoute and GRPCRoute) equal the main predictors'
+    # traffic and add to 100; shadows mirror. One router per graph.
     mains = {n: p["traffic"] for n, p in predictors.items() if not p["shadow"] and p["traffic"]}
-    assert weights == mains and sum(weights.values()) == 100
     shadows = [n for n, p in predictors.items() if p["shadow"]]
-    assert [route["mirror"]["subset"]] == shadows if shadows else "mirror" not in route
+    if values["gatewayApi"]["enabled"]:
+        assert find(objects, "VirtualService") == [] and find(objects, "DestinationRule") == []
+        orchestrator = {p["orchestrator"]["fullname"]: n for n, p in predictors.items()}
+        for kind in ("HTTPRoute", "GRPCRoute"):
+            (route,) = find(objects, kind)
+            (rule,) = route["spec"]["rules"]
+            weights = {orchestrator[r["name"]]: r["weight"] for r in rule["backendRefs"]}
+            assert weights == mains and sum(weights.values()) == 100, kind
+            mirrored = [
+                orchestrator[f["requestMirror"]["backendRef"]["name"]]
+                for f in rule.get("filters", [])
+                if f["type"] == "RequestMirror"
+            ]
+            assert mirrored == shadows, kind
+    else:
+        assert find(objects, "HTTPRoute") == [] and find(objects, "GRPCRoute") == []
+        (vs,) = find(objects, "VirtualService")
+        (route,) = vs["spec"]["http"]
+        weights = {r["destination"]["subset"]: r["weight"] for r in route["route"]}
+        assert weights == mains and sum(weights.values()) == 100
+        assert [route["mirror"]["subset"]] == shadows if shadows else "mirror" not in route
 
     # Each node Service selects exactly its own node's pods.
     for p in predictors.values():

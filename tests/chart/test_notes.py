@@ -31,4 +31,4 @@ def test_notes_curl_the_compiled_paths(example: Path) -> None:
         f"http://$GATEWAY{test['gatewayPath']}",
     ]
     assert all(f"-d '{test['request']}'" in c for c in commands)
-    assert test["gatewayPath"] == values["istio"]["prefix"] + test["path"][1:]
+    assert test["gatewayPath"] == values["routing"]["prefix"] + test["path"][1:]

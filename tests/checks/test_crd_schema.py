@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from infergraph.checks.crd_schema import (
     CRD_FILES,
@@ -130,3 +131,44 @@ def test_vendored_schemas_match_the_sums_in_their_readme() -> None:
             (m[2], m[1]) for m in re.finditer(r"^([0-9a-f]{64})  (\S+)$", readme, re.MULTILINE)
         )
         assert hashlib.sha256(file.read_bytes()).hexdigest() == sums[file.name], name
+
+
+def _routes() -> dict[str, dict[str, Any]]:
+    """The HTTPRoute and GRPCRoute of the Gateway API example, as rendered (the golden file)."""
+    golden = Path(__file__).resolve().parents[1] / "golden" / "canary-gateway-api.yaml"
+    objects = [o for o in yaml.safe_load_all(golden.read_text()) if o]
+    return {o["kind"]: o for o in objects if o["kind"] in ("HTTPRoute", "GRPCRoute")}
+
+
+def test_rendered_gateway_api_routes_pass() -> None:
+    routes = _routes()
+    assert sorted(routes) == ["GRPCRoute", "HTTPRoute"]
+    for route in routes.values():
+        assert is_custom_resource(route)
+        assert problems(route) == [], route["kind"]
+
+
+def test_misspelt_mirror_percent_fails() -> None:
+    route = _routes()["HTTPRoute"]
+    mirror = route["spec"]["rules"][0]["filters"][1]["requestMirror"]
+    mirror["percnt"] = mirror.pop("percent")
+    assert problems(route) == [
+        (
+            "/spec/rules/0/filters/1/requestMirror/percnt",
+            'unknown field "percnt"; did you mean "percent"?',
+        )
+    ]
+
+
+def test_route_weights_percent_and_timeouts_are_checked() -> None:
+    routes = _routes()
+    http = routes["HTTPRoute"]["spec"]["rules"][0]
+    http["filters"][1]["requestMirror"]["percent"] = 101
+    http["timeouts"]["request"] = "100000ms"
+    routes["GRPCRoute"]["spec"]["rules"][0]["backendRefs"][0]["weight"] = "25"
+    [(path, reason)] = problems(routes["GRPCRoute"])
+    assert (path, reason) == ("/spec/rules/0/backendRefs/0/weight", '"25" is not of type integer')
+    assert [path for path, _ in problems(routes["HTTPRoute"])] == [
+        "/spec/rules/0/filters/1/requestMirror/percent",
+        "/spec/rules/0/timeouts/request",
+    ]

@@ -1,7 +1,8 @@
 """Every example meets the real API server in a namespace enforcing the restricted profile:
 `helm install --wait` of its compiled values rolls out (pods placed by the real scheduler, made
 Ready by kwok), `helm uninstall` leaves no object with its labels, and the jsonnet output
-passes a server-side dry-run apply, Istio and ServiceMonitor objects validated by their CRDs."""
+passes a server-side dry-run apply, Istio, Gateway API and ServiceMonitor objects validated by
+their CRDs."""
 
 from __future__ import annotations
 

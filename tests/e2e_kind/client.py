@@ -24,7 +24,7 @@ REQUEST = {"data": {"ndarray": [ROW]}}
 class Client:
     """A keep-alive connection to 127.0.0.1:`port`; after a failure the next call reconnects.
 
-    Paths are sent under `prefix`, the graph's path on the gateway (values `istio.prefix`).
+    Paths are sent under `prefix`, the graph's path on the gateway (values `routing.prefix`).
     """
 
     def __init__(self, port: int, prefix: str = "/", timeout: float = 30) -> None:

@@ -45,7 +45,7 @@ class Graph:
     @property
     def prefix(self) -> str:
         """The graph's path on the Istio gateway."""
-        prefix: str = self.values["istio"]["prefix"]
+        prefix: str = self.values["routing"]["prefix"]
         return prefix
 
     def predictors(self) -> dict[str, Any]:

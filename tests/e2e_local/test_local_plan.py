@@ -6,10 +6,11 @@ import json
 from dataclasses import replace
 
 import pytest
+import yaml
 
 from infergraph.api import compile_values
 from infergraph.errors import InvalidGraph
-from infergraph.loading import load
+from infergraph.loading import load, load_text
 from infergraph.local import local_model_path, plan_local
 
 from .up import EXAMPLES
@@ -56,3 +57,27 @@ def test_a_node_that_cannot_run_locally_is_named() -> None:
     graph = replace(graph, predictors=(remote,))
     with pytest.raises(InvalidGraph, match=r"/spec/predictors/0/graph/modelUri: \"gs://"):
         plan_local(graph, compile_values(graph), 7000, "/run", "/work", "v")
+
+
+def test_the_local_gateway_reads_the_same_routing_under_istio_or_gateway_api() -> None:
+    """Switching gatewayApi on for istio changes the cluster objects, not the local plan."""
+    text = (EXAMPLES / "canary-gateway-api.yaml").read_text()
+    gateway_api = load_text(text, "canary-gateway-api.yaml")
+    istio_doc = yaml.safe_load(text)
+    del istio_doc["spec"]["gatewayApi"]
+    istio = load_text(yaml.safe_dump(istio_doc), "canary-gateway-api.yaml")
+    plans = []
+    for graph in (gateway_api, istio):
+        values = compile_values(graph)
+        plans.append(plan_local(graph, values, 7000, "/run", "/work", "v"))
+    assert compile_values(gateway_api)["gatewayApi"]["enabled"]
+    assert compile_values(istio)["istio"]["enabled"]
+    assert plans[0] == plans[1]
+    upstreams = json.loads(plans[0].files["gateway.json"])["predictors"]
+    assert [(u["name"], u["traffic"], u["mirrorPercent"]) for u in upstreams] == [
+        ("main", 75, None),
+        ("canary", 25, None),
+        ("shadow", 0, 50),
+    ]
+    gateway = plans[0].processes[-1].args
+    assert gateway[gateway.index("--prefix") + 1] == "/infergraph/iris-gateway-api/"

@@ -106,3 +106,15 @@ def test_graph_names_past_helms_release_limit(length: int) -> None:
     text = (ROOT / "examples" / "ab-test.yaml").read_text()
     name = ("g-" * 32)[: length - 1] + "z"
     assert_parity(compile_values(load_text(text.replace("name: iris-ab", f"name: {name}"), "x")))
+
+
+def test_gateway_api_without_shadow_hostnames_section_or_timeout() -> None:
+    """The optional parts of the routes left out alike (the example has them all)."""
+    text = (ROOT / "examples" / "canary-75-25.yaml").read_text()
+    gateway_api = (
+        "spec:\n  gatewayApi:\n    enabled: true\n    parentRefs: [{name: gw, namespace: edge}]\n"
+    )
+    values = compile_values(load_text(text.replace("spec:\n", gateway_api), "x"))
+    assert values["gatewayApi"]["enabled"] and values["gatewayApi"]["timeouts"] is None
+    values["networkPolicy"]["enabled"] = True
+    assert_parity(values)

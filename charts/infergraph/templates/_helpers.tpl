@@ -44,10 +44,17 @@ Usage: matchLabels: {{- include "infergraph.graphSelector" $ | nindent 6 }} */}}
 app.kubernetes.io/instance: {{ .Values.name }}
 {{- end }}
 
+{{- /* The port number of a workload's Service port of the given name.
+Usage: {{ include "infergraph.port" (list $workload "grpc") }} */}}
+{{- define "infergraph.port" -}}
+{{- $name := index . 1 }}
+{{- range (index . 0).service.ports }}{{ $port := .port }}{{ with eq .name $name }}{{ $port }}{{ end }}{{ end }}
+{{- end }}
+
 {{- /* The port number of a workload's Service port named http.
 Usage: {{ include "infergraph.httpPort" $workload }} */}}
 {{- define "infergraph.httpPort" -}}
-{{- range .service.ports }}{{ $port := .port }}{{ with eq .name "http" }}{{ $port }}{{ end }}{{ end }}
+{{- include "infergraph.port" (list . "http") }}
 {{- end }}
 
 {{- /* A predictor as an Istio destination: the graph Service, the predictor's subset, http.
@@ -58,6 +65,55 @@ host: {{ $root.Values.graphService.fullname }}
 subset: {{ $p.name }}
 port:
   number: {{ include "infergraph.httpPort" $p.orchestrator }}
+{{- end }}
+
+{{- /* A predictor's orchestrator Service as a Gateway API backendRef, on the named port.
+Usage: - {{- include "infergraph.backendRef" (list $predictor "http") | nindent 4 }} */}}
+{{- define "infergraph.backendRef" -}}
+{{- $o := (index . 0).orchestrator }}
+name: {{ $o.fullname }}
+port: {{ include "infergraph.port" (list $o (index . 1)) }}
+{{- end }}
+
+{{- /* The head of a Gateway API route: parentRefs and (non-empty) hostnames of gatewayApi.
+Usage: spec: {{- include "infergraph.routeParents" $.Values.gatewayApi | nindent 2 }} */}}
+{{- define "infergraph.routeParents" -}}
+parentRefs:
+  {{- range .parentRefs }}
+  - {{- include "infergraph.present" . | nindent 4 }}
+  {{- end }}
+{{- with .hostnames }}
+hostnames:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{- /* RequestMirror filters of a Gateway API route: the shadow predictor on the named port,
+by its mirrorPercent; empty without a shadow.
+Usage: {{- include "infergraph.mirrorFilters" (list $ "grpc") | nindent 8 }} */}}
+{{- define "infergraph.mirrorFilters" -}}
+{{- $port := index . 1 }}
+{{- range $p := (index . 0).Values.predictors }}
+{{- with $p.shadow }}
+- type: RequestMirror
+  requestMirror:
+    backendRef:
+      {{- include "infergraph.backendRef" (list $p $port) | nindent 6 }}
+    percent: {{ $p.mirrorPercent }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- /* Weighted backendRefs of a Gateway API route: every serving predictor with traffic > 0.
+Usage: backendRefs: {{- include "infergraph.weightedBackends" (list $ "http") | nindent 8 }} */}}
+{{- define "infergraph.weightedBackends" -}}
+{{- $port := index . 1 }}
+{{- range $p := (index . 0).Values.predictors }}
+{{- with and (not $p.shadow) (gt (int $p.traffic) 0) }}
+- {{- include "infergraph.backendRef" (list $p $port) | nindent 2 }}
+  weight: {{ $p.traffic }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{- /* A predictor's workloads, orchestrator first then nodes by name, as a YAML list.

@@ -1,8 +1,8 @@
 """Validity and policy checks of rendered Kubernetes objects.
 
 `check_objects` runs, on every object: strict Kubernetes schema validation (built-in kinds) or
-closed CRD schema validation (Istio, ServiceMonitor); our GPU rules; the Pod Security
-Standards restricted profile. `render --validate` and the golden tests call it; checkov, a
+closed CRD schema validation (Istio, Gateway API routes, ServiceMonitor); our GPU rules; the Pod
+Security Standards restricted profile. `render --validate` and the golden tests call it; checkov, a
 separate tool in its own venv, is driven by `infergraph.checks.checkov` in the tests.
 """
 

@@ -1,4 +1,4 @@
-"""Validate Istio and prometheus-operator objects against their CRD schemas, closed.
+"""Validate Istio, Gateway API and prometheus-operator objects against their CRD schemas, closed.
 
 A cluster prunes unknown fields of custom resources silently, so a misspelt `mirorPercentage`
 would vanish without an error. We close every described object node of `spec`
@@ -51,6 +51,12 @@ CRD_FILES: Mapping[tuple[str, str], str] = {
     ),
     ("security.istio.io/v1", "AuthorizationPolicy"): (
         "istio/authorizationpolicy-security.istio.io-v1.json"
+    ),
+    ("gateway.networking.k8s.io/v1", "HTTPRoute"): (
+        "gateway-api/httproute-gateway.networking.k8s.io-v1.json"
+    ),
+    ("gateway.networking.k8s.io/v1", "GRPCRoute"): (
+        "gateway-api/grpcroute-gateway.networking.k8s.io-v1.json"
     ),
     ("monitoring.coreos.com/v1", "ServiceMonitor"): (
         "prometheus-operator/servicemonitor-monitoring.coreos.com-v1.json"
@@ -126,7 +132,7 @@ def crd_validator(
 def check_crd_schema(
     obj: Obj, schema_dir: Path | None = None, version: str = KUBERNETES_VERSION
 ) -> Iterator[ObjectProblem]:
-    """Problems of an Istio or ServiceMonitor object against its closed CRD schema."""
+    """Problems of an Istio, Gateway API or ServiceMonitor object against its closed CRD schema."""
     api_version, kind = str(obj.get("apiVersion")), str(obj.get("kind"))
     validator = crd_validator(api_version, kind, schema_dir or default_schema_dir(), version)
     if validator is None:

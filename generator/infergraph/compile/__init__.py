@@ -14,7 +14,14 @@ from .nodes import node_workload
 from .orchestrator import orchestrator_fullname, orchestrator_workload
 from .runtime import config_hash, runtime_graph, runtime_json
 from .test_hook import test_values
-from .traffic import istio_values, mirror_percent, resolve_traffic
+from .traffic import (
+    gateway_api_values,
+    gateway_namespaces,
+    istio_values,
+    mirror_percent,
+    resolve_traffic,
+    routing_values,
+)
 
 __all__ = [
     "compile_runtime",
@@ -72,10 +79,12 @@ def compile_values(graph: Graph) -> JSON:
         "annotations": dict(graph.annotations),
         "serviceAccount": {"create": True, "name": graph.name, "automountToken": False},
         "imagePullSecrets": [],
+        "routing": routing_values(graph),
         "istio": istio_values(graph),
+        "gatewayApi": gateway_api_values(graph),
         "networkPolicy": {
             "enabled": serving.network_policy,
-            "gatewayNamespace": defaults.NETWORK_POLICY_GATEWAY_NAMESPACE,
+            "gatewayNamespaces": gateway_namespaces(graph),
         },
         "serviceMonitor": {
             "enabled": serving.service_monitor,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..errors import Findings
-from ..model import Serving
+from ..model import ParentRef, Serving
 from ..pointers import JSON
 from .seldon import read_annotations
 
@@ -16,6 +16,9 @@ _NATIVE_SWITCHES = {
     "serviceMonitor": "service_monitor",
     "podDisruptionBudget": "pod_disruption_budget",
 }
+
+#: istio fields that only shape the VirtualService (the security ones apply with any router)
+_ISTIO_ROUTING = ("gateways", "hosts", "retries")
 
 
 def _native(spec: Mapping[str, JSON]) -> dict[str, JSON]:
@@ -38,6 +41,55 @@ def _native(spec: Mapping[str, JSON]) -> dict[str, JSON]:
     return out
 
 
+def _gateway_api(spec: Mapping[str, JSON], findings: Findings) -> dict[str, JSON]:
+    """`spec.gatewayApi` as Serving fields; it turns Istio routing off unless that is asked too.
+
+    One router per graph: both `enabled: true` is an error naming both fields.
+    """
+    gateway, istio = spec.get("gatewayApi", {}), spec.get("istio", {})
+    if not gateway.get("enabled", False):
+        return {}
+    if istio.get("enabled", False):
+        findings.error(
+            "/spec/gatewayApi/enabled",
+            "true while /spec/istio/enabled is true too; expected one router per graph: "
+            "set /spec/istio/enabled to false (or leave it out) to route with the Gateway API",
+        )
+    for key in _ISTIO_ROUTING:
+        if key in istio:
+            findings.error(
+                f"/spec/istio/{key}",
+                "configures the Istio VirtualService, which /spec/gatewayApi/enabled replaces; "
+                "expected it left out (or gatewayApi.enabled false)",
+            )
+    refs = tuple(
+        ParentRef(ref["name"], ref["namespace"], ref.get("sectionName"))
+        for ref in gateway["parentRefs"]
+    )
+    for i, ref in enumerate(refs):
+        if ref in refs[:i]:
+            first = refs.index(ref)
+            findings.error(
+                f"/spec/gatewayApi/parentRefs/{i}",
+                f'the same parent as /spec/gatewayApi/parentRefs/{first} ("{ref.namespace}/'
+                f'{ref.name}"{f", section {ref.section_name}" if ref.section_name else ""}); '
+                "expected each Gateway listener once",
+            )
+    hostnames = tuple(gateway.get("hostnames", ()))
+    for i, host in enumerate(hostnames):
+        if host in hostnames[:i]:
+            findings.error(
+                f"/spec/gatewayApi/hostnames/{i}",
+                f'"{host}" is listed twice; expected each hostname once',
+            )
+    return {
+        "gateway_api_enabled": True,
+        "gateway_parent_refs": refs,
+        "gateway_hostnames": hostnames,
+        "istio_enabled": False,
+    }
+
+
 def serving_options(data: Mapping[str, JSON], findings: Findings) -> tuple[Serving, dict[str, str]]:
     """(Serving, the graph annotations without `seldon.io/*`) of a schema-valid document.
 
@@ -49,4 +101,5 @@ def serving_options(data: Mapping[str, JSON], findings: Findings) -> tuple[Servi
     where = dict.fromkeys(metadata.get("annotations", {}), "/metadata/annotations")
     where.update(dict.fromkeys(spec.get("annotations", {}), "/spec/annotations"))
     options, annotations = read_annotations(given, where, findings, graph_level=True)
-    return Serving(**{**options, **_native(spec)}), annotations
+    native = {**_native(spec), **_gateway_api(spec, findings)}
+    return Serving(**{**options, **native}), annotations
