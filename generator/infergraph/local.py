@@ -247,5 +247,5 @@ def plan_local(
         port,
         urlsplit(test["url"]).path,
         test["request"],
-        targets(graph, {d.name: f"{LOOPBACK}:{p.port}" for d, p in zip(graph.detectors, detectors)}),
+        targets(graph, {p.args[-1]: f"{LOOPBACK}:{p.port}" for p in detectors}),
     )

@@ -1,9 +1,9 @@
 """The vocabulary of graph nodes, read from `schemas/implementations.json` (its one declaration).
 
-Node types, parameter types, prepackaged implementations and detectors are declared there once; the schema
-enums and docs/implementations.md are generated from it (`make schemas`) and the server ships a
-byte-equal copy. `NodeType` repeats the node type names only so that mypy can check them; a test
-keeps it equal to the declaration.
+Node types, parameter types, prepackaged implementations and detectors are declared there once;
+the schema enums and docs/implementations.md are generated from it (`make schemas`) and the
+server ships a byte-equal copy. `NodeType` repeats the node type names only so that mypy can
+check them; a test keeps it equal to the declaration.
 """
 
 from __future__ import annotations

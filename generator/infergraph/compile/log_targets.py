@@ -43,7 +43,7 @@ def resolve_target(url: str, known: Mapping[str, str]) -> str:
 
 def target_problem(url: str, known: Mapping[str, str]) -> str | None:
     """What is wrong with a logger url naming a target that the graph does not declare."""
-    scheme, colon, name = url.partition(":")
+    scheme, colon, _ = url.partition(":")
     if scheme != DETECTOR or not colon or url in known:
         return None
     names = ", ".join(quote(k.partition(":")[2]) for k in known) or "none are declared"

@@ -18,9 +18,7 @@ def _quantity(value: JSON) -> str:
     return str(value)
 
 
-def read_resources(
-    raw: Mapping[str, JSON] | None, at: str, findings: Findings
-) -> Resources | None:
+def read_resources(raw: Mapping[str, JSON] | None, at: str, findings: Findings) -> Resources | None:
     """A `resources` object (node, container, orchestrator or detector), GPU counts checked."""
     if raw is None:
         return None

@@ -20,9 +20,7 @@ from ..model import (
     Graph,
     Node,
     Orchestrator,
-    Parameter,
     Predictor,
-    Resources,
 )
 from ..pointers import JSON
 from ..vocabulary import VOCABULARY
@@ -194,7 +192,6 @@ class _Builder:
         if uri is not None and (problem := model_uri_problem(uri)):
             self.findings.error(f"{at}/modelUri", problem)
         return uri
-
 
 
 def _slots(specs: list[Mapping[str, JSON]], at: str, findings: Findings) -> dict[str, _Slot]:
