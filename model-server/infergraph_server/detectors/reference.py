@@ -11,17 +11,17 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ReferenceError", "load_reference", "reference_file"]
+__all__ = ["ReferenceDataError", "load_reference", "reference_file"]
 
 
-class ReferenceError(ValueError):
+class ReferenceDataError(ValueError):
     """The reference data is missing or is not a numeric table; the message names the file."""
 
 
 def reference_file(model_uri: str, files: Sequence[str]) -> Path:
     """The file `model_uri` (a path or file:// URI) names, or the first of `files` in it."""
     if "://" in model_uri and not model_uri.startswith("file://"):
-        raise ReferenceError(
+        raise ReferenceDataError(
             f'model_uri: "{model_uri}" is remote; the storage initializer fetches it first'
         )
     path = Path(model_uri.removeprefix("file://"))
@@ -29,9 +29,9 @@ def reference_file(model_uri: str, files: Sequence[str]) -> Path:
         for name in files:
             if (path / name).is_file():
                 return path / name
-        raise ReferenceError(f"{path}: holds none of {', '.join(files)}")
+        raise ReferenceDataError(f"{path}: holds none of {', '.join(files)}")
     if not path.is_file():
-        raise ReferenceError(f"{path}: no such file or directory")
+        raise ReferenceDataError(f"{path}: no such file or directory")
     return path
 
 
@@ -46,7 +46,7 @@ def _csv(path: Path) -> np.ndarray:
     try:
         return np.loadtxt(path, delimiter=",", skiprows=skip, dtype=np.float64, ndmin=2)
     except ValueError as exc:
-        raise ReferenceError(f"{path}: not a CSV of numbers ({exc})") from None
+        raise ReferenceDataError(f"{path}: not a CSV of numbers ({exc})") from None
 
 
 def load_reference(model_uri: str, files: Sequence[str]) -> np.ndarray:
@@ -58,16 +58,16 @@ def load_reference(model_uri: str, files: Sequence[str]) -> np.ndarray:
         try:
             data = np.load(path, allow_pickle=False)
         except (OSError, ValueError) as exc:
-            raise ReferenceError(f"{path}: not a .npy array ({exc})") from None
+            raise ReferenceDataError(f"{path}: not a .npy array ({exc})") from None
     if data.dtype.kind not in "biuf":
-        raise ReferenceError(f"{path}: holds {data.dtype} values; expected numbers")
+        raise ReferenceDataError(f"{path}: holds {data.dtype} values; expected numbers")
     data = np.asarray(data, dtype=np.float64)
     if data.ndim == 1:
         data = data.reshape(-1, 1)
     if data.ndim != 2 or data.shape[0] < 2:
-        raise ReferenceError(
+        raise ReferenceDataError(
             f"{path}: shape {data.shape}; expected rows x features, 2 rows or more"
         )
     if not np.isfinite(data).all():
-        raise ReferenceError(f"{path}: holds NaN or infinite values; expected finite numbers")
+        raise ReferenceDataError(f"{path}: holds NaN or infinite values; expected finite numbers")
     return data
