@@ -200,5 +200,7 @@ def test_each_detector_class_fits_its_declaration(name: str) -> None:
 def test_a_detector_parameter_of_an_unknown_type_is_refused() -> None:
     doc = copy.deepcopy(DECLARED)
     doc["detectors"]["DRIFT_DETECTOR"]["parameters"]["windowSize"]["type"] = "LONG"
-    with pytest.raises(ValueError, match="detectors.DRIFT_DETECTOR.parameters.windowSize.type"):
+    with pytest.raises(
+        ValueError, match=r"detectors\.DRIFT_DETECTOR\.parameters\.windowSize\.type"
+    ):
         parse_vocabulary(doc)
