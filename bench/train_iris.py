@@ -2,8 +2,9 @@
 
 Run it with the Python of the venv that will load the model (``python bench/train_iris.py
 OUT_DIR``): a joblib pickle is tied to the numpy/scikit-learn it was made with, and the peer
-venvs pin an older numpy than ours. It writes ``OUT_DIR/model.joblib`` and needs only
-scikit-learn and joblib, so every venv can run it.
+venvs pin an older numpy than ours. It writes ``OUT_DIR/model.joblib`` and the training
+features as ``OUT_DIR/reference.npy`` (the reference data of the examples' detectors), and
+needs only scikit-learn, joblib and numpy, so every venv can run it.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import sys
 from pathlib import Path
 
 import joblib
+import numpy as np
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
-__all__ = ["MODEL_FILE", "main", "train"]
+__all__ = ["MODEL_FILE", "REFERENCE_FILE", "main", "train"]
 
 MODEL_FILE = "model.joblib"
+REFERENCE_FILE = "reference.npy"
 
 
 def train(out_dir: Path) -> Path:
@@ -27,6 +30,7 @@ def train(out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / MODEL_FILE
     joblib.dump(model, path)
+    np.save(out_dir / REFERENCE_FILE, features)
     return path
 
 

@@ -5,6 +5,7 @@
     AUTOSCALING_TARGET_CPU: 70,
     DEFAULT_PROTOCOL: 'seldon',
     DEFAULT_TRANSPORT: 'rest',
+    DETECTOR_REPLICAS: 1,
     GPU_RESOURCE: 'nvidia.com/gpu',
     GRAPH_MOUNT_PATH: '/etc/infergraph',
     GRPC_PORT: 9500,

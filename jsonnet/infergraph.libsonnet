@@ -175,6 +175,11 @@ local workloadObjects(c, w) = {
     } + params;
     { _config:: c } + workloadObjects(c, c.values.predictors[c.predictor].nodes[c.node]),
 
+  // detector({values, detector, namespace}): {deployment, service} of one detector.
+  detector(params)::
+    local c = required { detector: error 'must provide detector' } + params;
+    { _config:: c } + workloadObjects(c, c.values.detectors[c.detector]),
+
   // graphService({values, namespace}): every orchestrator behind one name, the Istio host.
   graphService(params)::
     local c = required + params;
@@ -428,6 +433,10 @@ local workloadObjects(c, w) = {
         objectsOf(self.node(base { predictor: p, node: n }))
         for p in predictors
         for n in std.objectFields(v.predictors[p].nodes)
+      ])
+      + std.flattenArrays([
+        objectsOf(self.detector(base { detector: d }))
+        for d in std.objectFields(v.detectors)
       ])
       + [self.hpa(base + w) for w in workloads if w.workload.autoscaling != null]
       + [self.pdb(base + w) for w in workloads if w.workload.podDisruptionBudget != null]

@@ -326,6 +326,7 @@ local compile(spec) =
       ports: d.servicePorts,
     },
     predictors: { [p[0]]: p[1] for p in predictors },
+    detectors: {},  // a prototype declares no detectors (spec.detectors is compiled only)
   };
 
 local graph(name, root, replicas=k.REPLICAS) = compile({

@@ -65,6 +65,6 @@ def test_what_the_compiler_writes_the_server_reads_back() -> None:
         for i, c in enumerate(readable)
     )
     node = Node(name="n", type="MODEL", pointer="", image="me/n:1", parameters=params)
-    served = parse_parameters(parameters_json(node))
+    served = parse_parameters(parameters_json(node.parameters))
     for i, case in enumerate(readable):
         assert _same(served[f"p{i}"], case["reads"]), case

@@ -24,8 +24,9 @@ from infergraph import model
 from infergraph.vocabulary import VOCABULARY, parse_vocabulary
 from infergraph_server.component import prepackaged
 from infergraph_server.component.prepackaged import PREPACKAGED
+from infergraph_server.detectors import detector_class
 from infergraph_server.node_types import NODE_KINDS
-from infergraph_server.vocabulary import IMPLEMENTATIONS, NODE_TYPES, PARAMETER_TYPES
+from infergraph_server.vocabulary import DETECTORS, IMPLEMENTATIONS, NODE_TYPES, PARAMETER_TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "schemas/implementations.json"
@@ -169,3 +170,37 @@ def _generated_enums_only(path: Path, text: str, names: list[str]) -> bool:
         elif isinstance(node, str) and node in names:
             return False
     return True
+
+
+def test_both_sides_read_the_same_detectors() -> None:
+    assert list(VOCABULARY.detectors) == list(DETECTORS) == list(DECLARED["detectors"])
+    for name, declared in VOCABULARY.detectors.items():
+        assert DETECTORS[name].parameters == tuple(declared.parameters)
+        assert DETECTORS[name].reference_files == declared.model_uri.files
+
+
+@pytest.mark.parametrize("name", list(VOCABULARY.detectors))
+def test_each_detector_class_fits_its_declaration(name: str) -> None:
+    declared, cls = VOCABULARY.detectors[name], detector_class(name)
+    assert callable(getattr(cls, "load", None)) and callable(getattr(cls, "process", None))
+    signature = dict(inspect.signature(cls).parameters)
+    assert signature.pop("model_uri", None) is not None
+    assert list(signature) == list(declared.parameters)
+    for spec in declared.parameters.values():
+        default = signature[spec.name].default
+        # a declared list default is a tuple in Python (no mutable defaults)
+        default = list(default) if isinstance(default, tuple) else default
+        assert default == spec.default and type(default) is type(spec.default), spec.name
+    requires = set(declared.requires)
+    project = tomllib.loads((ROOT / "model-server/pyproject.toml").read_text())["project"]
+    dependencies = {re.split(r"[<>=!~; \[]", d, maxsplit=1)[0] for d in project["dependencies"]}
+    assert requires <= dependencies, name
+
+
+def test_a_detector_parameter_of_an_unknown_type_is_refused() -> None:
+    doc = copy.deepcopy(DECLARED)
+    doc["detectors"]["DRIFT_DETECTOR"]["parameters"]["windowSize"]["type"] = "LONG"
+    with pytest.raises(
+        ValueError, match=r"detectors\.DRIFT_DETECTOR\.parameters\.windowSize\.type"
+    ):
+        parse_vocabulary(doc)

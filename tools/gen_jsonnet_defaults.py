@@ -31,7 +31,7 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 def _storage(uri: str) -> dict[str, Any]:
     """What the compiler gives a node whose modelUri is `uri` (a placeholder to substitute)."""
-    found = storage.model_storage(Node(name="n", type="MODEL", pointer="", model_uri=uri))
+    found = storage.model_storage(uri)
     return {
         "path": found.path,
         "volumes": found.volumes,

@@ -2,7 +2,8 @@
 
 - the enums of the JSON schemas: every object whose `$comment` reads
   `generated enum: <list> of schemas/implementations.json (make schemas)`, followed by its `enum`,
-  gets the names of that list (`nodeTypes`, `parameterTypes` or `implementations`), in order;
+  gets the names of that list (`nodeTypes`, `parameterTypes`, `implementations` or
+  `detectors`), in order;
 - docs/implementations.md: one section per implementation, for users;
 - model-server/infergraph_server/implementations.json: a byte-equal copy the server ships.
 
@@ -114,18 +115,37 @@ def implementations_md(vocabulary: JSON) -> str:
             files = ", ".join(f"`{f}`" for f in uri["files"])
             lines.append(f"- modelUri: {need}; {uri['holds']} ({files})")
         lines.append(f"- server: `infergraph_server.component.prepackaged.{spec['server']}`")
-        if spec["parameters"]:
-            lines += [
-                "",
-                "| parameter | type | default | range | meaning |",
-                "| --- | --- | --- | --- | --- |",
-            ]
-        for param, p in spec["parameters"].items():
-            default = f"`{json.dumps(p['default'])}`" if "default" in p else "required"
-            lines.append(
-                f"| `{param}` | {p['type']} | {default} | {_range(p)} | {p['description']} |"
-            )
+        lines += _parameter_table(spec["parameters"])
+    lines += [
+        "",
+        "# Detectors",
+        "",
+        "Not graph nodes: servers fed the payload-log stream (Seldon's CloudEvents), declared in",
+        "a graph's `spec.detectors` and reached by a logger url `detector:NAME`. Each exposes",
+        "Prometheus metrics and may send an event per finding to its `eventsUrl`.",
+    ]
+    for name, spec in vocabulary["detectors"].items():
+        uri = spec["modelUri"]
+        files = ", ".join(f"`{f}`" for f in uri["files"])
+        lines += ["", f"## {name}", "", f"{spec['description']}.", ""]
+        lines.append(f"- modelUri: required; {uri['holds']} ({files})")
+        lines.append(f"- server: `infergraph_server.detectors.{spec['server']}`")
+        lines += _parameter_table(spec["parameters"])
     return "\n".join(lines) + "\n"
+
+
+def _parameter_table(parameters: JSON) -> list[str]:
+    if not parameters:
+        return []
+    lines = [
+        "",
+        "| parameter | type | default | range | meaning |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for param, p in parameters.items():
+        default = f"`{json.dumps(p['default'])}`" if "default" in p else "required"
+        lines.append(f"| `{param}` | {p['type']} | {default} | {_range(p)} | {p['description']} |")
+    return lines
 
 
 def _children(rule: JSON) -> str:

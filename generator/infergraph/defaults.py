@@ -8,6 +8,7 @@ __all__ = [
     "AUTOSCALING_TARGET_CPU",
     "DEFAULT_PROTOCOL",
     "DEFAULT_TRANSPORT",
+    "DETECTOR_REPLICAS",
     "GPU_RESOURCE",
     "GRAPH_MOUNT_PATH",
     "GRPC_PORT",
@@ -78,6 +79,8 @@ NODE_RESOURCES: Final = {
     "requests": {"cpu": "100m", "memory": "256Mi"},
     "limits": {"memory": "1Gi"},
 }
+#: replicas of a detector: its window of recent requests lives in one process
+DETECTOR_REPLICAS: Final = 1
 #: per orchestrator
 ORCHESTRATOR_RESOURCES: Final = {
     "requests": {"cpu": "100m", "memory": "128Mi"},

@@ -6,19 +6,22 @@ predictor an `infergraph-server orchestrator` reading its runtime graph rewritte
 loopback ports, and one `infergraph-server gateway` on the asked port splits traffic between
 predictors and mirrors shadows, as the VirtualService or HTTPRoute does in a cluster, from the
 compiled routing (`routing` and the predictors' weights) whichever of the two is on. Ports are the
-gateway's port + 1, + 2, ...: HTTP, gRPC and metrics for each process in start order.
+gateway's port + 1, + 2, ...: HTTP, gRPC and metrics for each node and orchestrator, then HTTP
+and metrics for each detector (`infergraph-server detector`, started first: the others log
+to it).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePath
 from urllib.parse import urlsplit
 
+from .compile.log_targets import targets
 from .errors import InvalidGraph, Problem
-from .model import Graph, Node
+from .model import Detector, Graph, Node
 from .pointers import JSON
 
 __all__ = [
@@ -60,6 +63,7 @@ class LocalPlan:
     port: int  # the gateway's
     request_path: str  # a ready-to-send example request (the helm test's)
     request_body: str
+    targets: Mapping[str, str] = field(default_factory=dict)  # `detector:NAME` -> loopback URL
 
     def listeners(self) -> list[tuple[int, str]]:
         """Every port of every process, in port order."""
@@ -114,10 +118,27 @@ def _flags(name: str, ports: tuple[int, int, int]) -> tuple[str, ...]:
     )
 
 
+def _local_env(
+    owner: Node | Detector,
+    workload: JSON,
+    dirs: tuple[str, str],
+    problems: list[Problem],
+    source: str,
+) -> dict[str, str]:
+    """A workload's container env, its model (or reference data) path made local."""
+    env = {e["name"]: str(e["value"]) for e in workload["container"]["env"] if "value" in e}
+    if owner.model_uri is not None:
+        try:
+            env["INFERGRAPH_MODEL_URI"] = local_model_path(owner.model_uri, *dirs)
+        except ValueError as exc:
+            problems.append(Problem(source, owner.pointer + "/modelUri", str(exc)))
+    return env
+
+
 def _node_env(
     node: Node, workload: JSON, dirs: tuple[str, str], problems: list[Problem], source: str
 ) -> dict[str, str]:
-    env = {e["name"]: str(e["value"]) for e in workload["container"]["env"] if "value" in e}
+    env = _local_env(node, workload, dirs, problems, source)
     if "INFERGRAPH_IMPLEMENTATION" not in env and "INFERGRAPH_CLASS" not in env:
         problems.append(
             Problem(
@@ -128,12 +149,22 @@ def _node_env(
                 "module:Class on its container to serve the class with our server",
             )
         )
-    if node.model_uri is not None:
-        try:
-            env["INFERGRAPH_MODEL_URI"] = local_model_path(node.model_uri, *dirs)
-        except ValueError as exc:
-            problems.append(Problem(source, node.pointer + "/modelUri", str(exc)))
     return env
+
+
+def _detectors(
+    graph: Graph, values: JSON, first_port: int, dirs: tuple[str, str], problems: list[Problem]
+) -> list[LocalProcess]:
+    """One `infergraph-server detector` per detector: HTTP and metrics ports, no gRPC."""
+    out = []
+    for i, detector in enumerate(graph.detectors):
+        http, metrics = first_port + 2 * i, first_port + 2 * i + 1
+        workload = values["detectors"][detector.name]
+        env = _local_env(detector, workload, dirs, problems, graph.source)
+        args = (*_flags("detector", (http, 0, metrics)), "--name", detector.name)
+        name = f"detector {detector.name}"
+        out.append(LocalProcess(name, args, env, http, "/v2/health/ready", None, metrics))
+    return out
 
 
 def _loopback(runtime_node: JSON, ports: Mapping[str, tuple[int, int, int]]) -> JSON:
@@ -194,6 +225,7 @@ def plan_local(
             )
         )
         upstreams.append(gateway_upstream(predictor.name, compiled, LOOPBACK, orch_ports[0]))
+    detectors = _detectors(graph, values, next_port, (base, volumes), problems)
     if problems:
         raise InvalidGraph(problems)
     files["gateway.json"] = json.dumps({"predictors": upstreams}, indent=2) + "\n"
@@ -211,9 +243,10 @@ def plan_local(
     gateway = LocalProcess("gateway", gateway_args, {}, port, None)
     test = values["test"]
     return LocalPlan(
-        (*processes, *orchestrators, gateway),
+        (*detectors, *processes, *orchestrators, gateway),
         files,
         port,
         urlsplit(test["url"]).path,
         test["request"],
+        targets(graph, {p.args[-1]: f"{LOOPBACK}:{p.port}" for p in detectors}),
     )

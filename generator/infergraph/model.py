@@ -18,6 +18,7 @@ __all__ = [
     "BATCHING_ENV",
     "Autoscaling",
     "Batching",
+    "Detector",
     "Graph",
     "Node",
     "NodeType",
@@ -130,6 +131,20 @@ class Node:
 
 
 @dataclass(frozen=True)
+class Detector:
+    """A detector of `spec.detectors`: a server fed the payload-log stream, not a graph node."""
+
+    name: str
+    implementation: str  # a declared detector (schemas/implementations.json `detectors`)
+    model_uri: str  # the reference data
+    pointer: str
+    env_secret_ref: str | None = None
+    parameters: tuple[Parameter, ...] = ()
+    events_url: str | None = None
+    resources: Resources | None = None
+
+
+@dataclass(frozen=True)
 class Orchestrator:
     """svcOrchSpec: the orchestrator's extra env, resources and replicas."""
 
@@ -196,6 +211,7 @@ class Graph:
     transport: Literal["rest", "grpc"] = "rest"
     serving: Serving = field(default_factory=Serving)
     kind: Literal["InferenceGraph", "SeldonDeployment"] = "InferenceGraph"
+    detectors: tuple[Detector, ...] = ()
 
     def compile(self) -> dict[str, JSON]:
         """The explicit values document (see `infergraph.compile.compile_values`)."""

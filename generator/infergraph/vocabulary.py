@@ -1,9 +1,9 @@
 """The vocabulary of graph nodes, read from `schemas/implementations.json` (its one declaration).
 
-Node types, parameter types and prepackaged implementations are declared there once; the schema
-enums and docs/implementations.md are generated from it (`make schemas`) and the server ships a
-byte-equal copy. `NodeType` repeats the node type names only so that mypy can check them; a test
-keeps it equal to the declaration.
+Node types, parameter types, prepackaged implementations and detectors are declared there once;
+the schema enums and docs/implementations.md are generated from it (`make schemas`) and the
+server ships a byte-equal copy. `NodeType` repeats the node type names only so that mypy can
+check them; a test keeps it equal to the declaration.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from .pointers import JSON
 __all__ = [
     "VOCABULARY",
     "Children",
+    "DetectorSpec",
     "Implementation",
     "ModelUriSpec",
     "NodeType",
@@ -116,10 +117,23 @@ class Implementation:
 
 
 @dataclass(frozen=True)
+class DetectorSpec:
+    """A prepackaged detector: a server fed the payload-log stream, not a graph node."""
+
+    name: str
+    description: str
+    server: str
+    requires: tuple[str, ...]
+    model_uri: ModelUriSpec
+    parameters: Mapping[str, ParameterSpec]
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     node_types: Mapping[str, NodeTypeSpec]
     parameter_types: Mapping[str, ParameterType]
     implementations: Mapping[str, Implementation]
+    detectors: Mapping[str, DetectorSpec]
 
 
 def _children(doc: Mapping[str, JSON]) -> Children:
@@ -140,6 +154,21 @@ def _parameter(name: str, doc: Mapping[str, JSON]) -> ParameterSpec:
     )
 
 
+def _model_uri(doc: Mapping[str, JSON]) -> ModelUriSpec:
+    return ModelUriSpec(doc["required"], tuple(doc["files"]), doc["holds"])
+
+
+def _detector(name: str, doc: Mapping[str, JSON]) -> DetectorSpec:
+    return DetectorSpec(
+        name=name,
+        description=doc["description"],
+        server=doc["server"],
+        requires=tuple(doc["requires"]),
+        model_uri=_model_uri(doc["modelUri"]),
+        parameters={p: _parameter(p, spec) for p, spec in doc["parameters"].items()},
+    )
+
+
 def _implementation(
     name: str, doc: Mapping[str, JSON], node_types: Mapping[str, NodeTypeSpec]
 ) -> Implementation:
@@ -154,9 +183,7 @@ def _implementation(
         protocols=tuple(doc["protocols"]),
         batchable=doc["batchable"],
         children=_children(doc["children"]) if "children" in doc else node_type.children,
-        model_uri=None
-        if uri is None
-        else ModelUriSpec(uri["required"], tuple(uri["files"]), uri["holds"]),
+        model_uri=None if uri is None else _model_uri(uri),
         parameters={p: _parameter(p, spec) for p, spec in doc["parameters"].items()},
     )
 
@@ -168,12 +195,14 @@ def _cross_check(doc: Mapping[str, JSON]) -> None:
     for name, raw in doc["implementations"].items():
         if raw["type"] not in doc["nodeTypes"]:
             raise ValueError(f"implementations.{name}.type: {raw['type']!r} is no node type")
-        for parameter, spec in raw["parameters"].items():
-            if spec["type"] not in doc["parameterTypes"]:
-                raise ValueError(
-                    f"implementations.{name}.parameters.{parameter}.type: "
-                    f"{spec['type']!r} is no parameter type"
-                )
+    for section in ("implementations", "detectors"):
+        for name, raw in doc[section].items():
+            for parameter, spec in raw["parameters"].items():
+                if spec["type"] not in doc["parameterTypes"]:
+                    raise ValueError(
+                        f"{section}.{name}.parameters.{parameter}.type: "
+                        f"{spec['type']!r} is no parameter type"
+                    )
 
 
 def parse_vocabulary(doc: Mapping[str, JSON]) -> Vocabulary:
@@ -199,6 +228,7 @@ def parse_vocabulary(doc: Mapping[str, JSON]) -> Vocabulary:
             name: _implementation(name, spec, node_types)
             for name, spec in doc["implementations"].items()
         },
+        detectors={name: _detector(name, spec) for name, spec in doc["detectors"].items()},
     )
 
 

@@ -1,9 +1,10 @@
 """The node vocabulary the server runs: its copy of schemas/implementations.json.
 
 `make schemas` copies the repository's declaration here byte for byte (a test checks it); the
-server reads only what it needs: node types, parameter types and each implementation's node
-type, server class and model files. The compiler reads the same file through its own module,
-since neither distribution imports the other.
+server reads only what it needs: node types, parameter types, each implementation's node
+type, server class and model files, and each detector's server class and reference files.
+The compiler reads the same file through its own module, since neither distribution imports
+the other.
 """
 
 from __future__ import annotations
@@ -17,16 +18,21 @@ import orjson
 
 __all__ = [
     "BATCHING_NODE_TYPES",
+    "DETECTORS",
+    "DETECTOR_PACKAGE",
     "IMPLEMENTATIONS",
     "NODE_TYPES",
     "PARAMETER_TYPES",
     "PREPACKAGED_PACKAGE",
+    "Detector",
     "Implementation",
     "ParameterType",
 ]
 
 #: The package the `server` entries ("module:Class") are relative to.
 PREPACKAGED_PACKAGE = "infergraph_server.component.prepackaged"
+#: The package the detectors' `server` entries are relative to.
+DETECTOR_PACKAGE = "infergraph_server.detectors"
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,14 @@ class Implementation:
     model_files: tuple[str, ...]  # looked for, in order, when modelUri is a directory
     parameters: tuple[str, ...]
     batchable: bool = False  # its predict is row-wise: concurrent requests may share a call
+
+
+@dataclass(frozen=True)
+class Detector:
+    name: str
+    server: str  # "module:Class" in DETECTOR_PACKAGE
+    reference_files: tuple[str, ...]  # looked for, in order, when modelUri is a directory
+    parameters: tuple[str, ...]
 
 
 def _read() -> Any:
@@ -75,4 +89,14 @@ IMPLEMENTATIONS: Mapping[str, Implementation] = {
         batchable=spec["batchable"],
     )
     for name, spec in _DOC["implementations"].items()
+}
+#: Every detector, in declaration order.
+DETECTORS: Mapping[str, Detector] = {
+    name: Detector(
+        name=name,
+        server=spec["server"],
+        reference_files=tuple(spec["modelUri"]["files"]),
+        parameters=tuple(spec["parameters"]),
+    )
+    for name, spec in _DOC["detectors"].items()
 }

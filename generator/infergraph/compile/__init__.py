@@ -9,6 +9,7 @@ from .. import defaults
 from ..model import Graph
 from ..pointers import JSON
 from .containers import service_ports
+from .detectors import detector_workload
 from .labels import graph_labels
 from .nodes import node_workload
 from .orchestrator import orchestrator_fullname, orchestrator_workload
@@ -94,4 +95,5 @@ def compile_values(graph: Graph) -> JSON:
         "graphService": graph_service(graph),
         "test": test_values(graph, weights),
         "predictors": predictors,
+        "detectors": {d.name: detector_workload(graph, d) for d in graph.detectors},
     }

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..model import Graph, Node, Predictor
+from ..model import Detector, Graph, Node, Predictor
 
-__all__ = ["graph_labels", "workload_labels"]
+__all__ = ["detector_labels", "graph_labels", "workload_labels"]
 
 JSONDict = dict[str, str]
 
@@ -36,3 +36,13 @@ def workload_labels(
     own = node.labels if node is not None else {}
     labels = {**predictor.labels, **own, **graph_labels(graph), **selector}
     return labels, selector
+
+
+def detector_labels(graph: Graph, detector: Detector) -> tuple[JSONDict, JSONDict]:
+    """(labels, selectorLabels) of a detector workload (it belongs to no predictor)."""
+    selector = {
+        "app.kubernetes.io/instance": graph.name,
+        "app.kubernetes.io/component": "detector",
+        "infergraph.io/detector": detector.name,
+    }
+    return {**graph_labels(graph), **selector}, selector

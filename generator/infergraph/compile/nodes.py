@@ -43,14 +43,15 @@ def _parameter_text(p: Parameter) -> str:
     return str(p.value)
 
 
-def parameters_json(node: Node) -> str:
-    """The node's parameters as the Seldon wrapper reads them from its environment."""
-    items = [{"name": p.name, "type": p.type, "value": _parameter_text(p)} for p in node.parameters]
+def parameters_json(parameters: tuple[Parameter, ...]) -> str:
+    """A node's (or detector's) parameters as the Seldon wrapper reads them from its
+    environment."""
+    items = [{"name": p.name, "type": p.type, "value": _parameter_text(p)} for p in parameters]
     return json.dumps(items, separators=(",", ":"))
 
 
 def _env(graph: Graph, predictor: Predictor, node: Node, model_path: str | None) -> list[JSON]:
-    parameters = parameters_json(node)
+    parameters = parameters_json(node.parameters)
     settings = {
         **server_env(),
         "INFERGRAPH_NAME": node.name,
@@ -95,7 +96,7 @@ def _probes(graph: Graph, node: Node) -> dict[str, JSON]:
 
 def node_workload(graph: Graph, predictor: Predictor, node: Node, pdb: bool) -> JSON:
     labels, selector = workload_labels(graph, predictor, node)
-    storage = model_storage(node)
+    storage = model_storage(node.model_uri, node.env_secret_ref)
     tolerations = [dict(t) for t in node.tolerations]
     if node.gpus and GPU_TOLERATION not in tolerations:
         tolerations.append(GPU_TOLERATION)

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from .. import defaults
-from ..model import Node
 from ..pointers import JSON
 from .containers import container_security_context, merge_resources
 
@@ -26,10 +25,10 @@ class ModelStorage:
     init_containers: list[JSON] = field(default_factory=list)
 
 
-def model_storage(node: Node) -> ModelStorage:
-    """pvc:// mounts the claim read-only; remote schemes use the storage initializer;
-    file:// and plain paths are taken as paths inside the image."""
-    uri = node.model_uri
+def model_storage(uri: str | None, env_secret_ref: str | None = None) -> ModelStorage:
+    """How a pod gets the model (or reference data) at `uri`: pvc:// mounts the claim
+    read-only; remote schemes use the storage initializer, with `env_secret_ref`'s keys as
+    its environment; file:// and plain paths are taken as paths inside the image."""
     if uri is None:
         return ModelStorage()
     parts = urlsplit(uri)
@@ -55,8 +54,8 @@ def model_storage(node: Node) -> ModelStorage:
                 {"name": "scratch", "mountPath": defaults.SCRATCH_MOUNT_PATH},
             ],
         }
-        if node.env_secret_ref is not None:
-            initializer["envFrom"] = [{"secretRef": {"name": node.env_secret_ref}}]
+        if env_secret_ref is not None:
+            initializer["envFrom"] = [{"secretRef": {"name": env_secret_ref}}]
         return ModelStorage(
             path=target,
             volumes=[{"name": "model", "emptyDir": {}}],

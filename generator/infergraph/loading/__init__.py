@@ -22,6 +22,7 @@ from pathlib import Path
 from ..errors import Findings, InvalidGraph, Problem, sorted_problems
 from ..model import Graph
 from ..pointers import quote
+from .detectors import detector_problems
 from .limits import limit_problems
 from .normalize import build
 from .prepackaged import prepackaged_problems
@@ -81,6 +82,7 @@ def load_text_with_warnings(text: str, source: str) -> Loaded:
         graph = build(doc.data, source, findings)
         findings.problems.extend(graph_problems(graph))
         findings.problems.extend(prepackaged_problems(graph))
+        findings.problems.extend(detector_problems(graph))
         findings.problems.extend(limit_problems(doc.data, graph))
     if findings.problems:
         raise InvalidGraph(_located(doc, source, findings.problems))

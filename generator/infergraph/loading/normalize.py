@@ -19,14 +19,14 @@ from ..model import (
     Graph,
     Node,
     Orchestrator,
-    Parameter,
     Predictor,
-    Resources,
 )
 from ..pointers import JSON
 from ..vocabulary import VOCABULARY
 from .batching import node_batching
-from .rules import gpu_problems, model_uri_problem, parse_parameter
+from .detectors import read_detectors
+from .fields import read_parameters, read_resources
+from .rules import model_uri_problem
 from .seldon import hpa_cpu_target, read_annotations
 from .serving import serving_options
 
@@ -45,24 +45,6 @@ class _Slot:
 
 def _int(value: JSON) -> int | None:
     return None if value is None else int(value)
-
-
-def _quantity(value: JSON) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _resources(raw: Mapping[str, JSON] | None, at: str, findings: Findings) -> Resources | None:
-    if raw is None:
-        return None
-    parts = {
-        part: {name: _quantity(q) for name, q in raw.get(part, {}).items()}
-        for part in ("requests", "limits")
-    }
-    for where, message in gpu_problems(parts, at):
-        findings.error(where, message)
-    return Resources(requests=parts["requests"], limits=parts["limits"])
 
 
 def _autoscaling(raw: Mapping[str, JSON], at: str, target: JSON) -> Autoscaling:
@@ -143,12 +125,12 @@ class _Builder:
             implementation=implementation,
             model_uri=model_uri,
             env_secret_ref=raw.get("envSecretRefName"),
-            parameters=self.parameters(raw.get("parameters", []), at),
+            parameters=read_parameters(raw.get("parameters", []), at, findings),
             children=tuple(self.node(c, f"{at}/children/{i}") for i, c in enumerate(children)),
             image=image,
             image_pull_policy=container.get("imagePullPolicy"),
             env=env,
-            resources=_resources(resources, resources_at, findings),
+            resources=read_resources(resources, resources_at, findings),
             replicas=_int(replicas),
             autoscaling=self.autoscaling(raw, at, group, g_at),
             endpoint_type=raw.get("endpoint", {}).get("type"),
@@ -207,23 +189,6 @@ class _Builder:
             self.findings.error(f"{at}/modelUri", problem)
         return uri
 
-    def parameters(self, raws: list[Mapping[str, JSON]], at: str) -> tuple[Parameter, ...]:
-        out: list[Parameter] = []
-        names: set[str] = set()
-        for i, raw in enumerate(raws):
-            p_at = f"{at}/parameters/{i}"
-            if raw["name"] in names:
-                self.findings.error(
-                    f"{p_at}/name",
-                    f'"{raw["name"]}" is already a parameter of this node; expected unique names',
-                )
-            names.add(raw["name"])
-            value, problem = parse_parameter(raw["type"], raw["value"])
-            if problem:
-                self.findings.error(f"{p_at}/value", problem)
-            out.append(Parameter(name=raw["name"], type=raw["type"], value=value, pointer=p_at))
-        return tuple(out)
-
 
 def _slots(specs: list[Mapping[str, JSON]], at: str, findings: Findings) -> dict[str, _Slot]:
     slots: dict[str, _Slot] = {}
@@ -268,7 +233,7 @@ def _predictor(raw: Mapping[str, JSON], at: str, findings: Findings) -> Predicto
         annotations=annotations,
         orchestrator=Orchestrator(
             env=tuple(orchestrator.get("env", ())),
-            resources=_resources(
+            resources=read_resources(
                 orchestrator.get("resources"), f"{at}/svcOrchSpec/resources", findings
             ),
             replicas=_int(orchestrator.get("replicas")),
@@ -298,4 +263,5 @@ def build(data: Mapping[str, JSON], source: str, findings: Findings) -> Graph:
         transport=spec.get("transport", DEFAULT_TRANSPORT),
         serving=serving,
         kind=data["kind"],
+        detectors=read_detectors(spec.get("detectors", []), findings),
     )

@@ -1,5 +1,7 @@
 """Rules each prepackaged implementation declares (schemas/implementations.json), on the model.
 
+`parameter_problems` serves detectors too: their parameters are declared the same way.
+
 What a node of implementation X may hold follows from X's declaration alone: the protocols it
 answers, whether it needs a modelUri, and its parameters (names, types, required ones, ranges,
 choices). Nothing here names an implementation.
@@ -9,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import Graph, Node
+from ..model import Graph, Node, Parameter
 from ..pointers import quote
-from ..vocabulary import VOCABULARY, Implementation, ParameterSpec
+from ..vocabulary import VOCABULARY, DetectorSpec, Implementation, ParameterSpec
 from .rules import MODEL_URI_SCHEMES
 
-__all__ = ["prepackaged_problems"]
+__all__ = ["parameter_problems", "prepackaged_problems"]
 
 
 def prepackaged_problems(graph: Graph) -> Iterator[tuple[str, str]]:
@@ -25,7 +27,7 @@ def prepackaged_problems(graph: Graph) -> Iterator[tuple[str, str]]:
             if declared is not None:
                 yield from _protocol(node, declared, graph.protocol)
                 yield from _model_uri(node, declared)
-                yield from _parameters(node, declared)
+                yield from parameter_problems(node.pointer, node.parameters, declared)
 
 
 def _protocol(node: Node, declared: Implementation, protocol: str) -> Iterator[tuple[str, str]]:
@@ -49,17 +51,20 @@ def _model_uri(node: Node, declared: Implementation) -> Iterator[tuple[str, str]
         )
 
 
-def _parameters(node: Node, declared: Implementation) -> Iterator[tuple[str, str]]:
-    given = {p.name for p in node.parameters}
+def parameter_problems(
+    at: str, parameters: tuple[Parameter, ...], declared: Implementation | DetectorSpec
+) -> Iterator[tuple[str, str]]:
+    """`parameters` (of the node or detector at `at`) against what `declared` accepts."""
+    given = {p.name for p in parameters}
     for spec in declared.parameters.values():
         if spec.required and spec.name not in given:
             yield (
-                f"{node.pointer}/parameters",
+                f"{at}/parameters",
                 f'has no "{spec.name}", which {declared.name} requires; expected a parameter '
                 f"{{name: {spec.name}, type: {spec.type}, value: ...}} ({spec.description})",
             )
     known = ", ".join(declared.parameters) or "none"
-    for parameter in node.parameters:
+    for parameter in parameters:
         found = declared.parameters.get(parameter.name)
         if found is None:
             yield (
