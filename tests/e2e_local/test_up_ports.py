@@ -115,8 +115,8 @@ def _graph_file(tmp_path: Path) -> Path:
             "host": "127.0.0.1", "httpPort": 9, "grpcPort": 9, "protocol": "seldon",
             "readinessPath": "/v2/health/ready", "fallback": False, "timeoutMs": 1000,
             "retries": 0, "children": []}  # fmt: skip
-    doc = {"graph": "g", "predictor": "p", "protocol": "seldon", "transport": "rest",
-           "maxConcurrency": 1, "maxBodyBytes": 1000, "probePeriodMs": 500,
+    doc = {"graph": "g", "predictor": "p", "predictorVersion": "", "protocol": "seldon",
+           "transport": "rest", "maxConcurrency": 1, "maxBodyBytes": 1000, "probePeriodMs": 500,
            "root": root}  # fmt: skip
     path.write_text(json.dumps(doc))
     return path

@@ -52,6 +52,7 @@ def graph_doc(root: Message, max_concurrency: int = 64, protocol: str = "seldon"
     return {
         "graph": "g",
         "predictor": "main",
+        "predictorVersion": "",
         "protocol": protocol,
         "transport": "rest",
         "maxConcurrency": max_concurrency,

@@ -55,6 +55,7 @@ def write_graph(tmp: Path, name: str, root: Message) -> str:
     doc = {
         "graph": "g",
         "predictor": name,
+        "predictorVersion": "",
         "protocol": "seldon",
         "transport": "rest",
         "maxConcurrency": 64,

@@ -113,6 +113,7 @@ def write_graph(
     doc = {
         "graph": "g",
         "predictor": "main",
+        "predictorVersion": "",
         "protocol": protocol,
         "transport": transport,
         "maxConcurrency": 64,
