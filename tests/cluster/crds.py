@@ -5,11 +5,14 @@ Istio: the CRDs of Istio's base chart. The chart lives in the `istio.io/istio` m
 release tags (`1.26.2`, no `v`) are not semantic versions, so the module proxy refuses them
 ("This module version is not available"); the chart's `files/crd-all.gen.yaml` is generated from
 `kubernetes/customresourcedefinitions.gen.yaml` of `istio.io/api` at the same release, which
-the proxy serves as `v1.26.2`. ServiceMonitor: prometheus-operator's generated CRD.
+the proxy serves as `v1.26.2`. ServiceMonitor: prometheus-operator's generated CRD. KEDA:
+ScaledObject and TriggerAuthentication of the release whose schemas are vendored
+(tools/fetch_keda_crds.py holds the pin, read here so there is one).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -18,10 +21,22 @@ from pathlib import Path
 
 from e2e_kind.platform import ISTIO_VERSION
 
-__all__ = ["ISTIO_API", "PROMETHEUS_OPERATOR", "crd_files", "module_dir"]
+__all__ = ["ISTIO_API", "KEDA", "PROMETHEUS_OPERATOR", "crd_files", "module_dir"]
 
 ISTIO_API = ("istio.io/api", f"v{ISTIO_VERSION}")
 PROMETHEUS_OPERATOR = ("github.com/prometheus-operator/prometheus-operator", "v0.93.0")
+
+
+def _keda_pin() -> tuple[str, str]:
+    tool = Path(__file__).resolve().parents[2] / "tools" / "fetch_keda_crds.py"
+    spec = importlib.util.spec_from_file_location("fetch_keda_crds", tool)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.MODULE, module.VERSION
+
+
+KEDA = _keda_pin()
 
 
 def module_dir(go: Path, module: str, version: str) -> Path:
@@ -39,7 +54,13 @@ def module_dir(go: Path, module: str, version: str) -> Path:
 
 
 def crd_files(go: Path) -> list[Path]:
-    """Istio's CRDs, then ServiceMonitor's."""
+    """Istio's CRDs, then ServiceMonitor's, then KEDA's."""
     istio = module_dir(go, *ISTIO_API) / "kubernetes" / "customresourcedefinitions.gen.yaml"
     operator = module_dir(go, *PROMETHEUS_OPERATOR) / "example" / "prometheus-operator-crd"
-    return [istio, operator / "monitoring.coreos.com_servicemonitors.yaml"]
+    keda = module_dir(go, *KEDA) / "config" / "crd" / "bases"
+    return [
+        istio,
+        operator / "monitoring.coreos.com_servicemonitors.yaml",
+        keda / "keda.sh_scaledobjects.yaml",
+        keda / "keda.sh_triggerauthentications.yaml",
+    ]

@@ -10,9 +10,10 @@ its one `:` (both as Seldon does; our gRPC transport reports the same paths, not
 A call that got no answer is not observed (promhttp observes only completed round trips).
 
 Cost: one process serves one event loop, so a histogram here is a list of bucket counts per
-label set, found by one dict lookup and updated by a bisect (about 0.5 µs; prometheus_client's
-locked `observe` costs ~10 times that). With several workers (PROMETHEUS_MULTIPROC_DIR) the
-families are prometheus_client Histograms instead, whose values the workers share.
+label set, found by one dict lookup and updated by a bisect: about 0.55 µs an observation with
+its lookup, against 1.4 µs for prometheus_client's locked `observe` alone
+(bench/bench_seldon_metrics.py). With several workers (PROMETHEUS_MULTIPROC_DIR) the families
+are prometheus_client Histograms instead, whose values the workers share.
 """
 
 from __future__ import annotations
