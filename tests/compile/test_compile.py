@@ -14,6 +14,7 @@ from infergraph.model import (
     Parameter,
     Predictor,
     Resources,
+    Serving,
 )
 from infergraph.output import dump_yaml
 
@@ -98,6 +99,18 @@ def test_keda_node_leaves_replicas_unset_and_names_its_trigger_authentication() 
             "triggerAuthentications": {"iris-main-clf-trigger-0": {"secretTargetRef": [secret]}},
         }
     }
+
+
+def test_disruption_budget_of_a_node_kept_at_zero_by_keda_allows_evictions() -> None:
+    """minAvailable would block every eviction of the last pod; maxUnavailable 1 holds at 0."""
+    keda = KedaScaling(0, 4, 30, 300, ({"type": "prometheus", "metadata": {}},), "/a")
+    graph = replace(
+        _graph(_predictor(node=_model(autoscaling=keda))),
+        serving=Serving(pod_disruption_budget=True),
+    )
+    clf = compile_values(graph)["predictors"]["main"]["nodes"]["clf"]
+    assert clf["autoscaling"]["keda"]["minReplicaCount"] == 0
+    assert clf["podDisruptionBudget"] == {"maxUnavailable": 1}
 
 
 def test_traffic_rest_and_shadow_mirror() -> None:
