@@ -126,8 +126,9 @@ def runtime_node(
 def runtime_graph(name: str, root: dict[str, Any], transport: str = "rest") -> dict[str, Any]:
     """A runtime graph document around ``root`` (Seldon protocol; ``transport`` to the nodes)."""
     return {
-        "graph": name, "predictor": "main", "protocol": "seldon", "transport": transport,
-        "maxConcurrency": 512, "maxBodyBytes": 10485760, "probePeriodMs": 500, "root": root,
+        "graph": name, "predictor": "main", "predictorVersion": "", "protocol": "seldon",
+        "transport": transport, "maxConcurrency": 512, "maxBodyBytes": 10485760,
+        "probePeriodMs": 500, "root": root,
     }  # fmt: skip
 
 

@@ -26,6 +26,8 @@ local kindOrder = [
   'Service',
   'Deployment',
   'HorizontalPodAutoscaler',
+  'ScaledObject',
+  'TriggerAuthentication',
   'PodDisruptionBudget',
   'NetworkPolicy',
   'DestinationRule',
@@ -185,29 +187,55 @@ local workloadObjects(c, w) = {
     local c = required + params;
     { _config:: c } + service(c, c.values.graphService, c.values.graphService.ports),
 
-  // hpa({values, workload, namespace}): autoscaling/v2 on CPU utilization for a workload.
+  // hpa({values, workload, namespace}): autoscaling/v2 on the workload's `autoscaling.hpa`.
   hpa(params):: {
     local c = self._config,
     local w = c.workload,
+    local h = w.autoscaling.hpa,
     _config:: required { workload: error 'must provide workload' } + params,
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
     metadata: metadata(w.fullname, c.namespace, w.labels, w.annotations),
     spec: {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: w.fullname },
-      minReplicas: w.autoscaling.minReplicas,
-      maxReplicas: w.autoscaling.maxReplicas,
-      metrics: [{
-        type: 'Resource',
-        resource: {
-          name: 'cpu',
-          target: {
-            type: 'Utilization',
-            averageUtilization: w.autoscaling.targetCPUUtilizationPercentage,
-          },
-        },
-      }],
+      minReplicas: h.minReplicas,
+      maxReplicas: h.maxReplicas,
+      metrics: h.metrics,
+    } + present({ behavior: h.behavior }),
+  },
+
+  // scaledObject({values, workload, namespace}): a KEDA ScaledObject on the workload's
+  // `autoscaling.keda`; KEDA makes and owns the HPA, so `hpa` is never rendered beside it.
+  scaledObject(params):: {
+    local c = self._config,
+    local w = c.workload,
+    local k = w.autoscaling.keda,
+    _config:: required { workload: error 'must provide workload' } + params,
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'ScaledObject',
+    metadata: metadata(w.fullname, c.namespace, w.labels, w.annotations),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: w.fullname },
+      pollingInterval: k.pollingInterval,
+      cooldownPeriod: k.cooldownPeriod,
+      minReplicaCount: k.minReplicaCount,
+      maxReplicaCount: k.maxReplicaCount,
+      triggers: k.triggers,
     },
+  },
+
+  // triggerAuthentication({values, workload, name, namespace}): Secret keys for a KEDA trigger.
+  triggerAuthentication(params):: {
+    local c = self._config,
+    local w = c.workload,
+    _config:: required {
+      workload: error 'must provide workload',
+      name: error 'must provide name',
+    } + params,
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'TriggerAuthentication',
+    metadata: metadata(c.name, c.namespace, w.labels, w.annotations),
+    spec: w.autoscaling.keda.triggerAuthentications[c.name],
   },
 
   // pdb({values, workload, namespace}): a PodDisruptionBudget for a workload.
@@ -423,6 +451,8 @@ local workloadObjects(c, w) = {
       for p in predictors
       for n in std.objectFields(v.predictors[p].nodes)
     ];
+    local scaled = [w for w in workloads if w.workload.autoscaling != null];
+    local keda = [w for w in scaled if std.objectHas(w.workload.autoscaling, 'keda')];
     local objectsOf(group) = [o for o in std.objectValues(group) if o != null];
     local objects =
       (if v.serviceAccount.create then [self.serviceAccount(base)] else [])
@@ -438,7 +468,13 @@ local workloadObjects(c, w) = {
         objectsOf(self.detector(base { detector: d }))
         for d in std.objectFields(v.detectors)
       ])
-      + [self.hpa(base + w) for w in workloads if w.workload.autoscaling != null]
+      + [self.hpa(base + w) for w in scaled if std.objectHas(w.workload.autoscaling, 'hpa')]
+      + [self.scaledObject(base + w) for w in keda]
+      + [
+        self.triggerAuthentication(base + w { name: n })
+        for w in keda
+        for n in std.objectFields(w.workload.autoscaling.keda.triggerAuthentications)
+      ]
       + [self.pdb(base + w) for w in workloads if w.workload.podDisruptionBudget != null]
       + (if v.networkPolicy.enabled then [self.networkPolicy(base + w) for w in workloads] else [])
       + (if v.istio.enabled then [self.destinationRule(base), self.virtualService(base)] else [])

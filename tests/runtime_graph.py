@@ -57,6 +57,7 @@ def graph_doc(root: Message, protocol: str = "seldon", **fields: Any) -> Message
     return {
         "graph": "g",
         "predictor": "main",
+        "predictorVersion": "",
         "protocol": protocol,
         "transport": "rest",
         "maxConcurrency": 64,

@@ -19,6 +19,10 @@ __all__ = [
     "ISTIO_HOSTS",
     "ISTIO_PREFIX_ROOT",
     "ISTIO_RETRY_ON",
+    "KEDA_COOLDOWN_PERIOD",
+    "KEDA_MAX_REPLICA_COUNT",
+    "KEDA_MIN_REPLICA_COUNT",
+    "KEDA_POLLING_INTERVAL",
     "LIVENESS_PERIOD_SECONDS",
     "MAX_BODY_BYTES",
     "MAX_CONCURRENCY",
@@ -74,6 +78,14 @@ WORKERS: Final = 1
 REPLICAS: Final = 1
 #: autoscaling.targetCPUUtilizationPercentage when omitted
 AUTOSCALING_TARGET_CPU: Final = 70
+#: keda.pollingInterval when omitted: seconds between trigger checks (KEDA's own default)
+KEDA_POLLING_INTERVAL: Final = 30
+#: keda.cooldownPeriod when omitted: seconds idle before scaling to zero (KEDA's own default)
+KEDA_COOLDOWN_PERIOD: Final = 300
+#: keda.minReplicaCount when omitted (KEDA's and Seldon's default: scale to zero)
+KEDA_MIN_REPLICA_COUNT: Final = 0
+#: keda.maxReplicaCount when omitted (KEDA's own default)
+KEDA_MAX_REPLICA_COUNT: Final = 100
 #: per node container
 NODE_RESOURCES: Final = {
     "requests": {"cpu": "100m", "memory": "256Mi"},

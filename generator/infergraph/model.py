@@ -20,6 +20,7 @@ __all__ = [
     "Batching",
     "Detector",
     "Graph",
+    "KedaScaling",
     "Node",
     "NodeType",
     "Orchestrator",
@@ -56,9 +57,25 @@ class Resources:
 
 @dataclass(frozen=True)
 class Autoscaling:
+    """A HorizontalPodAutoscaler; a CPU target arrives as one autoscaling/v2 Resource metric."""
+
     min_replicas: int
     max_replicas: int
-    target_cpu_utilization: int
+    metrics: tuple[Mapping[str, JSON], ...]  # autoscaling/v2 MetricSpecs, passed through
+    pointer: str
+    behavior: Mapping[str, JSON] | None = None  # autoscaling/v2 behavior, passed through
+
+
+@dataclass(frozen=True)
+class KedaScaling:
+    """A KEDA ScaledObject instead of an HPA; `triggers` are KEDA fragments as written, except
+    that a trigger's `secretTargetRef` (ours) becomes a TriggerAuthentication when compiled."""
+
+    min_replica_count: int  # 0: scaled to zero while no trigger is active
+    max_replica_count: int
+    polling_interval: int
+    cooldown_period: int
+    triggers: tuple[Mapping[str, JSON], ...]
     pointer: str
 
 
@@ -103,7 +120,7 @@ class Node:
     env: tuple[Mapping[str, JSON], ...] = ()  # extra container env (Kubernetes EnvVar objects)
     resources: Resources | None = None
     replicas: int | None = None
-    autoscaling: Autoscaling | None = None
+    autoscaling: Autoscaling | KedaScaling | None = None  # HPA or KEDA; never both
     endpoint_type: Literal["REST", "GRPC"] | None = None
     fallback: bool = False  # routers: a child that is not ready is skipped for a ready one
     batching: Batching | None = None  # None: one model call per request

@@ -27,6 +27,8 @@ KIND_ORDER = (
     "Service",
     "Deployment",
     "HorizontalPodAutoscaler",
+    "ScaledObject",
+    "TriggerAuthentication",
     "PodDisruptionBudget",
     "NetworkPolicy",
     "DestinationRule",

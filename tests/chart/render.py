@@ -19,7 +19,9 @@ from infergraph.render_helm import CHART_DIR, helm_executable
 __all__ = [
     "CHART_DIR",
     "DEFAULTS",
+    "HPA",
     "JSON",
+    "KEDA",
     "HelmFailed",
     "compile_graph",
     "find",
@@ -32,6 +34,36 @@ __all__ = [
 
 JSON = Any
 DEFAULTS: JSON = yaml.safe_load((CHART_DIR / "values.yaml").read_text())
+_CPU = {"type": "Utilization", "averageUtilization": 70}
+#: compiled `autoscaling` values of each form, for `--set` (every knob on)
+HPA: JSON = {
+    "hpa": {
+        "minReplicas": 1,
+        "maxReplicas": 2,
+        "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": _CPU}}],
+        "behavior": {"scaleDown": {"stabilizationWindowSeconds": 60}},
+    }
+}
+KEDA: JSON = {
+    "keda": {
+        "minReplicaCount": 0,
+        "maxReplicaCount": 3,
+        "pollingInterval": 30,
+        "cooldownPeriod": 300,
+        "triggers": [
+            {
+                "type": "prometheus",
+                "metadata": {"serverAddress": "http://p:9090", "query": "up", "threshold": "1"},
+                "authenticationRef": {"name": "iris-main-classifier-trigger-0"},
+            }
+        ],
+        "triggerAuthentications": {
+            "iris-main-classifier-trigger-0": {
+                "secretTargetRef": [{"parameter": "bearerToken", "name": "p", "key": "token"}]
+            }
+        },
+    }
+}
 
 
 class HelmFailed(RuntimeError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .render import JSON, compile_graph, find, model, predictor, render_chart
+from .render import HPA, JSON, KEDA, compile_graph, find, model, predictor, render_chart
 
 KINDS_OFF_BY_DEFAULT = (
     "NetworkPolicy",
@@ -170,12 +170,9 @@ def test_every_knob_on_renders_objects_that_pass_the_schema_and_policy_checks() 
         "istio.timeout": "10s",
         "predictors.main.orchestrator.podDisruptionBudget": {"maxUnavailable": 1},
         "predictors.main.orchestrator.replicas": None,
-        "predictors.main.orchestrator.autoscaling": {
-            "minReplicas": 1,
-            "maxReplicas": 2,
-            "targetCPUUtilizationPercentage": 70,
-        },
+        "predictors.main.orchestrator.autoscaling": HPA,
+        "predictors.main.nodes.classifier.autoscaling": KEDA,
     }
     objects = render_chart(set=knobs)
-    assert len({o["kind"] for o in objects}) == 13
+    assert len({o["kind"] for o in objects}) == 15
     assert check_objects(objects) == []

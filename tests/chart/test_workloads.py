@@ -6,9 +6,19 @@ import hashlib
 
 import pytest
 
-from infergraph.model import Autoscaling, Node, Resources
+from infergraph.model import Autoscaling, KedaScaling, Node, Resources
 
-from .render import JSON, compile_graph, find, model, predictor, render_chart
+from .render import (
+    HPA,
+    JSON,
+    KEDA,
+    HelmFailed,
+    compile_graph,
+    find,
+    model,
+    predictor,
+    render_chart,
+)
 
 GPU = "nvidia.com/gpu"
 
@@ -65,9 +75,12 @@ def test_containers_are_named_after_their_node() -> None:
 
 
 def test_autoscaling_renders_an_hpa_and_leaves_replicas_unset() -> None:
+    cpu = {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization"}}}
+    cpu["resource"]["target"]["averageUtilization"] = 60
+    behavior = {"scaleDown": {"stabilizationWindowSeconds": 300}}
     scaled = model(
         autoscaling=Autoscaling(
-            min_replicas=2, max_replicas=5, target_cpu_utilization=60, pointer="/a"
+            min_replicas=2, max_replicas=5, metrics=(cpu,), behavior=behavior, pointer="/a"
         )
     )
     objects = render_chart(compile_graph(predictor(graph=scaled)))
@@ -79,13 +92,41 @@ def test_autoscaling_renders_an_hpa_and_leaves_replicas_unset() -> None:
         "name": "iris-main-classifier",
     }
     assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (2, 5)
-    assert hpa["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"] == 60
+    assert hpa["spec"]["metrics"] == [cpu]
+    assert hpa["spec"]["behavior"] == behavior
     assert "replicas" not in find(objects, "Deployment", "iris-main-classifier")[0]["spec"]
     assert find(objects, "Deployment", "iris-main")[0]["spec"]["replicas"] == 1
+    assert find(objects, "ScaledObject") == []
+
+
+def test_keda_renders_a_scaled_object_no_hpa_and_leaves_replicas_unset() -> None:
+    secret = {"parameter": "bearerToken", "name": "prom", "key": "token"}
+    trigger = {"type": "prometheus", "metadata": {"query": "up", "threshold": "1"}}
+    keda = KedaScaling(0, 3, 10, 60, ({**trigger, "secretTargetRef": [secret]},), "/a")
+    objects = render_chart(compile_graph(predictor(graph=model(autoscaling=keda))))
+    assert find(objects, "HorizontalPodAutoscaler") == []
+    (scaled,) = find(objects, "ScaledObject")
+    (auth,) = find(objects, "TriggerAuthentication")
+    assert scaled["metadata"]["name"] == "iris-main-classifier"
+    assert scaled["spec"] == {
+        "scaleTargetRef": {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": scaled["metadata"]["name"],
+        },
+        "pollingInterval": 10,
+        "cooldownPeriod": 60,
+        "minReplicaCount": 0,
+        "maxReplicaCount": 3,
+        "triggers": [{**trigger, "authenticationRef": {"name": auth["metadata"]["name"]}}],
+    }
+    assert auth["spec"] == {"secretTargetRef": [secret]}
+    assert "replicas" not in find(objects, "Deployment", "iris-main-classifier")[0]["spec"]
 
 
 def test_autoscaling_by_set_and_by_default() -> None:
-    scaling = {"minReplicas": 1, "maxReplicas": 3, "targetCPUUtilizationPercentage": 70}
+    cpu = {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization"}}}
+    scaling = {"hpa": {"minReplicas": 1, "maxReplicas": 3, "metrics": [cpu], "behavior": None}}
     objects = render_chart(
         set={
             "predictors.main.orchestrator.autoscaling": scaling,
@@ -97,6 +138,13 @@ def test_autoscaling_by_set_and_by_default() -> None:
     ]
     assert "replicas" not in find(objects, "Deployment", "iris-main")[0]["spec"]
     assert find(render_chart(), "HorizontalPodAutoscaler") == []
+
+
+def test_values_cannot_ask_for_an_hpa_and_keda_on_one_deployment() -> None:
+    both = {"hpa": {"minReplicas": 1, "maxReplicas": 3, "metrics": [{}], "behavior": None}}
+    both["keda"] = {"minReplicaCount": 0, "maxReplicaCount": 3, "pollingInterval": 30}
+    with pytest.raises(HelmFailed, match="autoscaling"):
+        render_chart(set={"predictors.main.nodes.classifier.autoscaling": both})
 
 
 @pytest.mark.parametrize("budget", [{"maxUnavailable": 1}, {"minAvailable": "50%"}])
@@ -130,14 +178,11 @@ def test_every_object_has_the_graph_or_release_namespace(set_: JSON, expected: s
         "istio.peerAuthentication": True,
         "istio.authorizationPolicy.enabled": True,
         "predictors.main.orchestrator.podDisruptionBudget": {"maxUnavailable": 1},
-        "predictors.main.orchestrator.autoscaling": {
-            "minReplicas": 1,
-            "maxReplicas": 2,
-            "targetCPUUtilizationPercentage": 70,
-        },
+        "predictors.main.orchestrator.autoscaling": HPA,
+        "predictors.main.nodes.classifier.autoscaling": KEDA,
     }
     objects = render_chart(set={**everything, **set_}, namespace="release-ns")
-    assert len({o["kind"] for o in objects}) == 13
+    assert len({o["kind"] for o in objects}) == 15
     assert {o["metadata"]["namespace"] for o in objects} == {expected}
     assert find(objects, "DestinationRule")[0]["spec"]["host"] == "iris"
 

@@ -25,6 +25,7 @@ def problems(obj: dict[str, Any], schema_dir: Path | None = None) -> list[tuple[
 
 def test_good_custom_objects_pass(good: dict[str, dict[str, Any]]) -> None:
     kinds = ("VirtualService", "DestinationRule", "PeerAuthentication", "ServiceMonitor")
+    kinds += ("ScaledObject", "TriggerAuthentication")
     for kind in kinds:
         assert is_custom_resource(good[kind])
         assert problems(good[kind]) == [], kind
@@ -69,6 +70,26 @@ def test_destination_rule_and_service_monitor_rules(good: dict[str, dict[str, An
     assert problems(monitor) == [
         ("/spec/endpoints/0/scheme", '"ftp" is not one of "http", "https", "HTTP", "HTTPS"'),
         ("/spec/selector", "required field is missing"),
+    ]
+
+
+def test_keda_objects_are_checked_closed(good: dict[str, dict[str, Any]]) -> None:
+    scaled = good["ScaledObject"]
+    scaled["spec"]["minReplicas"] = scaled["spec"].pop("minReplicaCount")
+    scaled["spec"]["triggers"][0]["metadata"]["threshold"] = 10
+    del scaled["spec"]["scaleTargetRef"]["name"]
+    assert sorted(problems(scaled)) == [
+        ("/spec/minReplicas", 'unknown field "minReplicas"; did you mean "minReplicaCount"?'),
+        ("/spec/scaleTargetRef/name", "required field is missing"),
+        ("/spec/triggers/0/metadata/threshold", "10 is not of type string"),
+    ]
+    auth = good["TriggerAuthentication"]
+    auth["spec"]["secretTargetRef"][0]["parametr"] = auth["spec"]["secretTargetRef"][0].pop(
+        "parameter"
+    )
+    assert sorted(path for path, _ in problems(auth)) == [
+        "/spec/secretTargetRef/0/parameter",
+        "/spec/secretTargetRef/0/parametr",
     ]
 
 

@@ -6,8 +6,9 @@ release tags (`1.26.2`, no `v`) are not semantic versions, so the module proxy r
 ("This module version is not available"); the chart's `files/crd-all.gen.yaml` is generated from
 `kubernetes/customresourcedefinitions.gen.yaml` of `istio.io/api` at the same release, which
 the proxy serves as `v1.26.2`. ServiceMonitor: prometheus-operator's generated CRD. Gateway
-API: the standard channel's HTTPRoute and GRPCRoute of the release whose schemas are vendored
-(the pin of tools/fetch_gateway_api.py).
+API: the standard channel's HTTPRoute and GRPCRoute, and KEDA: ScaledObject and
+TriggerAuthentication, each of the release whose schemas are vendored (the pins of
+tools/fetch_gateway_api.py and tools/fetch_keda_crds.py, read here so there is one).
 """
 
 from __future__ import annotations
@@ -21,23 +22,24 @@ from pathlib import Path
 
 from e2e_kind.platform import ISTIO_VERSION
 
-__all__ = ["GATEWAY_API", "ISTIO_API", "PROMETHEUS_OPERATOR", "crd_files", "module_dir"]
+__all__ = ["GATEWAY_API", "ISTIO_API", "KEDA", "PROMETHEUS_OPERATOR", "crd_files", "module_dir"]
 
 ISTIO_API = ("istio.io/api", f"v{ISTIO_VERSION}")
 PROMETHEUS_OPERATOR = ("github.com/prometheus-operator/prometheus-operator", "v0.93.0")
 
 
-def _gateway_api_pin() -> tuple[str, str]:
-    """(module, version) of the vendored Gateway API schemas, read from their fetch script."""
-    script = Path(__file__).resolve().parents[2] / "tools" / "fetch_gateway_api.py"
-    spec = importlib.util.spec_from_file_location("fetch_gateway_api", script)
+def _pin(script_name: str) -> tuple[str, str]:
+    """(module, version) of vendored schemas, read from their fetch script."""
+    script = Path(__file__).resolve().parents[2] / "tools" / script_name
+    spec = importlib.util.spec_from_file_location(script.stem, script)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.MODULE, module.VERSION
 
 
-GATEWAY_API = _gateway_api_pin()
+GATEWAY_API = _pin("fetch_gateway_api.py")
+KEDA = _pin("fetch_keda_crds.py")
 
 
 def module_dir(go: Path, module: str, version: str) -> Path:
@@ -55,13 +57,16 @@ def module_dir(go: Path, module: str, version: str) -> Path:
 
 
 def crd_files(go: Path) -> list[Path]:
-    """Istio's CRDs, then ServiceMonitor's, then the Gateway API routes'."""
+    """Istio's CRDs, then ServiceMonitor's, the Gateway API routes' and KEDA's."""
     istio = module_dir(go, *ISTIO_API) / "kubernetes" / "customresourcedefinitions.gen.yaml"
     operator = module_dir(go, *PROMETHEUS_OPERATOR) / "example" / "prometheus-operator-crd"
     gateway = module_dir(go, *GATEWAY_API) / "config" / "crd" / "standard"
+    keda = module_dir(go, *KEDA) / "config" / "crd" / "bases"
     return [
         istio,
         operator / "monitoring.coreos.com_servicemonitors.yaml",
         gateway / "gateway.networking.k8s.io_httproutes.yaml",
         gateway / "gateway.networking.k8s.io_grpcroutes.yaml",
+        keda / "keda.sh_scaledobjects.yaml",
+        keda / "keda.sh_triggerauthentications.yaml",
     ]

@@ -6,7 +6,16 @@ from dataclasses import replace
 
 from infergraph import defaults
 from infergraph.compile import compile_runtime, compile_values
-from infergraph.model import Autoscaling, Graph, Node, Parameter, Predictor, Resources
+from infergraph.model import (
+    Autoscaling,
+    Graph,
+    KedaScaling,
+    Node,
+    Parameter,
+    Predictor,
+    Resources,
+    Serving,
+)
 from infergraph.output import dump_yaml
 
 
@@ -54,14 +63,54 @@ def test_gpu_node_gets_limit_toleration_and_no_surge() -> None:
 
 
 def test_autoscaled_node_leaves_replicas_unset() -> None:
-    scaled = _model(autoscaling=Autoscaling(1, 5, 60, "/a"), replicas=3)
+    cpu = {"type": "Resource", "resource": {"name": "cpu"}}
+    scaled = _model(autoscaling=Autoscaling(1, 5, (cpu,), "/a"), replicas=3)
     node = compile_values(_graph(_predictor(node=scaled)))["predictors"]["main"]["nodes"]["clf"]
     assert node["replicas"] is None
     assert node["autoscaling"] == {
-        "minReplicas": 1,
-        "maxReplicas": 5,
-        "targetCPUUtilizationPercentage": 60,
+        "hpa": {"minReplicas": 1, "maxReplicas": 5, "metrics": [cpu], "behavior": None}
     }
+
+
+def test_keda_node_leaves_replicas_unset_and_names_its_trigger_authentication() -> None:
+    secret = {"parameter": "bearerToken", "name": "prom", "key": "token"}
+    triggers = (
+        {"type": "prometheus", "metadata": {"query": "up"}, "secretTargetRef": [secret]},
+        {"type": "cron", "metadata": {"timezone": "UTC"}},
+    )
+    keda = KedaScaling(0, 4, 15, 60, triggers, "/a")
+    node = compile_values(_graph(_predictor(node=_model(autoscaling=keda, replicas=3))))
+    clf = node["predictors"]["main"]["nodes"]["clf"]
+    assert clf["replicas"] is None
+    assert clf["autoscaling"] == {
+        "keda": {
+            "minReplicaCount": 0,
+            "maxReplicaCount": 4,
+            "pollingInterval": 15,
+            "cooldownPeriod": 60,
+            "triggers": [
+                {
+                    "type": "prometheus",
+                    "metadata": {"query": "up"},
+                    "authenticationRef": {"name": "iris-main-clf-trigger-0"},
+                },
+                {"type": "cron", "metadata": {"timezone": "UTC"}},
+            ],
+            "triggerAuthentications": {"iris-main-clf-trigger-0": {"secretTargetRef": [secret]}},
+        }
+    }
+
+
+def test_disruption_budget_of_a_node_kept_at_zero_by_keda_allows_evictions() -> None:
+    """minAvailable would block every eviction of the last pod; maxUnavailable 1 holds at 0."""
+    keda = KedaScaling(0, 4, 30, 300, ({"type": "prometheus", "metadata": {}},), "/a")
+    graph = replace(
+        _graph(_predictor(node=_model(autoscaling=keda))),
+        serving=Serving(pod_disruption_budget=True),
+    )
+    clf = compile_values(graph)["predictors"]["main"]["nodes"]["clf"]
+    assert clf["autoscaling"]["keda"]["minReplicaCount"] == 0
+    assert clf["podDisruptionBudget"] == {"maxUnavailable": 1}
 
 
 def test_traffic_rest_and_shadow_mirror() -> None:

@@ -106,6 +106,13 @@ def _extras(draw: st.DrawFn, implementation: str | None) -> dict[str, JSON]:
         low = draw(st.integers(1, 3))
         extras["autoscaling"] = {"minReplicas": low, "maxReplicas": draw(st.integers(low, 6))}
     elif draw(st.booleans()):
+        trigger: dict[str, Any] = {"type": "prometheus", "metadata": {"query": "up"}}
+        if draw(st.booleans()):
+            trigger["secretTargetRef"] = [{"parameter": "bearerToken", "name": "p", "key": "t"}]
+        low = draw(st.integers(0, 2))
+        keda = {"minReplicaCount": low, "maxReplicaCount": draw(st.integers(max(low, 1), 6))}
+        extras["autoscaling"] = {"keda": {**keda, "triggers": [trigger]}}
+    elif draw(st.booleans()):
         extras["replicas"] = draw(st.integers(0, 4))
     if draw(st.booleans()):
         extras["endpoint"] = {"type": draw(st.sampled_from(["REST", "GRPC"]))}

@@ -10,7 +10,7 @@ from infergraph.checks import check_objects
 from infergraph.compile import compile_values
 from infergraph.errors import InvalidGraph
 from infergraph.loading import load, load_with_warnings
-from infergraph.model import Autoscaling, Resources
+from infergraph.model import Autoscaling, KedaScaling, Resources
 from infergraph.render import render_values
 from tests.jsonnet.test_parity import assert_parity
 
@@ -30,6 +30,7 @@ LOADS = [
     "10-hpa-autoscaling-v2.yaml",
     "11-complex-graph-transformer-abtest-combiner.json",
     "12-separate-svc-orch-pod.json",
+    "13-keda-prometheus-autoscaling.yaml",
     "14-thompson-sampling-router-routing-injection.json",
 ]
 #: file → the unsupported field or value each problem names
@@ -37,9 +38,6 @@ FAILS = {
     "03-ab-traffic-split-mlflow.yaml": [
         '/spec/predictors/0/graph/implementation: "MLFLOW_SERVER" is not supported',
         '/spec/predictors/1/graph/implementation: "MLFLOW_SERVER" is not supported',
-    ],
-    "13-keda-prometheus-autoscaling.yaml": [
-        '/spec/predictors/0/componentSpecs/0/kedaSpec: "kedaSpec" is not a supported field',
     ],
     "15-v2-protocol-triton-mlserver-chain.yaml": [
         '/spec/predictors/0/graph/children/0/implementation: "TRITON_SERVER" is not supported',
@@ -89,7 +87,21 @@ def test_corpus_mapping() -> None:
     )
     assert second.resources == Resources(requests={"memory": "1Mi"}, limits={})
     hpa = load(CORPUS / "10-hpa-autoscaling-v2.yaml").predictors[0].graph.autoscaling
-    assert hpa == Autoscaling(1, 3, 10, "/spec/predictors/0/componentSpecs/0/hpaSpec")
+    cpu = {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 10}}
+    at = "/spec/predictors/0/componentSpecs/0"
+    assert hpa == Autoscaling(1, 3, ({"resource": cpu, "type": "Resource"},), f"{at}/hpaSpec")
+    keda = load(CORPUS / "13-keda-prometheus-autoscaling.yaml").predictors[0].graph.autoscaling
+    assert isinstance(keda, KedaScaling)
+    assert (keda.pointer, keda.polling_interval, keda.cooldown_period) == (
+        f"{at}/kedaSpec",
+        15,
+        300,
+    )
+    assert (keda.min_replica_count, keda.max_replica_count) == (1, 5)
+    [trigger] = keda.triggers
+    assert trigger["metadata"]["query"] == (
+        'rate(seldon_api_executor_client_requests_seconds_count{model_name="classifier"}[1m])'
+    )
     gpu = load(CORPUS / "09-gpu-tensorflow-mnist.json").predictors[0].graph.resources
     assert gpu is not None and gpu.gpus == 1
     chain = load(CORPUS / "06-input-transformer-model-output-transformer.yaml").predictors[0]

@@ -63,6 +63,12 @@ def meta(**fields: JSON) -> JSON:
     return doc
 
 
+#: a KEDA trigger on the orchestrator's Seldon metrics
+PROMETHEUS: JSON = {
+    "type": "prometheus",
+    "metadata": {"serverAddress": "http://p:9090", "query": "up", "threshold": "1"},
+}
+
 CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
     "graph name not DNS-1123": (
         lambda: meta(name="Iris_1"),
@@ -382,6 +388,140 @@ CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
         [
             f"{P0}/graph/autoscaling: is also set at {P0}/componentSpecs/0/hpaSpec; "
             "expected it in one place"
+        ],
+    ),
+    "hpaSpec and kedaSpec given once": (
+        lambda: seldon(
+            componentSpecs=[
+                {
+                    "hpaSpec": {"maxReplicas": 3},
+                    "kedaSpec": {"triggers": [PROMETHEUS]},
+                    "spec": {"containers": [{"name": "clf", "image": "a"}]},
+                }
+            ],
+        ),
+        [
+            f"{P0}/componentSpecs/0/hpaSpec: is also set at {P0}/componentSpecs/0/kedaSpec; "
+            "expected it in one place"
+        ],
+    ),
+    "scale to zero only with KEDA": (
+        lambda: graph({**sklearn("clf"), "autoscaling": {"minReplicas": 0, "maxReplicas": 2}}),
+        [
+            f"{P0}/graph/autoscaling/minReplicas: 0 needs KEDA: a HorizontalPodAutoscaler keeps "
+            "at least 1 replica; expected 1 or more, or keda with minReplicaCount 0"
+        ],
+    ),
+    "scale to zero only with KEDA, in an hpaSpec": (
+        lambda: seldon(
+            componentSpecs=[
+                {
+                    "hpaSpec": {"minReplicas": 0, "maxReplicas": 3},
+                    "spec": {"containers": [{"name": "clf", "image": "a"}]},
+                }
+            ],
+        ),
+        [
+            f"{P0}/componentSpecs/0/hpaSpec/minReplicas: 0 needs KEDA: a HorizontalPodAutoscaler "
+            "keeps at least 1 replica; expected 1 or more, or a kedaSpec with minReplicaCount 0"
+        ],
+    ),
+    "keda stands alone and its range holds": (
+        lambda: graph(
+            {
+                **sklearn("clf"),
+                "autoscaling": {
+                    "maxReplicas": 3,
+                    "keda": {"minReplicaCount": 4, "maxReplicaCount": 2, "triggers": [PROMETHEUS]},
+                },
+            }
+        ),
+        [
+            f"{P0}/graph/autoscaling/keda/minReplicaCount: 4 is above maxReplicaCount 2; "
+            "expected minReplicaCount at most maxReplicaCount",
+            f"{P0}/graph/autoscaling/maxReplicas: is set beside keda at {P0}/graph/autoscaling/"
+            "keda; expected keda alone (its minReplicaCount, maxReplicaCount and triggers)",
+        ],
+    ),
+    "an HPA needs maxReplicas unless it is keda": (
+        lambda: graph({**sklearn("clf"), "autoscaling": {"minReplicas": 1}}),
+        [
+            f"{P0}/graph/autoscaling/maxReplicas: required field is missing; expected "
+            "maxReplicas of a HorizontalPodAutoscaler, or keda instead"
+        ],
+    ),
+    "zero replicas need a trigger that wakes the node": (
+        lambda: graph(
+            {
+                **sklearn("clf"),
+                "autoscaling": {
+                    "keda": {"triggers": [{"type": "cpu", "metadata": {"value": "50"}}]}
+                },
+            }
+        ),
+        [
+            f"{P0}/graph/autoscaling/keda/minReplicaCount: 0 needs a trigger that can wake the "
+            'node from zero, and "cpu" cannot; expected minReplicaCount 1 or more, or another '
+            "trigger (prometheus, ...)"
+        ],
+    ),
+    "a trigger authenticates one way": (
+        lambda: graph(
+            {
+                **sklearn("clf"),
+                "autoscaling": {
+                    "keda": {
+                        "triggers": [
+                            {
+                                **PROMETHEUS,
+                                "authenticationRef": {"name": "mine"},
+                                "secretTargetRef": [{"parameter": "p", "name": "s", "key": "k"}],
+                            }
+                        ]
+                    }
+                },
+            }
+        ),
+        [
+            f"{P0}/graph/autoscaling/keda/triggers/0/secretTargetRef: is set beside "
+            "authenticationRef; expected one of them"
+        ],
+    ),
+    "HPA metrics: one member per type, the target's value, no CPU target beside": (
+        lambda: graph(
+            {
+                **sklearn("clf"),
+                "autoscaling": {
+                    "maxReplicas": 3,
+                    "targetCPUUtilizationPercentage": 50,
+                    "metrics": [
+                        {
+                            "type": "Pods",
+                            "resource": {"name": "cpu", "target": {"type": "Utilization"}},
+                        },
+                        {
+                            "type": "External",
+                            "external": {
+                                "metric": {"name": "queue"},
+                                "target": {"type": "Utilization", "value": "3"},
+                            },
+                        },
+                    ],
+                },
+            }
+        ),
+        [
+            f"{P0}/graph/autoscaling/metrics: is set beside targetCPUUtilizationPercentage at "
+            f"{P0}/graph/autoscaling; expected one of them",
+            f"{P0}/graph/autoscaling/metrics/0/pods: required field is missing; type Pods needs it",
+            f"{P0}/graph/autoscaling/metrics/0/resource: is set on a metric of type Pods; "
+            "expected pods only",
+            f"{P0}/graph/autoscaling/metrics/1/external/target/averageUtilization: required field "
+            "is missing; type Utilization needs it",
+            f'{P0}/graph/autoscaling/metrics/1/external/target/type: "Utilization" is for '
+            "Resource metrics only; expected Value or AverageValue for a External metric",
+            f"{P0}/graph/autoscaling/metrics/1/external/target/value: is set on a target of type "
+            "Utilization; expected averageUtilization only",
         ],
     ),
     "honoured seldon.io annotation values parse": (

@@ -41,6 +41,10 @@ DEFAULTS = {
     "/$defs/autoscaling/properties/targetCPUUtilizationPercentage": (
         defaults.AUTOSCALING_TARGET_CPU
     ),
+    "/$defs/kedaSpec/properties/pollingInterval": defaults.KEDA_POLLING_INTERVAL,
+    "/$defs/kedaSpec/properties/cooldownPeriod": defaults.KEDA_COOLDOWN_PERIOD,
+    "/$defs/kedaSpec/properties/minReplicaCount": defaults.KEDA_MIN_REPLICA_COUNT,
+    "/$defs/kedaSpec/properties/maxReplicaCount": defaults.KEDA_MAX_REPLICA_COUNT,
     "/$defs/podSpec/properties/terminationGracePeriodSeconds": (
         defaults.TERMINATION_GRACE_PERIOD_SECONDS
     ),

@@ -1,4 +1,5 @@
-"""Validate Istio, Gateway API and prometheus-operator objects against their CRD schemas, closed.
+"""Validate Istio, Gateway API, prometheus-operator and KEDA objects against their CRD schemas,
+closed.
 
 A cluster prunes unknown fields of custom resources silently, so a misspelt `mirorPercentage`
 would vanish without an error. We close every described object node of `spec`
@@ -60,6 +61,10 @@ CRD_FILES: Mapping[tuple[str, str], str] = {
     ),
     ("monitoring.coreos.com/v1", "ServiceMonitor"): (
         "prometheus-operator/servicemonitor-monitoring.coreos.com-v1.json"
+    ),
+    ("keda.sh/v1alpha1", "ScaledObject"): "keda/scaledobject-keda.sh-v1alpha1.json",
+    ("keda.sh/v1alpha1", "TriggerAuthentication"): (
+        "keda/triggerauthentication-keda.sh-v1alpha1.json"
     ),
 }
 _GROUPS = frozenset(api_version.split("/")[0] for api_version, _ in CRD_FILES)
@@ -132,7 +137,8 @@ def crd_validator(
 def check_crd_schema(
     obj: Obj, schema_dir: Path | None = None, version: str = KUBERNETES_VERSION
 ) -> Iterator[ObjectProblem]:
-    """Problems of an Istio, Gateway API or ServiceMonitor object against its closed CRD schema."""
+    """Problems of an Istio, Gateway API, ServiceMonitor or KEDA object against its closed CRD
+    schema."""
     api_version, kind = str(obj.get("apiVersion")), str(obj.get("kind"))
     validator = crd_validator(api_version, kind, schema_dir or default_schema_dir(), version)
     if validator is None:

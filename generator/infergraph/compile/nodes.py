@@ -96,6 +96,7 @@ def _probes(graph: Graph, node: Node) -> dict[str, JSON]:
 
 def node_workload(graph: Graph, predictor: Predictor, node: Node, pdb: bool) -> JSON:
     labels, selector = workload_labels(graph, predictor, node)
+    fullname = node_fullname(graph, predictor, node)
     storage = model_storage(node.model_uri, node.env_secret_ref)
     tolerations = [dict(t) for t in node.tolerations]
     if node.gpus and GPU_TOLERATION not in tolerations:
@@ -103,7 +104,7 @@ def node_workload(graph: Graph, predictor: Predictor, node: Node, pdb: bool) -> 
     return workload(
         WorkloadSpec(
             name=node.name,
-            fullname=node_fullname(graph, predictor, node),
+            fullname=fullname,
             labels=labels,
             selector_labels=selector,
             annotations={**graph.annotations, **predictor.annotations, **node.annotations},
@@ -115,7 +116,7 @@ def node_workload(graph: Graph, predictor: Predictor, node: Node, pdb: bool) -> 
             probes=_probes(graph, node),
             replicas=replica_count(node.autoscaling, node.replicas, predictor.replicas),
             strategy=rollout_strategy(node.gpus),
-            autoscaling=autoscaling_values(node.autoscaling),
+            autoscaling=autoscaling_values(node.autoscaling, fullname),
             pdb=pdb_values(pdb),
             volumes=storage.volumes,
             mounts=storage.mounts,

@@ -45,6 +45,7 @@ def runtime_graph(graph: Graph, predictor: Predictor) -> JSON:
     return {
         "graph": graph.name,
         "predictor": predictor.name,
+        "predictorVersion": predictor.annotations.get("version", ""),
         "protocol": graph.protocol,
         "transport": graph.transport,
         "maxConcurrency": defaults.MAX_CONCURRENCY,

@@ -3,8 +3,8 @@
 Both document kinds arrive here in one shape (the schema shares its predictor and node
 definitions). componentSpecs containers are matched to graph nodes by name, as Seldon does;
 each node takes its image, env and resources from its container, and pod-level settings,
-replicas and `hpaSpec` from the componentSpec that holds it. A setting given both on the node
-and in its componentSpec is an error, not a silent precedence rule.
+replicas and `hpaSpec`/`kedaSpec` (scaling.py) from the componentSpec that holds it. A setting
+given both on the node and in its componentSpec is an error, not a silent precedence rule.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..defaults import AUTOSCALING_TARGET_CPU, DEFAULT_PROTOCOL, DEFAULT_TRANSPORT, REPLICAS
+from ..defaults import DEFAULT_PROTOCOL, DEFAULT_TRANSPORT
 from ..errors import Findings
 from ..model import (
-    Autoscaling,
     Graph,
     Node,
     Orchestrator,
@@ -27,7 +26,8 @@ from .batching import node_batching
 from .detectors import read_detectors
 from .fields import read_parameters, read_resources
 from .rules import model_uri_problem
-from .seldon import hpa_cpu_target, read_annotations
+from .scaling import read_autoscaling
+from .seldon import read_annotations
 from .serving import serving_options
 
 __all__ = ["build"]
@@ -45,25 +45,6 @@ class _Slot:
 
 def _int(value: JSON) -> int | None:
     return None if value is None else int(value)
-
-
-def _autoscaling(raw: Mapping[str, JSON], at: str, target: JSON) -> Autoscaling:
-    """A node's `autoscaling` or Seldon's `hpaSpec`: they differ only in where `target` sits."""
-    return Autoscaling(
-        min_replicas=int(raw.get("minReplicas", REPLICAS)),
-        max_replicas=int(raw["maxReplicas"]),
-        target_cpu_utilization=int(AUTOSCALING_TARGET_CPU if target is None else target),
-        pointer=at,
-    )
-
-
-def _check_range(scaling: Autoscaling, findings: Findings) -> None:
-    if scaling.min_replicas > scaling.max_replicas:
-        findings.error(
-            f"{scaling.pointer}/minReplicas",
-            f"{scaling.min_replicas} is above maxReplicas {scaling.max_replicas}; "
-            "expected minReplicas at most maxReplicas",
-        )
 
 
 def _clash(at: str, other_at: str, findings: Findings) -> None:
@@ -132,7 +113,7 @@ class _Builder:
             env=env,
             resources=read_resources(resources, resources_at, findings),
             replicas=_int(replicas),
-            autoscaling=self.autoscaling(raw, at, group, g_at),
+            autoscaling=read_autoscaling(raw, at, group, g_at, findings),
             endpoint_type=raw.get("endpoint", {}).get("type"),
             fallback=raw.get("fallback", False),
             batching=batching,
@@ -164,24 +145,6 @@ class _Builder:
                 f'container "{name}" with an image',
             )
         return None if implementation else image
-
-    def autoscaling(
-        self, raw: Mapping[str, JSON], at: str, group: Mapping[str, JSON], g_at: str
-    ) -> Autoscaling | None:
-        """The node's `autoscaling`, or its componentSpec's `hpaSpec`; not both."""
-        scaling = None
-        if "autoscaling" in raw:
-            if "hpaSpec" in group:
-                _clash(f"{at}/autoscaling", f"{g_at}/hpaSpec", self.findings)
-            own = raw["autoscaling"]
-            target = own.get("targetCPUUtilizationPercentage")
-            scaling = _autoscaling(own, f"{at}/autoscaling", target)
-        elif "hpaSpec" in group:
-            hpa = group["hpaSpec"]
-            scaling = _autoscaling(hpa, f"{g_at}/hpaSpec", hpa_cpu_target(hpa))
-        if scaling is not None:
-            _check_range(scaling, self.findings)
-        return scaling
 
     def model_uri(self, raw: Mapping[str, JSON], at: str) -> str | None:
         uri: str | None = raw.get("modelUri")

@@ -1,4 +1,4 @@
-"""Seldon Core conventions: `seldon.io/*` annotations and `hpaSpec`, mapped onto the model.
+"""Seldon Core conventions: `seldon.io/*` annotations, mapped onto the model.
 
 A SeldonDeployment and the native document share one schema and one normalizer; only these
 Seldon-specific readings differ. Honoured annotations become `Serving` options (explicit
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from ..errors import Findings
 from ..pointers import JSON, pointer, quote
 
-__all__ = ["HONOURED", "PREFIX", "hpa_cpu_target", "read_annotations"]
+__all__ = ["HONOURED", "PREFIX", "read_annotations"]
 
 PREFIX = "seldon.io/"
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -78,9 +78,3 @@ def read_annotations(
             honoured = ", ".join(sorted(HONOURED))
             findings.warn(where, f"ignored: {reason}; honoured annotations: {honoured}")
     return options, kept
-
-
-def hpa_cpu_target(hpa: Mapping[str, JSON]) -> JSON:
-    """The CPU utilization target of an `hpaSpec` (schema-checked: at most one such metric)."""
-    metrics = hpa.get("metricsv2") or [{}]
-    return metrics[0].get("resource", {}).get("target", {}).get("averageUtilization")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from time import perf_counter
 from typing import Any
 
 import orjson
@@ -30,6 +31,7 @@ from .convert import DEFAULT_INPUT, seldon_to_v2, v2_to_seldon
 from .errors import NodeError, OrchestratorError, Overloaded
 from .graph import RuntimeGraph, RuntimeNode
 from .readiness import Readiness
+from .seldon_metrics import CallObserver
 from .transport import Response, Transport
 
 __all__ = ["Executor"]
@@ -105,10 +107,15 @@ class Executor:
     `Calls` its node types' stages use."""
 
     def __init__(
-        self, graph: RuntimeGraph, transport: Transport, readiness: Readiness | None = None
+        self,
+        graph: RuntimeGraph,
+        transport: Transport,
+        readiness: Readiness | None = None,
+        calls: CallObserver | None = None,
     ) -> None:
         self.graph = graph
         self.transport = transport
+        self.calls = calls  # told of every answered node call; None: metrics are off
         self.readiness = readiness or Readiness(graph)
         self.down = self.readiness.down  # the state's own dict: empty while all are ready
         self.inflight = 0
@@ -218,7 +225,12 @@ class Executor:
             async with asyncio.timeout(node.timeout_ms / 1000):
                 for _ in range(node.retries + 1):
                     try:
-                        return await self.transport.send(node, path, body)
+                        if self.calls is None:
+                            return await self.transport.send(node, path, body)
+                        start = perf_counter()
+                        answer = await self.transport.send(node, path, body)
+                        self.calls(node, path, answer.status, perf_counter() - start)
+                        return answer
                     except OSError as exc:
                         error = exc
         except TimeoutError:

@@ -65,6 +65,7 @@ class RuntimeGraph:
 
     graph: str
     predictor: str
+    predictor_version: str  # Seldon's `version` annotation of the predictor ("" if none)
     protocol: Protocol
     transport: Literal["rest", "grpc"]
     max_concurrency: int
@@ -128,6 +129,7 @@ def parse_graph(doc: Any) -> RuntimeGraph:
     graph = RuntimeGraph(
         graph=_field(doc, "graph", str, ""),
         predictor=_field(doc, "predictor", str, ""),
+        predictor_version=_field(doc, "predictorVersion", str, ""),
         protocol=cast(Protocol, _choice(doc, "protocol", ("seldon", "v2"), "")),
         transport=cast(Literal["rest", "grpc"], _choice(doc, "transport", ("rest", "grpc"), "")),
         max_concurrency=_field(doc, "maxConcurrency", int, ""),

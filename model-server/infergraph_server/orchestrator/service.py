@@ -40,6 +40,7 @@ from .frontend import Frontend
 from .graph import RuntimeGraph, RuntimeNode, load_graph
 from .http_transport import HttpTransport
 from .readiness import Readiness
+from .seldon_metrics import SeldonMetrics
 from .transport import Transport
 
 __all__ = ["OrchestratorService"]
@@ -110,10 +111,17 @@ class OrchestratorService(Service):
         assert isinstance(settings, OrchestratorSettings)
         self.graph = load_graph(settings.graph)
         self.readiness = Readiness(self.graph)
-        self.executor = Executor(self.graph, _transport(self.graph), self.readiness)
+        seldon = SeldonMetrics(self.graph) if settings.metrics_port != 0 else None
+        calls = seldon.observe_call if seldon is not None else None
+        self.executor = Executor(self.graph, _transport(self.graph), self.readiness, calls)
         self._watch: asyncio.Task[None] | None = None
         self.front = Frontend(self.graph, self.executor)
-        timed = Metrics(self.graph.predictor, enabled=settings.metrics_port != 0).timed
+        metrics = Metrics(self.graph.predictor, enabled=seldon is not None)
+
+        def timed(endpoint: str, handler: Handler) -> Handler:
+            also = seldon.server_observer(endpoint) if seldon is not None else None
+            return metrics.timed(endpoint, handler, also)
+
         r = self.router
         r.post("/api/v1.0/predictions", timed("predictions", _seldon(self.front.predict)))
         r.post("/api/v1.0/feedback", timed("feedback", _seldon(self.front.feedback)))
