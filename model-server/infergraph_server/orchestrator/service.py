@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -41,6 +41,9 @@ from .graph import RuntimeGraph, RuntimeNode, load_graph
 from .http_transport import HttpTransport
 from .readiness import Readiness
 from .transport import Transport
+
+if TYPE_CHECKING:
+    from infergraph_server.tracing import Tracing
 
 __all__ = ["OrchestratorService"]
 
@@ -93,24 +96,25 @@ def _seldon(run: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]) -> Handl
     return handle
 
 
-def _transport(graph: RuntimeGraph) -> Transport:
+def _transport(graph: RuntimeGraph, tracing: Tracing | None) -> Transport:
     """The graph's `transport`: gRPC channels or HTTP pools, one per node."""
     if graph.transport == "grpc":
         from .grpc_transport import GrpcTransport  # grpc stays unloaded for REST graphs
 
-        return GrpcTransport(graph.max_body_bytes + NODE_BODY_HEADROOM)
-    return HttpTransport(graph.max_concurrency)
+        return GrpcTransport(graph.max_body_bytes + NODE_BODY_HEADROOM, tracing)
+    return HttpTransport(graph.max_concurrency, tracing)
 
 
 class OrchestratorService(Service):
     """One predictor's orchestrator process (one per worker)."""
 
-    def __init__(self, settings: ServerSettings) -> None:
-        super().__init__(settings)
+    def __init__(self, settings: ServerSettings, tracing: Tracing | None = None) -> None:
+        super().__init__(settings, tracing)
         assert isinstance(settings, OrchestratorSettings)
         self.graph = load_graph(settings.graph)
         self.readiness = Readiness(self.graph)
-        self.executor = Executor(self.graph, _transport(self.graph), self.readiness)
+        transport = _transport(self.graph, tracing)
+        self.executor = Executor(self.graph, transport, self.readiness, tracing)
         self._watch: asyncio.Task[None] | None = None
         self.front = Frontend(self.graph, self.executor)
         timed = Metrics(self.graph.predictor, enabled=settings.metrics_port != 0).timed
