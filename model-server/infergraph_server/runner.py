@@ -83,11 +83,7 @@ Factory = Callable[[ServerSettings, "Tracing | None"], Service]
 
 
 async def _run_worker(settings: ServerSettings, factory: Factory, with_metrics: bool) -> int:
-    try:
-        tracing = tracing_env.from_environment()
-    except SettingsError as exc:
-        log.error("%s", exc)
-        return 1
+    tracing = tracing_env.from_environment()  # `serve` has checked that it can be made
     try:
         return await _serve_worker(settings, factory(settings, tracing), with_metrics)
     except _ListenError as exc:
@@ -216,6 +212,11 @@ def serve(settings: ServerSettings, factory: Factory) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    try:
+        tracing_env.check()
+    except SettingsError as exc:
+        log.error("%s", exc)
+        return 1
     if settings.workers == 1:
         _install_uvloop()
         return asyncio.run(_run_worker(settings, factory, with_metrics=True))

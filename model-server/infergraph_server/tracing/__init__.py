@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from infergraph_server.settings import SettingsError
@@ -21,7 +22,7 @@ from infergraph_server.settings import SettingsError
 if TYPE_CHECKING:
     from .otel import Tracing
 
-__all__ = ["ENDPOINT_VARIABLES", "Tracing", "enabled", "from_environment"]
+__all__ = ["ENDPOINT_VARIABLES", "Tracing", "check", "enabled", "from_environment"]
 
 #: the variables that turn tracing on (OpenTelemetry's own: the traces endpoint wins)
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
@@ -34,19 +35,27 @@ def enabled(environ: Mapping[str, str] = os.environ) -> bool:
     return any(environ.get(name) for name in ENDPOINT_VARIABLES)
 
 
-def from_environment(environ: Mapping[str, str] = os.environ) -> Tracing | None:
-    """A `Tracing` exporting over OTLP/HTTP as the OTEL_* environment says; None when off.
-
-    Raises SettingsError when tracing is asked for and OpenTelemetry is not installed.
-    """
+def _otel(environ: Mapping[str, str]) -> ModuleType | None:
     if not enabled(environ):
         return None
     try:
-        from .otel import Tracing, exporting_provider
+        from . import otel
     except ImportError as exc:
         name = next(n for n in ENDPOINT_VARIABLES if environ.get(n))
         raise SettingsError(
             f"{name}: set, so requests are traced, but {exc.name or 'opentelemetry'} is not "
             "installed; pip install 'infergraph-server[tracing]', or unset it"
         ) from None
-    return Tracing(exporting_provider())
+    return otel
+
+
+def check(environ: Mapping[str, str] = os.environ) -> None:
+    """Raise SettingsError when tracing is asked for and OpenTelemetry cannot be imported
+    (the runner asks once, before it starts any worker)."""
+    _otel(environ)
+
+
+def from_environment(environ: Mapping[str, str] = os.environ) -> Tracing | None:
+    """A `Tracing` exporting over OTLP/HTTP as the OTEL_* environment says; None when off."""
+    otel = _otel(environ)
+    return None if otel is None else otel.Tracing(otel.exporting_provider())
