@@ -36,7 +36,7 @@ from infergraph_server.settings import (
 )
 
 if TYPE_CHECKING:
-    from infergraph_server.tracing import Tracing
+    from infergraph_server.tracing.otel import Tracing
 
 __all__ = ["GatewayService", "Upstream", "load_upstreams", "register"]
 

@@ -21,7 +21,7 @@ from infergraph_server.http.limits import fit_to_fd_limit
 from infergraph_server.settings import ServerSettings, SettingsError
 
 if TYPE_CHECKING:
-    from infergraph_server.tracing import Tracing
+    from infergraph_server.tracing.otel import Tracing
 
 __all__ = ["Service", "serve"]
 

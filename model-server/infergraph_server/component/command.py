@@ -12,7 +12,7 @@ from infergraph_server.runner import Service, serve
 from infergraph_server.settings import ComponentSettings, ServerSettings, add_component_flags
 
 if TYPE_CHECKING:
-    from infergraph_server.tracing import Tracing
+    from infergraph_server.tracing.otel import Tracing
 
 __all__ = ["ComponentService", "register"]
 

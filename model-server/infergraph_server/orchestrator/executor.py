@@ -34,7 +34,7 @@ from .readiness import Readiness
 from .transport import Response, Transport
 
 if TYPE_CHECKING:
-    from infergraph_server.tracing import Tracing
+    from infergraph_server.tracing.otel import Tracing
 
 __all__ = ["Executor"]
 

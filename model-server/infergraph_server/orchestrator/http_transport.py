@@ -10,7 +10,7 @@ from .graph import RuntimeNode
 from .transport import Response
 
 if TYPE_CHECKING:
-    from infergraph_server.tracing import Tracing
+    from infergraph_server.tracing.otel import Tracing
 
 __all__ = ["HttpTransport"]
 

@@ -22,7 +22,7 @@ from infergraph_server.settings import SettingsError
 if TYPE_CHECKING:
     from .otel import Tracing
 
-__all__ = ["ENDPOINT_VARIABLES", "Tracing", "check", "enabled", "from_environment"]
+__all__ = ["ENDPOINT_VARIABLES", "check", "enabled", "from_environment"]
 
 #: the variables that turn tracing on (OpenTelemetry's own: the traces endpoint wins)
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
