@@ -42,6 +42,9 @@ __all__ = [
     "STORAGE_INITIALIZER_IMAGE",
     "STORAGE_INITIALIZER_RESOURCES",
     "TERMINATION_GRACE_PERIOD_SECONDS",
+    "TRACING_PROPAGATORS",
+    "TRACING_SAMPLER",
+    "TRACING_SAMPLER_RATIO",
     "WORKERS",
 ]
 
@@ -130,3 +133,9 @@ ISTIO_HOSTS: Final = ("*",)
 NETWORK_POLICY_GATEWAY_NAMESPACE: Final = "istio-system"
 #: Prometheus scrape interval
 SERVICE_MONITOR_INTERVAL: Final = "30s"
+#: spec.tracing.samplerRatio when omitted: every new trace is sampled
+TRACING_SAMPLER_RATIO: Final = 1.0
+#: OTEL_TRACES_SAMPLER: a caller's sampled flag wins, new traces are sampled at the ratio
+TRACING_SAMPLER: Final = "parentbased_traceidratio"
+#: OTEL_PROPAGATORS: W3C trace context and baggage, B3 (read single or multi, written multi)
+TRACING_PROPAGATORS: Final = "tracecontext,baggage,b3multi"
