@@ -31,6 +31,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from runtime_graph import graph_doc, node
 from server.serverproc import ComponentProcess, start_component
 
 from infergraph_server.http import HttpClient, HttpServer
@@ -40,7 +41,6 @@ from infergraph_server.proto import prediction_pb2_grpc as rpc
 from infergraph_server.settings import OrchestratorSettings
 from infergraph_server.tracing.otel import Tracing
 
-from .nodes import graph_doc, node
 from .otlp_receiver import OtlpReceiver, ReceivedSpan
 
 pytestmark = pytest.mark.e2e_local
@@ -111,7 +111,7 @@ def _graph(tmp: Path, components: dict[str, ComponentProcess], transport: str) -
                     retries=0)  # fmt: skip
 
     root = n("pre", n("router", n("model-a"), n("avg", n("model-b"), n("model-c"))))
-    doc = {**graph_doc(root), "transport": transport}
+    doc = graph_doc(root, transport=transport)
     path = tmp / f"graph-{transport}.json"
     path.write_text(json.dumps(doc))
     return path

@@ -18,11 +18,13 @@ from typing import Any
 
 import orjson
 import pytest
+from loopback import free_port
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
-from server.serverproc import free_port, start_component, start_orchestrator
+from runtime_graph import graph_doc, node
+from server.serverproc import start_component, start_orchestrator
 
 from infergraph_server.orchestrator.errors import NodeError
 from infergraph_server.orchestrator.executor import Executor
@@ -30,7 +32,7 @@ from infergraph_server.orchestrator.transport import InProcessTransport
 from infergraph_server.tracing import enabled
 from infergraph_server.tracing.otel import Tracing
 
-from .nodes import graph, graph_doc, node, seldon_node
+from .nodes import graph, seldon_node
 from .otlp_receiver import OtlpReceiver
 
 HERE = Path(__file__).parent
