@@ -48,7 +48,7 @@ def traced_env(endpoint: str) -> dict[str, str]:
         "OTEL_SERVICE_NAME": "bench-single",
         "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
         "OTEL_TRACES_SAMPLER_ARG": "1.0",
-        "OTEL_PROPAGATORS": "tracecontext,baggage,b3multi",
+        "OTEL_PROPAGATORS": "b3multi,tracecontext,baggage",
     }
 
 

@@ -137,5 +137,7 @@ SERVICE_MONITOR_INTERVAL: Final = "30s"
 TRACING_SAMPLER_RATIO: Final = 1.0
 #: OTEL_TRACES_SAMPLER: a caller's sampled flag wins, new traces are sampled at the ratio
 TRACING_SAMPLER: Final = "parentbased_traceidratio"
-#: OTEL_PROPAGATORS: W3C trace context and baggage, B3 (read single or multi, written multi)
-TRACING_PROPAGATORS: Final = "tracecontext,baggage,b3multi"
+#: OTEL_PROPAGATORS: B3 (read single or multi, written multi), W3C trace context and baggage;
+#: extraction runs in this order, so W3C (which carries `tracestate`) wins when both came
+#: (the orchestrator sends both)
+TRACING_PROPAGATORS: Final = "b3multi,tracecontext,baggage"

@@ -210,7 +210,7 @@ def test_tracing_writes_the_otel_environment_of_every_pod_and_nothing_when_off()
         assert otel == {
             "OTEL_EXPORTER_OTLP_ENDPOINT": tracing.endpoint,
             "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
-            "OTEL_PROPAGATORS": "tracecontext,baggage,b3multi",
+            "OTEL_PROPAGATORS": "b3multi,tracecontext,baggage",
             "OTEL_RESOURCE_ATTRIBUTES": resource + (f",infergraph.node={node}" if node else ""),
             "OTEL_SERVICE_NAME": name,
             "OTEL_TRACES_EXPORTER": "otlp",

@@ -29,6 +29,7 @@ class ReceivedSpan:
     parent_id: str
     kind: int
     attributes: dict[str, Any]
+    trace_state: str = ""
 
 
 def _value(any_value: Any) -> Any:
@@ -79,6 +80,7 @@ class OtlpReceiver:
                                 parent_id=span.parent_span_id.hex(),
                                 kind=span.kind,
                                 attributes={a.key: _value(a.value) for a in span.attributes},
+                                trace_state=span.trace_state,
                             )
                         )
 

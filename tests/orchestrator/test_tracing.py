@@ -92,7 +92,7 @@ def components(receiver: OtlpReceiver) -> Iterator[dict[str, ComponentProcess]]:
                 "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
                 "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
                 "OTEL_SERVICE_NAME": name,
-                "OTEL_PROPAGATORS": "tracecontext,baggage,b3multi",
+                "OTEL_PROPAGATORS": "b3multi,tracecontext,baggage",
                 "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
                 "OTEL_TRACES_SAMPLER_ARG": "1",
                 "OTEL_BSP_SCHEDULE_DELAY": "50",
@@ -143,7 +143,7 @@ class Orchestrator:
         self.exporter = InMemorySpanExporter()
         provider = TracerProvider()
         provider.add_span_processor(SimpleSpanProcessor(self.exporter))
-        propagator = CompositePropagator([TraceContextTextMapPropagator(), B3MultiFormat()])
+        propagator = CompositePropagator([B3MultiFormat(), TraceContextTextMapPropagator()])
         self.tracing = Tracing(provider, propagator)
         self.service = OrchestratorService(OrchestratorSettings(graph=str(graph)), self.tracing)
 
@@ -194,7 +194,7 @@ class Orchestrator:
 
 #: (front, incoming headers(trace id, parent span id), branch)
 REQUESTS = [
-    ("rest", lambda t, p: {"traceparent": f"00-{t}-{p}-01"}, "avg"),
+    ("rest", lambda t, p: {"traceparent": f"00-{t}-{p}-01", "tracestate": "ours=1"}, "avg"),
     ("rest", lambda t, p: {"x-b3-traceid": t, "x-b3-spanid": p, "x-b3-sampled": "1"}, "model-a"),
     ("grpc", lambda t, p: {"b3": f"{t}-{p}-1"}, "avg"),
     ("grpc", lambda t, p: {"traceparent": f"00-{t}-{p}-01"}, "model-a"),
@@ -221,6 +221,8 @@ def test_one_request_makes_one_trace_shaped_like_the_graph(
                 local = orch.spans(trace_id)
                 want = _walked(root_doc, routing, transport)
                 remote = receiver.wait(trace_id, len(local) - 1)  # a server span per node span
+                state = headers(trace_id, parent).get("tracestate", "")
+                assert {r.trace_state for r in remote} == {state}  # W3C tracestate goes along
                 check(local, remote, parent, (FRONT[front], (want,)))
 
     asyncio.run(asyncio.wait_for(scenario(), 60))
