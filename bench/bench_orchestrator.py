@@ -4,6 +4,10 @@
   req/s at c=32 through it as a fraction of direct (both share the machine's 2 cores, so the
   orchestrator's own CPU shows up here, as it would on one node of a cluster); once with the
   orchestrator calling the node over REST, once over gRPC (the runtime graph's transport).
+- Tracing on: the REST single-model orchestrator again with the OTEL_* environment the
+  compiler writes for `spec.tracing` (every request sampled, spans exported over OTLP/HTTP to a
+  sink on loopback); its p50 and req/s against the untraced one show what a span per request
+  and per node costs. The untraced rows are the figures tracing must leave unchanged.
 - 3-model AVERAGE_COMBINER graph: p50 at c=1 through the orchestrator minus the slowest of the
   three models asked directly (the fan-out, the /aggregate call and the hops are the cost;
   on 2 cores the three children and the orchestrator also queue for CPU).
@@ -33,7 +37,19 @@ CHILDREN = ("model-a", "model-b", "model-c")
 
 
 SINGLE = {"rest": "orchestrator (rest->node)", "grpc": "orchestrator (grpc->node)"}
+TRACED = "orchestrator traced (rest)"
 FAN = "orchestrator combiner"
+
+
+def traced_env(endpoint: str) -> dict[str, str]:
+    """The OTEL_* environment `spec.tracing` compiles to, every request sampled."""
+    return {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+        "OTEL_SERVICE_NAME": "bench-single",
+        "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG": "1.0",
+        "OTEL_PROPAGATORS": "b3multi,tracecontext,baggage",
+    }
 
 
 def report(cells: dict[tuple[str, int], Cell]) -> str:
@@ -51,6 +67,12 @@ def report(cells: dict[tuple[str, int], Cell]) -> str:
             f" added p99 {through.p99_ms - direct.p99_ms:.3f} ms (c=1);"
             f" req/s through / direct {through32.rps / direct32.rps:.2f} (c=32)"
         )
+    plain, plain32 = cells[(SINGLE["rest"], 1)].result, cells[(SINGLE["rest"], 32)].result
+    traced, traced32 = cells[(TRACED, 1)].result, cells[(TRACED, 32)].result
+    lines.append(
+        f"tracing on (all sampled, OTLP/HTTP): added p50 {traced.p50_ms - plain.p50_ms:.3f} ms"
+        f" (c=1); req/s traced / untraced {traced32.rps / plain32.rps:.2f} (c=32)"
+    )
     slowest = max(cells[(f"{child} direct", 1)].result.p50_ms for child in CHILDREN)
     combined = cells[(FAN, 1)].result.p50_ms
     lines.append(
@@ -60,8 +82,11 @@ def report(cells: dict[tuple[str, int], Cell]) -> str:
     return "\n".join(lines)
 
 
-def build(work: Path, model: Path) -> tuple[dict[str, servers.Launch], list[Target], list[Target]]:
-    """Launches (not started) of every server, the single-model and the combiner targets."""
+def build(
+    work: Path, model: Path, otlp: str
+) -> tuple[dict[str, servers.Launch], list[Target], list[Target]]:
+    """Launches (not started) of every server, the single-model and the combiner targets;
+    the traced orchestrator exports to `otlp`."""
     flags = servers.sklearn_flags(model)
     node = servers.our_component(work, flags, name="clf")
     kids = {name: servers.our_component(work, flags, name=name) for name in CHILDREN}
@@ -76,6 +101,9 @@ def build(work: Path, model: Path) -> tuple[dict[str, servers.Launch], list[Targ
         launch = servers.orchestrator(servers.write_json(work / f"{transport}.json", graph), work)
         launches[label] = launch
         single_targets.append(Target(label, label, f"{launch.url}{PREDICT}", body))
+    rest_file = work / "rest.json"
+    launches[TRACED] = servers.orchestrator(rest_file, work, env=traced_env(otlp))
+    single_targets.append(Target(TRACED, TRACED, f"{launches[TRACED].url}{PREDICT}", body))
     kid_nodes = [servers.runtime_node(n, "MODEL", "SKLEARN_SERVER", kids[n], []) for n in CHILDREN]
     fan_root = servers.runtime_node("average", "COMBINER", "AVERAGE_COMBINER", combiner, kid_nodes)
     fan_file = servers.write_json(work / "combiner.json", servers.runtime_graph("fan", fan_root))
@@ -86,7 +114,7 @@ def build(work: Path, model: Path) -> tuple[dict[str, servers.Launch], list[Targ
 
 
 def main(argv: list[str]) -> int:
-    """CLI: start the nodes and three orchestrators, measure, print."""
+    """CLI: start the nodes and four orchestrators, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     add_run_flags(parser)
     args = parser.parse_args(argv)
@@ -95,7 +123,8 @@ def main(argv: list[str]) -> int:
         work = Path(tmp)
         model = train(work)
         expected = servers.iris_expected(model)
-        launches, single, fan = build(work, model)
+        otlp = stack.enter_context(servers.otlp_sink())
+        launches, single, fan = build(work, model, otlp)
         procs: dict[str, ServerProcess] = {name: lx.proc for name, lx in launches.items()}
         for proc in procs.values():
             stack.enter_context(proc)

@@ -7,9 +7,12 @@ returns a :class:`Launch`: the server process (not yet started) and its ports.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,7 @@ __all__ = [
     "iris_expected",
     "mlserver",
     "orchestrator",
+    "otlp_sink",
     "our_component",
     "probabilities",
     "runtime_graph",
@@ -138,8 +142,10 @@ def write_json(path: Path, doc: dict[str, Any]) -> Path:
     return path
 
 
-def orchestrator(graph_file: Path, work_dir: Path, workers: int = 1) -> Launch:
-    """``infergraph-server orchestrator --graph FILE`` on loopback."""
+def orchestrator(
+    graph_file: Path, work_dir: Path, workers: int = 1, env: Mapping[str, str] | None = None
+) -> Launch:
+    """``infergraph-server orchestrator --graph FILE`` on loopback (``env`` added to ours)."""
     http, grpc, metrics = _ports()
     argv = [
         str(ROOT / ".venv/bin/infergraph-server"), "orchestrator", "--graph", str(graph_file),
@@ -147,8 +153,34 @@ def orchestrator(graph_file: Path, work_dir: Path, workers: int = 1) -> Launch:
         "--metrics-port", str(metrics), "--workers", str(workers), "--log-level", "WARNING",
     ]  # fmt: skip
     ready = f"http://127.0.0.1:{http}/v2/health/ready"
-    log = work_dir / f"orchestrator-{graph_file.stem}.log"
-    return Launch(ServerProcess("orchestrator", argv, ready, log_path=log), http, grpc)
+    log = work_dir / f"orchestrator-{graph_file.stem}{'-env' if env else ''}.log"
+    return Launch(ServerProcess("orchestrator", argv, ready, env=env, log_path=log), http, grpc)
+
+
+class _Sink(BaseHTTPRequestHandler):
+    """Reads an OTLP/HTTP export request and answers 200 with an empty export response."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        self.send_response(200)
+        self.send_header("content-type", "application/x-protobuf")
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def otlp_sink() -> Iterator[str]:
+    """An OTLP/HTTP endpoint on loopback that accepts and drops spans; its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def seldon_core(

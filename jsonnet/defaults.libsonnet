@@ -73,6 +73,9 @@
       },
     },
     TERMINATION_GRACE_PERIOD_SECONDS: 30,
+    TRACING_PROPAGATORS: 'b3multi,tracecontext,baggage',
+    TRACING_SAMPLER: 'parentbased_traceidratio',
+    TRACING_SAMPLER_RATIO: 1.0,
     WORKERS: 1,
   },
   prepackaged: {

@@ -21,9 +21,9 @@ $(LOCK_STAMP): mk/image.mk
 
 .PHONY: lock image image-context
 
-lock: $(LOCK_STAMP) ## regenerate model-server/requirements.lock (hash-pinned runtime deps of the image)
+lock: $(LOCK_STAMP) ## regenerate model-server/requirements.lock (hash-pinned runtime deps of the image, tracing extra included)
 	$(LOCK_VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
-		--python-platform linux --custom-compile-command 'make lock' \
+		--python-platform linux --custom-compile-command 'make lock' --extra tracing \
 		model-server/pyproject.toml -o $(SERVER_LOCK)
 
 image-context: setup ## the image's build context in build/image (locked wheels, our wheel), no Docker needed

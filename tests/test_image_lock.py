@@ -19,6 +19,7 @@ SERVER = ROOT / "model-server"
 LOCK = SERVER / "requirements.lock"
 DOCKERFILE = SERVER / "Dockerfile"
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\]+)")
+IMAGE_EXTRAS = ("tracing",)  # extras the image carries: `make lock` compiles them in
 LINUX = {"sys_platform": "linux", "platform_system": "Linux", "python_version": "3.11"}
 
 
@@ -47,7 +48,8 @@ def test_lock_satisfies_the_distribution_dependencies() -> None:
     project = tomllib.loads((SERVER / "pyproject.toml").read_text())["project"]
     pins = locked()
     problems = []
-    for spec in project["dependencies"]:
+    extras = [s for e in IMAGE_EXTRAS for s in project["optional-dependencies"][e]]
+    for spec in [*project["dependencies"], *extras]:
         requirement = Requirement(spec)
         if requirement.marker and not requirement.marker.evaluate(LINUX):
             continue
@@ -58,6 +60,8 @@ def test_lock_satisfies_the_distribution_dependencies() -> None:
             problems.append(f"{requirement.name}: locked {pins[name][0]} is not {spec!r}")
     assert problems == []
     assert canonicalize_name(project["name"]) not in pins  # ours comes from our wheel
+    make_lock = (ROOT / "mk" / "image.mk").read_text()
+    assert all(f"--extra {e}" in make_lock for e in IMAGE_EXTRAS)
 
 
 def test_dockerfile_installs_the_lock_offline() -> None:

@@ -48,6 +48,9 @@ __all__ = [
     "STORAGE_INITIALIZER_IMAGE",
     "STORAGE_INITIALIZER_RESOURCES",
     "TERMINATION_GRACE_PERIOD_SECONDS",
+    "TRACING_PROPAGATORS",
+    "TRACING_SAMPLER",
+    "TRACING_SAMPLER_RATIO",
     "WORKERS",
 ]
 
@@ -148,3 +151,11 @@ NETWORK_POLICY_GATEWAY_NAMESPACE: Final = "istio-system"
 GRPC_ROUTE_HEADER: Final = "seldon"
 #: Prometheus scrape interval
 SERVICE_MONITOR_INTERVAL: Final = "30s"
+#: spec.tracing.samplerRatio when omitted: every new trace is sampled
+TRACING_SAMPLER_RATIO: Final = 1.0
+#: OTEL_TRACES_SAMPLER: a caller's sampled flag wins, new traces are sampled at the ratio
+TRACING_SAMPLER: Final = "parentbased_traceidratio"
+#: OTEL_PROPAGATORS: B3 (read single or multi, written multi), W3C trace context and baggage;
+#: extraction runs in this order, so W3C (which carries `tracestate`) wins when both came
+#: (the orchestrator sends both)
+TRACING_PROPAGATORS: Final = "b3multi,tracecontext,baggage"

@@ -167,6 +167,13 @@ def _detectors(
     return out
 
 
+def _otel_env(workload: JSON) -> dict[str, str]:
+    """The compiled OpenTelemetry variables of a workload (`spec.tracing`); the rest of an
+    orchestrator's pod environment is for the cluster (ports come as flags here)."""
+    env = workload["container"]["env"]
+    return {e["name"]: str(e["value"]) for e in env if e["name"].startswith("OTEL_")}
+
+
 def _loopback(runtime_node: JSON, ports: Mapping[str, tuple[int, int, int]]) -> JSON:
     http, grpc, _ = ports[runtime_node["name"]]
     children = [_loopback(c, ports) for c in runtime_node["children"]]
@@ -217,7 +224,7 @@ def plan_local(
             LocalProcess(
                 f"orchestrator {predictor.name}",
                 args,
-                {},
+                _otel_env(compiled["orchestrator"]),
                 orch_ports[0],
                 "/v2/health/ready",
                 orch_ports[1],

@@ -29,6 +29,7 @@ __all__ = [
     "Predictor",
     "Resources",
     "Serving",
+    "Tracing",
 ]
 
 
@@ -193,6 +194,15 @@ class ParentRef:
 
 
 @dataclass(frozen=True)
+class Tracing:
+    """Graph-wide OpenTelemetry tracing (`spec.tracing`): where spans go, how many are kept."""
+
+    endpoint: str  # OTLP/HTTP base URL of the collector
+    sampler_ratio: float
+    pointer: str = "/spec/tracing"
+
+
+@dataclass(frozen=True)
 class Serving:
     """Graph-wide serving options (native `spec` fields and honoured `seldon.io/*` annotations)."""
 
@@ -212,6 +222,7 @@ class Serving:
     grpc_timeout_ms: int | None = None
     grpc_max_message_size: int | None = None
     svc_name: str | None = None
+    tracing: Tracing | None = None  # None: no tracing
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import os
 import random
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -35,6 +35,9 @@ from infergraph_server.settings import (
     add_server_flags,
     setting,
 )
+
+if TYPE_CHECKING:
+    from infergraph_server.tracing.otel import Tracing
 
 __all__ = ["GatewayService", "Upstream", "load_upstreams", "register"]
 
@@ -95,10 +98,11 @@ class _EveryPath(Router):
 
 
 class GatewayService(Service):
-    """Splits traffic between main predictors and mirrors it to shadows."""
+    """Splits traffic between main predictors and mirrors it to shadows. It makes no spans:
+    trace headers pass through to the orchestrators with every other header."""
 
-    def __init__(self, settings: ServerSettings) -> None:
-        super().__init__(settings)
+    def __init__(self, settings: ServerSettings, tracing: Tracing | None = None) -> None:
+        super().__init__(settings, tracing)
         assert isinstance(settings, GatewaySettings)
         upstreams = load_upstreams(settings.config)
         self.mains = [u for u in upstreams if not u.shadow and u.traffic > 0]

@@ -13,11 +13,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from infergraph_server import tracing as tracing_env
 from infergraph_server.http import HttpServer, Router
 from infergraph_server.http.limits import fit_to_fd_limit
-from infergraph_server.settings import ServerSettings
+from infergraph_server.settings import ServerSettings, SettingsError
+
+if TYPE_CHECKING:
+    from infergraph_server.tracing.otel import Tracing
 
 __all__ = ["Service", "serve"]
 
@@ -26,10 +30,13 @@ log = logging.getLogger(__name__)
 
 class Service:
     """What a server process serves. Subclasses fill `router`, override `startup`
-    (readiness stays false until it returns) and `grpc_adders`."""
+    (readiness stays false until it returns) and `grpc_adders`. `tracing` is None unless the
+    OTEL_* environment turns it on (infergraph_server.tracing); the runner then wraps the
+    router's POST handlers and the gRPC methods in server spans."""
 
-    def __init__(self, settings: ServerSettings) -> None:
+    def __init__(self, settings: ServerSettings, tracing: Tracing | None = None) -> None:
         self.settings = settings
+        self.tracing = tracing
         self.router = Router()
         self.ready = False
 
@@ -71,20 +78,26 @@ async def _listen(server: HttpServer, host: str, port: int, shared: bool) -> Non
         raise _ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
-async def _run_worker(
-    settings: ServerSettings, factory: Callable[[ServerSettings], Service], with_metrics: bool
-) -> int:
+#: builds a worker's service: `OrchestratorService(settings, tracing)` and the like
+Factory = Callable[[ServerSettings, "Tracing | None"], Service]
+
+
+async def _run_worker(settings: ServerSettings, factory: Factory, with_metrics: bool) -> int:
+    tracing = tracing_env.from_environment()  # `serve` has checked that it can be made
     try:
-        return await _serve_worker(settings, factory, with_metrics)
+        return await _serve_worker(settings, factory(settings, tracing), with_metrics)
     except _ListenError as exc:
         log.error("%s", exc)
         return 1
+    finally:
+        if tracing is not None:
+            tracing.shutdown()
 
 
-async def _serve_worker(
-    settings: ServerSettings, factory: Callable[[ServerSettings], Service], with_metrics: bool
-) -> int:
-    service = factory(settings)
+async def _serve_worker(settings: ServerSettings, service: Service, with_metrics: bool) -> int:
+    tracing = service.tracing
+    if tracing is not None:
+        service.router.wrap("POST", tracing.server)
     limits = fit_to_fd_limit(settings.http_limits())
     http = HttpServer(service.router, limits)
     shared = settings.workers > 1  # only our own workers share a port (SO_REUSEPORT)
@@ -100,10 +113,11 @@ async def _serve_worker(
         import grpc
 
         grpc_server = grpc.aio.server(
+            interceptors=() if tracing is None else (tracing.interceptor(),),
             options=[
                 ("grpc.max_receive_message_length", settings.accepted_body_bytes),
                 ("grpc.so_reuseport", int(shared)),
-            ]
+            ],
         )
         for add in adders:
             add(grpc_server)
@@ -151,7 +165,7 @@ async def _serve_worker(
     return code
 
 
-def _worker_entry(settings: ServerSettings, factory: Callable[[ServerSettings], Service]) -> None:
+def _worker_entry(settings: ServerSettings, factory: Factory) -> None:
     _install_uvloop()
     sys.exit(asyncio.run(_run_worker(settings, factory, with_metrics=False)))
 
@@ -188,7 +202,7 @@ async def _run_parent(settings: ServerSettings, start_worker: Callable[[], Any])
     return 0 if all(p.exitcode == 0 for p in workers) else 1
 
 
-def serve(settings: ServerSettings, factory: Callable[[ServerSettings], Service]) -> int:
+def serve(settings: ServerSettings, factory: Factory) -> int:
     """Run the service until SIGTERM/SIGINT; returns the process exit code.
 
     One worker runs in this process. With more, this process spawns them (they share the
@@ -198,6 +212,11 @@ def serve(settings: ServerSettings, factory: Callable[[ServerSettings], Service]
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    try:
+        tracing_env.check()
+    except SettingsError as exc:
+        log.error("%s", exc)
+        return 1
     if settings.workers == 1:
         _install_uvloop()
         return asyncio.run(_run_worker(settings, factory, with_metrics=True))

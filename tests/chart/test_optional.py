@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from infergraph.model import Node, Serving, Tracing
+
 from .render import HPA, JSON, KEDA, compile_graph, find, model, predictor, render_chart
 
 KINDS_OFF_BY_DEFAULT = (
@@ -176,3 +178,42 @@ def test_every_knob_on_renders_objects_that_pass_the_schema_and_policy_checks() 
     objects = render_chart(set=knobs)
     assert len({o["kind"] for o in objects}) == 15
     assert check_objects(objects) == []
+
+
+def _env(deployment: JSON) -> dict[str, str]:
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return {e["name"]: e["value"] for e in container["env"] if "value" in e}
+
+
+def test_tracing_writes_the_otel_environment_of_every_pod_and_nothing_when_off() -> None:
+    router = Node(
+        name="ab",
+        type="ROUTER",
+        pointer="/n",
+        implementation="RANDOM_ABTEST",
+        children=(model("a"), model("b")),
+    )
+    tracing = Tracing(endpoint="http://otel-collector.observability:4318", sampler_ratio=0.25)
+    traced = render_chart(compile_graph(predictor(graph=router), serving=Serving(tracing=tracing)))
+    deployments = find(traced, "Deployment")
+    assert {d["metadata"]["name"] for d in deployments} == {
+        "iris-main", "iris-main-ab", "iris-main-a", "iris-main-b"
+    }  # fmt: skip
+    for deployment in deployments:
+        name = deployment["metadata"]["name"]
+        otel = {k: v for k, v in _env(deployment).items() if k.startswith("OTEL_")}
+        node = name.removeprefix("iris-main").removeprefix("-")
+        resource = "infergraph.graph=iris,infergraph.predictor=main"
+        assert otel == {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": tracing.endpoint,
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+            "OTEL_PROPAGATORS": "b3multi,tracecontext,baggage",
+            "OTEL_RESOURCE_ATTRIBUTES": resource + (f",infergraph.node={node}" if node else ""),
+            "OTEL_SERVICE_NAME": name,
+            "OTEL_TRACES_EXPORTER": "otlp",
+            "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+            "OTEL_TRACES_SAMPLER_ARG": "0.25",
+        }
+    untraced = render_chart(compile_graph(predictor(graph=router)))
+    for deployment in find(untraced, "Deployment"):
+        assert not [k for k in _env(deployment) if k.startswith("OTEL_")]

@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from loopback import free_port
 from runtime_graph import sklearn_node, write_graph_doc
@@ -98,17 +99,23 @@ def start_component(
     env: dict[str, str] | None = None,
     wait_ready: bool = True,
     timeout: float = 30.0,
+    log: IO[bytes] | None = None,
 ) -> Iterator[ComponentProcess]:
     """Run a component server with `args` (ports are added) until the block ends."""
-    with start_server("component", args, env, wait_ready, timeout) as server:
+    with start_server("component", args, env, wait_ready, timeout, log) as server:
         yield server
 
 
 @contextlib.contextmanager
-def start_orchestrator(graph: Path, args: list[str] | None = None) -> Iterator[ComponentProcess]:
+def start_orchestrator(
+    graph: Path,
+    args: list[str] | None = None,
+    env: dict[str, str] | None = None,
+    log: IO[bytes] | None = None,
+) -> Iterator[ComponentProcess]:
     """Run an orchestrator of the runtime graph file `graph` until the block ends."""
-    with start_server("orchestrator", ["--graph", str(graph), *(args or [])]) as server:
-        yield server
+    with start_server("orchestrator", ["--graph", str(graph), *(args or [])], env, log=log) as srv:
+        yield srv
 
 
 @contextlib.contextmanager
@@ -118,23 +125,27 @@ def start_server(
     env: dict[str, str] | None = None,
     wait_ready: bool = True,
     timeout: float = 30.0,
+    log: IO[bytes] | None = None,
 ) -> Iterator[ComponentProcess]:
-    """Run `infergraph-server COMMAND` with `args` (ports are added); waits for ready."""
+    """Run `infergraph-server COMMAND` with `args` (ports are added); waits for ready. Its
+    output goes to `log` when given (read it after the block), else to a file dropped after."""
     ports = [free_port() for _ in range(3)]
     cmd = [str(SERVER), command, "--host", "127.0.0.1", "--grace-seconds", "5", *args]
     for flag, port in zip(("--http-port", "--grpc-port", "--metrics-port"), ports, strict=True):
         cmd += [flag, str(port)]
     full_env = {**os.environ, **(env or {})}
-    with tempfile.TemporaryFile() as log:  # a file, not a pipe: a full pipe would block the server
-        proc = subprocess.Popen(cmd, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    # a file, not a pipe: a full pipe would block the server
+    with contextlib.ExitStack() as stack:
+        out_file = log or stack.enter_context(tempfile.TemporaryFile())
+        proc = subprocess.Popen(cmd, env=full_env, stdout=out_file, stderr=subprocess.STDOUT)
         server = ComponentProcess(proc, *ports)
         try:
             deadline = time.monotonic() + timeout
             while wait_ready and not _ready(ports[0]):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     server.stop()
-                    log.seek(0)
-                    out = log.read().decode(errors="replace")
+                    out_file.seek(0)
+                    out = out_file.read().decode(errors="replace")
                     raise RuntimeError(
                         f"{command} server did not become ready: {' '.join(cmd)}\n{out}"
                     )

@@ -648,6 +648,33 @@ CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
         lambda: {**native(), "kind": "Deployment"},
         ['/kind: "Deployment" is not supported; expected one of: InferenceGraph, SeldonDeployment'],
     ),
+    "tracing endpoint is an http(s) URL": (
+        lambda: native(tracing={"endpoint": "otel-collector:4318"}),
+        [
+            '/spec/tracing/endpoint: "otel-collector:4318" is not an http(s) URL with a host; '
+            "expected the collector's OTLP/HTTP base URL, e.g. "
+            "http://otel-collector.observability:4318"
+        ],
+    ),
+    "tracing endpoint has no query": (
+        lambda: native(tracing={"endpoint": "http://c:4318/?x=1", "samplerRatio": 0.5}),
+        [
+            '/spec/tracing/endpoint: "http://c:4318/?x=1" has a query or fragment; '
+            "expected the collector's OTLP/HTTP base URL, e.g. "
+            "http://otel-collector.observability:4318"
+        ],
+    ),
+    "tracing needs an endpoint and a ratio within 0..1": (
+        lambda: native(tracing={"samplerRatio": 1.5, "sampler": "always_on"}),
+        [
+            "/spec/tracing/endpoint: required field is missing; expected OTLP/HTTP base URL "
+            "of the collector (OTEL_EXPORTER_OTLP_ENDPOINT; spans go to its /v1/traces), e.g. "
+            "http://otel-collector.observability:4318",
+            '/spec/tracing/sampler: "sampler" is not a supported field; did you mean '
+            '"samplerRatio"? supported: endpoint, samplerRatio',
+            "/spec/tracing/samplerRatio: 1.5 is too large; expected at most 1",
+        ],
+    ),
     "top level is a mapping": (
         lambda: "- just\n- a list\n",
         ["the document is a list; expected a mapping with apiVersion, kind, metadata, spec"],

@@ -63,6 +63,9 @@ DEFAULTS = {
     "/$defs/InferenceGraph/properties/spec/properties/podDisruptionBudget/properties/enabled": (
         _field_default(Serving, "pod_disruption_budget")
     ),
+    "/$defs/InferenceGraph/properties/spec/properties/tracing/properties/samplerRatio": (
+        defaults.TRACING_SAMPLER_RATIO
+    ),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from .. import defaults
-from ..model import Resources
+from ..model import Resources, Tracing
 from ..pointers import JSON
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "server_env",
     "service_ports",
     "tcp_probes",
+    "tracing_env",
 ]
 
 PORTS: Mapping[str, int] = {
@@ -49,6 +50,25 @@ def server_env() -> dict[str, str]:
         "INFERGRAPH_GRPC_PORT": str(defaults.GRPC_PORT),
         "INFERGRAPH_METRICS_PORT": str(defaults.METRICS_PORT),
         "INFERGRAPH_WORKERS": str(defaults.WORKERS),
+    }
+
+
+def tracing_env(
+    tracing: Tracing | None, service: str, resource: Mapping[str, str]
+) -> dict[str, str]:
+    """The OpenTelemetry environment of one server process (none without `spec.tracing`):
+    `service` is its OTEL_SERVICE_NAME, `resource` its infergraph.* resource attributes."""
+    if tracing is None:
+        return {}
+    return {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": tracing.endpoint,
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_PROPAGATORS": defaults.TRACING_PROPAGATORS,
+        "OTEL_RESOURCE_ATTRIBUTES": ",".join(f"{k}={v}" for k, v in resource.items()),
+        "OTEL_SERVICE_NAME": service,
+        "OTEL_TRACES_EXPORTER": "otlp",
+        "OTEL_TRACES_SAMPLER": defaults.TRACING_SAMPLER,
+        "OTEL_TRACES_SAMPLER_ARG": repr(tracing.sampler_ratio),
     }
 
 

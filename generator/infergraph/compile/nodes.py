@@ -8,7 +8,14 @@ from .. import defaults
 from ..model import Graph, Node, Parameter, Predictor
 from ..naming import object_name
 from ..pointers import JSON
-from .containers import env_list, http_probes, merge_resources, server_env, tcp_probes
+from .containers import (
+    env_list,
+    http_probes,
+    merge_resources,
+    server_env,
+    tcp_probes,
+    tracing_env,
+)
 from .labels import workload_labels
 from .scaling import autoscaling_values, pdb_values, replica_count, rollout_strategy
 from .storage import model_storage
@@ -52,8 +59,14 @@ def parameters_json(parameters: tuple[Parameter, ...]) -> str:
 
 def _env(graph: Graph, predictor: Predictor, node: Node, model_path: str | None) -> list[JSON]:
     parameters = parameters_json(node.parameters)
+    resource = {
+        "infergraph.graph": graph.name,
+        "infergraph.predictor": predictor.name,
+        "infergraph.node": node.name,
+    }
     settings = {
         **server_env(),
+        **tracing_env(graph.serving.tracing, node_fullname(graph, predictor, node), resource),
         "INFERGRAPH_NAME": node.name,
         "INFERGRAPH_TYPE": node.type,
         "INFERGRAPH_PARAMETERS": parameters,

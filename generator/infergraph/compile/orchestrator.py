@@ -6,7 +6,7 @@ from .. import defaults
 from ..model import Graph, Predictor
 from ..naming import object_name
 from ..pointers import JSON
-from .containers import env_list, http_probes, merge_resources, server_env
+from .containers import env_list, http_probes, merge_resources, server_env, tracing_env
 from .labels import workload_labels
 from .runtime import config_hash
 from .scaling import pdb_values, replica_count, rollout_strategy
@@ -21,6 +21,11 @@ def orchestrator_fullname(graph: Graph, predictor: Predictor) -> str:
     if svc is None:
         return object_name(graph.name, predictor.name)
     return svc if len(graph.predictors) == 1 else object_name(svc, predictor.name)
+
+
+def _tracing(graph: Graph, predictor: Predictor, fullname: str) -> dict[str, str]:
+    resource = {"infergraph.graph": graph.name, "infergraph.predictor": predictor.name}
+    return tracing_env(graph.serving.tracing, fullname, resource)
 
 
 def orchestrator_workload(graph: Graph, predictor: Predictor, runtime_text: str, pdb: bool) -> JSON:
@@ -38,7 +43,7 @@ def orchestrator_workload(graph: Graph, predictor: Predictor, runtime_text: str,
             pod_annotations={"infergraph.io/config-hash": config_hash(runtime_text)},
             image=defaults.SERVER_IMAGE,
             args=["orchestrator", "--graph", f"{defaults.GRAPH_MOUNT_PATH}/graph.json"],
-            env=env_list(server_env(), spec.env),
+            env=env_list({**server_env(), **_tracing(graph, predictor, fullname)}, spec.env),
             resources=merge_resources(defaults.ORCHESTRATOR_RESOURCES, spec.resources),
             probes=http_probes("/v2/health/live", "/v2/health/ready"),
             replicas=replica_count(None, spec.replicas, predictor.replicas),

@@ -11,9 +11,10 @@ import json
 import math
 import re
 from collections.abc import Iterator, Mapping
+from urllib.parse import urlsplit
 
 from ..defaults import GPU_RESOURCE
-from ..model import Graph, Node, Predictor
+from ..model import Graph, Node, Predictor, Tracing
 from ..pointers import JSON, pointer, quote
 from ..vocabulary import VOCABULARY
 from .reader import reject_constant
@@ -133,6 +134,30 @@ def graph_problems(graph: Graph) -> Iterator[tuple[str, str]]:
             yield from _fallback(node)
             yield from _batching(node)
     yield from _traffic(graph.predictors)
+    if graph.serving.tracing is not None:
+        yield from _tracing(graph.serving.tracing)
+
+
+def _tracing(tracing: Tracing) -> Iterator[tuple[str, str]]:
+    """The endpoint is an OTLP/HTTP base URL the exporter can POST to."""
+    endpoint = tracing.endpoint
+    try:
+        parts = urlsplit(endpoint)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, port_ok = urlsplit(""), False
+    spaced = any(c.isspace() for c in endpoint)
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok or spaced:
+        wrong = "is not an http(s) URL with a host"
+    elif parts.query or parts.fragment:
+        wrong = "has a query or fragment"
+    else:
+        return
+    yield (
+        f"{tracing.pointer}/endpoint",
+        f"{quote(endpoint)} {wrong}; expected the collector's OTLP/HTTP base URL, "
+        "e.g. http://otel-collector.observability:4318",
+    )
 
 
 def _duplicate(seen: dict[str, str], name: str, at: str, what: str) -> Iterator[tuple[str, str]]:

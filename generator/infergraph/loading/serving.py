@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .. import defaults
 from ..errors import Findings
-from ..model import ParentRef, Serving
+from ..model import ParentRef, Serving, Tracing
 from ..pointers import JSON
 from .seldon import read_annotations
 
@@ -38,6 +39,10 @@ def _native(spec: Mapping[str, JSON]) -> dict[str, JSON]:
     for key, name in _NATIVE_SWITCHES.items():
         if "enabled" in spec.get(key, {}):
             out[name] = spec[key]["enabled"]
+    if "tracing" in spec:
+        tracing = spec["tracing"]
+        ratio = tracing.get("samplerRatio", defaults.TRACING_SAMPLER_RATIO)
+        out["tracing"] = Tracing(endpoint=tracing["endpoint"], sampler_ratio=float(ratio))
     return out
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infergraph_server.component.dataplane import DataPlane
 from infergraph_server.component.rest import add_routes
 from infergraph_server.runner import Service, serve
 from infergraph_server.settings import ComponentSettings, ServerSettings, add_component_flags
+
+if TYPE_CHECKING:
+    from infergraph_server.tracing.otel import Tracing
 
 __all__ = ["ComponentService", "register"]
 
@@ -17,10 +20,10 @@ __all__ = ["ComponentService", "register"]
 class ComponentService(Service):
     """HTTP routes and gRPC services of one graph node over a shared data plane."""
 
-    def __init__(self, settings: ServerSettings) -> None:
+    def __init__(self, settings: ServerSettings, tracing: Tracing | None = None) -> None:
         assert isinstance(settings, ComponentSettings)
         self.plane = DataPlane(settings)  # first: the base sets `ready`, which lives here
-        super().__init__(settings)
+        super().__init__(settings, tracing)
         add_routes(self.router, self.plane)
 
     @property

@@ -14,7 +14,7 @@ import argparse
 import asyncio
 import dataclasses
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import orjson
@@ -40,6 +40,9 @@ from infergraph_server.settings import (
     setting,
 )
 from infergraph_server.vocabulary import DETECTORS
+
+if TYPE_CHECKING:
+    from infergraph_server.tracing.otel import Tracing
 
 __all__ = ["DetectorService", "DetectorSettings", "register"]
 
@@ -143,8 +146,8 @@ class _EventSender:
 class DetectorService(Service):
     """One detector: POST / for events, health, and events out."""
 
-    def __init__(self, settings: ServerSettings) -> None:
-        super().__init__(settings)
+    def __init__(self, settings: ServerSettings, tracing: Tracing | None = None) -> None:
+        super().__init__(settings, tracing)
         assert isinstance(settings, DetectorSettings)
         self.name = settings.name
         try:

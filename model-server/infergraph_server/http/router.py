@@ -38,6 +38,17 @@ class Router:
         """Register a POST handler."""
         self.add("POST", path, handler)
 
+    def wrap(self, method: str, wrapper: Callable[[str, str, Handler], Handler]) -> None:
+        """Replace each `method` handler by `wrapper(method, path, handler)`, once, at start:
+        instrumentation that is off costs requests nothing, not even a check."""
+        for (m, path), handler in self._static.items():
+            if m == method:
+                self._static[(m, path)] = wrapper(m, path, handler)
+        self._templates = [
+            (m, parts, wrapper(m, "/" + "/".join(parts), h) if m == method else h)
+            for m, parts, h in self._templates
+        ]
+
     def match(self, method: str, path: str) -> tuple[Handler | None, dict[str, str], bool]:
         """Return (handler, path params, path_known); path_known tells 405 from 404."""
         handler = self._static.get((method, path))

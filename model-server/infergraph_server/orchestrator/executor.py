@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -33,6 +34,9 @@ from .graph import RuntimeGraph, RuntimeNode
 from .readiness import Readiness
 from .seldon_metrics import CallObserver
 from .transport import Response, Transport
+
+if TYPE_CHECKING:
+    from infergraph_server.tracing.otel import Tracing
 
 __all__ = ["Executor"]
 
@@ -104,7 +108,8 @@ def _why(doc: Any) -> str:
 
 class Executor:
     """Runs predictions and feedback for one predictor's graph over a `Transport`; it is the
-    `Calls` its node types' stages use."""
+    `Calls` its node types' stages use. With `tracing`, every node is walked in its own span
+    (the walk is wrapped once, here, so a graph without tracing runs exactly the plain walk)."""
 
     def __init__(
         self,
@@ -112,6 +117,7 @@ class Executor:
         transport: Transport,
         readiness: Readiness | None = None,
         calls: CallObserver | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self.graph = graph
         self.transport = transport
@@ -121,6 +127,9 @@ class Executor:
         self.inflight = 0
         self.v2 = graph.protocol == "v2"
         self.grpc = graph.transport == "grpc"
+        self.visit: Callable[[RuntimeNode, Message, _Walk], Awaitable[Message]] = self._node
+        if tracing is not None:
+            self.visit = tracing.node(self._node)
 
     async def predict(self, message: Message) -> Message:
         """Run one request through the graph; raises OrchestratorError with its HTTP status."""
@@ -134,7 +143,7 @@ class Executor:
             meta = check_meta(message.pop("meta", None))
             tags = meta.get("tags")
             walk = _Walk(meta.get("puid") or uuid.uuid4().hex, dict(tags) if tags else {})
-            out = await self._node(self.graph.root, message, walk)
+            out = await self.visit(self.graph.root, message, walk)
             out["meta"] = walk.meta()
             return out
         finally:
@@ -148,11 +157,11 @@ class Executor:
             branch = await kind.choose(self, node, msg, walk)
             walk.routing[node.name] = branch
             if branch >= 0:
-                outs = [await self._node(children[branch], msg, walk)]
+                outs = [await self.visit(children[branch], msg, walk)]
             elif len(children) == 1:
-                outs = [await self._node(children[0], msg, walk)]
+                outs = [await self.visit(children[0], msg, walk)]
             else:
-                outs = list(await asyncio.gather(*(self._node(c, msg, walk) for c in children)))
+                outs = list(await asyncio.gather(*(self.visit(c, msg, walk) for c in children)))
             msg = await kind.combine(self, node, outs, walk)
         return await kind.leave(self, node, msg, walk)
 

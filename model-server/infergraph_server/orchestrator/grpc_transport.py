@@ -18,7 +18,7 @@ either. What this module controls is the message conversion: Seldon messages go 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 import orjson
@@ -38,6 +38,9 @@ from infergraph_server.proto import prediction_pb2 as sp
 
 from .graph import RuntimeNode
 from .transport import Response
+
+if TYPE_CHECKING:
+    from infergraph_server.tracing.otel import Tracing
 
 __all__ = ["GrpcTransport"]
 
@@ -84,9 +87,11 @@ def _infer_answer(answer: Any) -> Response:
 
 
 class GrpcTransport:
-    """One `grpc.aio` channel per node; a callable per (node, method) made on first use."""
+    """One `grpc.aio` channel per node; a callable per (node, method) made on first use.
+    With `tracing`, each call carries the current trace context in its metadata."""
 
-    def __init__(self, max_message_bytes: int) -> None:
+    def __init__(self, max_message_bytes: int, tracing: Tracing | None = None) -> None:
+        self.tracing = tracing
         self.options = [
             ("grpc.max_send_message_length", max_message_bytes),
             ("grpc.max_receive_message_length", max_message_bytes),
@@ -112,14 +117,17 @@ class GrpcTransport:
         return call
 
     async def send(self, node: RuntimeNode, path: str, body: bytes) -> Response:
+        metadata = None if self.tracing is None else self.tracing.metadata()
         try:
             if path.startswith("/v2/"):
                 request = _infer_request(node, body)
                 call = self._call(node, _INFER, v2.ModelInferRequest, v2.ModelInferResponse)
-                return _infer_answer(await call(request))
+                return _infer_answer(await call(request, metadata=metadata))
             method, kind = _SELDON[path]
             request = parse_dict(orjson.loads(body), kind())
-            answer = await self._call(node, method, kind, sp.SeldonMessage)(request)
+            answer = await self._call(node, method, kind, sp.SeldonMessage)(
+                request, metadata=metadata
+            )
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.UNAVAILABLE:
                 raise ConnectionError(f"gRPC {exc.code().name}: {exc.details()}") from None

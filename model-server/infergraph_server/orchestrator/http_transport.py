@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from infergraph_server.http import HttpClient, HttpClientError
 
 from .graph import RuntimeNode
 from .transport import Response
+
+if TYPE_CHECKING:
+    from infergraph_server.tracing.otel import Tracing
 
 __all__ = ["HttpTransport"]
 
@@ -16,10 +21,12 @@ class HttpTransport:
     """Calls nodes over HTTP/1.1; any failure to get an answer becomes a `ConnectionError`.
 
     The executor owns the per-node deadline, so the pool's own timeout is only a backstop.
+    With `tracing`, each call carries the current trace context in its headers.
     """
 
-    def __init__(self, max_connections: int) -> None:
+    def __init__(self, max_connections: int, tracing: Tracing | None = None) -> None:
         self.max_connections = max_connections
+        self.tracing = tracing
         self._clients: dict[str, HttpClient] = {}
 
     async def send(self, node: RuntimeNode, path: str, body: bytes) -> Response:
@@ -29,7 +36,8 @@ class HttpTransport:
             client = HttpClient(node.host, node.http_port, self.max_connections, backstop)
             self._clients[node.name] = client
         try:
-            answer = await client.request("POST", path, body, _JSON)
+            headers = _JSON if self.tracing is None else self.tracing.headers(_JSON)
+            answer = await client.request("POST", path, body, headers)
         except HttpClientError as exc:
             raise ConnectionError(str(exc)) from None
         return Response(answer.status, answer.body)

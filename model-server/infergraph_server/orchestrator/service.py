@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -42,6 +42,9 @@ from .http_transport import HttpTransport
 from .readiness import Readiness
 from .seldon_metrics import SeldonMetrics
 from .transport import Transport
+
+if TYPE_CHECKING:
+    from infergraph_server.tracing.otel import Tracing
 
 __all__ = ["OrchestratorService"]
 
@@ -94,26 +97,27 @@ def _seldon(run: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]) -> Handl
     return handle
 
 
-def _transport(graph: RuntimeGraph) -> Transport:
+def _transport(graph: RuntimeGraph, tracing: Tracing | None) -> Transport:
     """The graph's `transport`: gRPC channels or HTTP pools, one per node."""
     if graph.transport == "grpc":
         from .grpc_transport import GrpcTransport  # grpc stays unloaded for REST graphs
 
-        return GrpcTransport(graph.max_body_bytes + NODE_BODY_HEADROOM)
-    return HttpTransport(graph.max_concurrency)
+        return GrpcTransport(graph.max_body_bytes + NODE_BODY_HEADROOM, tracing)
+    return HttpTransport(graph.max_concurrency, tracing)
 
 
 class OrchestratorService(Service):
     """One predictor's orchestrator process (one per worker)."""
 
-    def __init__(self, settings: ServerSettings) -> None:
-        super().__init__(settings)
+    def __init__(self, settings: ServerSettings, tracing: Tracing | None = None) -> None:
+        super().__init__(settings, tracing)
         assert isinstance(settings, OrchestratorSettings)
         self.graph = load_graph(settings.graph)
         self.readiness = Readiness(self.graph)
         seldon = SeldonMetrics(self.graph) if settings.metrics_port != 0 else None
         calls = seldon.observe_call if seldon is not None else None
-        self.executor = Executor(self.graph, _transport(self.graph), self.readiness, calls)
+        transport = _transport(self.graph, tracing)
+        self.executor = Executor(self.graph, transport, self.readiness, calls, tracing)
         self._watch: asyncio.Task[None] | None = None
         self.front = Frontend(self.graph, self.executor)
         metrics = Metrics(self.graph.predictor, enabled=seldon is not None)
