@@ -15,14 +15,14 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
-from e2e_kind.objects import MODELS_CLAIM, NAMESPACE, models_objects, namespace
+from e2e_kind.objects import NAMESPACE
 
 from .crds import crd_files
 from .local import TOOLS, Local, log, paths
+from .spaces import prepare
 
 __all__ = ["NOT_BUILT"]
 
-VOLUME_KINDS = ("PersistentVolume", "PersistentVolumeClaim")
 NOT_BUILT = "cluster: opt-in, INFERGRAPH_CLUSTER unset (make cluster-test runs the tier)"
 
 
@@ -68,14 +68,10 @@ def local_cluster() -> Iterator[Local]:
 
 @pytest.fixture(scope="session")
 def api(local_cluster: Local) -> Local:
-    """The cluster ready for graphs: the third-party CRDs established, the kind tier's namespace
-    (restricted Pod Security profile enforced) and its `infergraph-models` claim, bound to a
-    volume nothing mounts (kwok runs no pods) so pods that use it can be scheduled."""
-    for crd in crd_files(local_cluster.paths.go):
+    """The cluster ready for graphs: the third-party CRDs established, and the kind tier's
+    namespace prepared (spaces.py)."""
+    for crd in crd_files(local_cluster.paths):
         local_cluster.kubectl("apply", "--server-side", "-f", crd)
     local_cluster.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=120s")
-    claim = [o for o in models_objects("", "") if o["kind"] in VOLUME_KINDS]
-    local_cluster.apply(namespace(), *claim)
-    local_cluster.kubectl("wait", "--for=jsonpath={.status.phase}=Bound", "-n", NAMESPACE,
-                          f"pvc/{MODELS_CLAIM}", "--timeout=120s")  # fmt: skip
+    prepare(local_cluster, NAMESPACE)
     return local_cluster

@@ -18,15 +18,18 @@ from pathlib import Path
 
 from e2e_kind.platform import ISTIO_VERSION
 
+from .local import Paths
+
 __all__ = ["ISTIO_API", "PROMETHEUS_OPERATOR", "crd_files", "module_dir"]
 
 ISTIO_API = ("istio.io/api", f"v{ISTIO_VERSION}")
 PROMETHEUS_OPERATOR = ("github.com/prometheus-operator/prometheus-operator", "v0.93.0")
 
 
-def module_dir(go: Path, module: str, version: str) -> Path:
-    """The module's directory in the Go module cache, downloaded first if need be."""
-    env = {**os.environ, "GOTOOLCHAIN": "local", "GOFLAGS": ""}
+def module_dir(where: Paths, module: str, version: str) -> Path:
+    """The module's directory in the cluster's Go module cache, downloaded first if need be."""
+    env = {**os.environ, "GOTOOLCHAIN": "local", "GOFLAGS": "", "GOMODCACHE": str(where.gomodcache)}
+    go = where.go
     with tempfile.TemporaryDirectory() as outside_any_module:
         done = subprocess.run(
             [go, "mod", "download", "-json", f"{module}@{version}"],
@@ -38,8 +41,8 @@ def module_dir(go: Path, module: str, version: str) -> Path:
     return Path(answer["Dir"])
 
 
-def crd_files(go: Path) -> list[Path]:
+def crd_files(where: Paths) -> list[Path]:
     """Istio's CRDs, then ServiceMonitor's."""
-    istio = module_dir(go, *ISTIO_API) / "kubernetes" / "customresourcedefinitions.gen.yaml"
-    operator = module_dir(go, *PROMETHEUS_OPERATOR) / "example" / "prometheus-operator-crd"
+    istio = module_dir(where, *ISTIO_API) / "kubernetes" / "customresourcedefinitions.gen.yaml"
+    operator = module_dir(where, *PROMETHEUS_OPERATOR) / "example" / "prometheus-operator-crd"
     return [istio, operator / "monitoring.coreos.com_servicemonitors.yaml"]

@@ -26,23 +26,26 @@ class Paths:
 
     k8s_bin: Path
     kwok_bin: Path
+    etcd_bin: Path
     kubeconfig: Path
     go: Path
+    gomodcache: Path
 
     def built(self) -> bool:
-        """All five binaries are in the cache (etcd comes from Debian's etcd-server)."""
+        """All six binaries are in the cache."""
         names = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")
         found = [self.k8s_bin / n for n in names] + [self.kwok_bin / "kwok"]
-        return all(os.access(p, os.X_OK) for p in found)
+        return all(os.access(p, os.X_OK) for p in [*found, self.etcd_bin / "etcd"])
 
 
 def paths() -> Paths:
     """The paths tools/cluster/env.sh declares (environment overrides included)."""
-    script = 'source "$0"; printf "%s\\n" "$K8S_BIN" "$KWOK_BIN" "$KUBECONFIG_ADMIN" "$GO"'
+    names = ("K8S_BIN", "KWOK_BIN", "ETCD_BIN", "KUBECONFIG_ADMIN", "GO", "GOMODCACHE")
+    script = 'source "$0"; printf "%s\\n" ' + " ".join(f'"${n}"' for n in names)
     out = subprocess.run(
         ["bash", "-c", script, TOOLS / "env.sh"], capture_output=True, text=True, check=True
     ).stdout.split("\n")
-    return Paths(*(Path(line) for line in out[:4]))
+    return Paths(*(Path(line) for line in out[: len(names)]))
 
 
 class Local(Kube):

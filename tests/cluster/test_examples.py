@@ -14,6 +14,7 @@ from e2e_kind.graphs import EXAMPLES, INFERGRAPH, compile_graph, helm_release, l
 from e2e_kind.objects import NAMESPACE, namespace
 
 from .local import Local
+from .spaces import prepare
 
 pytestmark = pytest.mark.cluster
 GRAPHS = sorted(EXAMPLES.glob("*.yaml"))
@@ -25,11 +26,13 @@ def test_helm_install_waits_for_every_rollout_and_uninstall_leaves_nothing(
     api: Local, example: Path, tmp_path: Path
 ) -> None:
     graph = compile_graph(api, example, tmp_path)
+    prepare(api, graph.namespace)
     with helm_release(api, graph):
-        status = json.loads(api.helm("status", graph.name, "-n", NAMESPACE, "-o", "json").stdout)
+        where = ("-n", graph.namespace)
+        status = json.loads(api.helm("status", graph.name, *where, "-o", "json").stdout)
         assert status["info"]["status"] == "deployed"
         selector = f"app.kubernetes.io/instance={graph.name}"
-        out = api.kubectl("get", "deployments", "-n", NAMESPACE, "-l", selector, "-o", "json")
+        out = api.kubectl("get", "deployments", *where, "-l", selector, "-o", "json")
         deployments = json.loads(out.stdout)["items"]
         assert deployments, f"{graph.name}: no Deployment carries {selector}"
         for d in deployments:
@@ -46,9 +49,7 @@ def _server_side_dry_run(api: Local, source: Path, engine: str) -> None:
     # admission: the ServiceAccounts are created for real first and deleted after.
     # A graph may name its own namespace (production: "models"); it enforces restricted too.
     spaces = {o["metadata"].get("namespace", NAMESPACE) for o in objects}
-    api.apply(
-        *({**namespace(), "metadata": {**namespace()["metadata"], "name": n}} for n in spaces)
-    )
+    api.apply(*(namespace(n) for n in spaces))
     accounts = yaml.safe_dump_all([o for o in objects if o["kind"] == "ServiceAccount"])
     api.kubectl("apply", "-f", "-", stdin=accounts)
     try:
