@@ -6,6 +6,7 @@ passes a server-side dry-run apply, Istio and ServiceMonitor objects validated b
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,21 @@ from .spaces import prepare
 
 pytestmark = pytest.mark.cluster
 GRAPHS = sorted(EXAMPLES.glob("*.yaml"))
-CORPUS = EXAMPLES.parent.parent / "shared" / "corpus" / "seldondeployments"  # as tests/validation
+
+
+def _corpus() -> Path:
+    """The shared corpus beside the checkout (as tests/validation finds it), or beside the main
+    checkout when this one is a git worktree elsewhere."""
+    common = subprocess.run(
+        ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+        cwd=EXAMPLES, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    checkouts = [EXAMPLES.parent, *([Path(common).parent] if common else [])]
+    found = [c.parent / "shared" / "corpus" / "seldondeployments" for c in checkouts]
+    return next((f for f in found if f.is_dir()), found[0])
+
+
+CORPUS = _corpus()
 
 
 @pytest.mark.parametrize("example", GRAPHS, ids=lambda p: p.stem)
