@@ -7,17 +7,37 @@ sourcing it, so the scripts and the tests cannot disagree.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from e2e_kind.kube import CommandFailed, Kube, log
 
-__all__ = ["TOOLS", "CommandFailed", "Local", "Paths", "log", "paths"]
+__all__ = [
+    "PORTS", "REPO", "TOOLS", "CommandFailed", "Local", "Paths", "free_ports", "log", "paths",
+]  # fmt: skip
 
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = REPO / "tools" / "cluster"
+# env.sh's port variables: every listener of the cluster
+PORTS = (
+    "ETCD_PORT", "ETCD_PEER_PORT", "APISERVER_PORT", "CONTROLLER_MANAGER_PORT", "SCHEDULER_PORT",
+)  # fmt: skip
+
+
+def free_ports() -> dict[str, str]:
+    """A free loopback port for each of PORTS (another checkout's cluster may hold env.sh's)."""
+    sockets = [socket.socket() for _ in PORTS]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return {name: str(s.getsockname()[1]) for name, s in zip(PORTS, sockets, strict=True)}
+    finally:
+        for s in sockets:
+            s.close()
 
 
 @dataclass(frozen=True)
@@ -38,14 +58,14 @@ class Paths:
         return all(os.access(p, os.X_OK) for p in [*found, self.etcd_bin / "etcd"])
 
 
-def paths() -> Paths:
-    """The paths tools/cluster/env.sh declares (environment overrides included)."""
+def paths(env: Mapping[str, str] | None = None) -> Paths:
+    """The paths tools/cluster/env.sh declares (overrides in `env`, default os.environ)."""
     names = ("K8S_BIN", "KWOK_BIN", "ETCD_BIN", "KUBECONFIG_ADMIN", "GO", "GOMODCACHE")
     script = 'source "$0"; printf "%s\\n" ' + " ".join(f'"${n}"' for n in names)
-    out = subprocess.run(
-        ["bash", "-c", script, TOOLS / "env.sh"], capture_output=True, text=True, check=True
-    ).stdout.split("\n")
-    return Paths(*(Path(line) for line in out[: len(names)]))
+    argv = ["bash", "-c", script, TOOLS / "env.sh"]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
+    lines = out.split("\n")
+    return Paths(*(Path(line) for line in lines[: len(names)]))
 
 
 class Local(Kube):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .local import TOOLS, paths
+from .local import TOOLS, free_ports, paths
 
 
 @pytest.fixture
@@ -90,13 +90,6 @@ def test_build_refuses_an_etcd_version_other_than_the_pin(state: dict[str, str])
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 ETCD = paths().etcd_bin / "etcd"
 
 
@@ -116,8 +109,7 @@ def test_up_that_fails_stops_what_it_started(state: dict[str, str]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("#!/bin/sh\necho 'stand-in: not built' >&2\nexit 3\n")
         path.chmod(0o755)
-    names = ("ETCD_PORT", "ETCD_PEER_PORT", "APISERVER_PORT", "CONTROLLER_MANAGER_PORT", "SCHEDULER_PORT")
-    ports = {p: str(_free_port()) for p in names}
+    ports = free_ports()
     done = _script("up", {**state, **ports})
     assert done.returncode == 1
     assert "cluster: etcd ready" in done.stdout

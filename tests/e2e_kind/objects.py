@@ -118,8 +118,8 @@ def models_objects(train_script: str, image: str, space: str = NAMESPACE) -> lis
          "data": {"train_iris.py": train_script}},
         {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": _meta(volume, None),
          "spec": volume_spec},
-        {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": _meta(MODELS_CLAIM, space),
-         "spec": claim_spec},
+        {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+         "metadata": _meta(MODELS_CLAIM, space), "spec": claim_spec},
         {"apiVersion": "batch/v1", "kind": "Job", "metadata": _meta(TRAIN_JOB, space),
          "spec": {"backoffLimit": 0, "template": {"spec": pod}}},
     ]  # fmt: skip
