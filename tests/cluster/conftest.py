@@ -1,37 +1,50 @@
 """Fixtures of the cluster tier: the local control plane of tools/cluster, up once per session.
 
-The tier runs when INFERGRAPH_CLUSTER=1 asks for it (`make cluster-test` does; a missing build is
-made first, which takes long); otherwise every `cluster` test skips with one reason line. It is
-opt-in, not run by `make test` where the binaries are cached, until every example's `helm install
---wait` passes against kwok nodes (see tests/e2e_kind/README.md). A cluster already running
-(`make cluster`) is used and left running; one this session started is stopped at its end.
+The tier runs wherever its binaries are cached (`make cluster-build` once; `make test` then runs
+it) or INFERGRAPH_CLUSTER=1 asks for it (`make cluster-test` does; a missing build is made
+first, which takes long); INFERGRAPH_CLUSTER=0 turns it off. Otherwise every `cluster` test
+skips with one reason line: a cold build takes far longer than CI's budget (README, "Local
+cluster"). A cluster already running for this checkout (`make cluster`) is used and left
+running; one this session starts gets free loopback ports (another checkout's cluster may hold
+the default ones) and is stopped at the session's end.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
 
 import pytest
-from e2e_kind.objects import MODELS_CLAIM, NAMESPACE, models_objects, namespace
+from e2e_kind.objects import NAMESPACE
 
 from .crds import crd_files
-from .local import TOOLS, Local, log, paths
+from .local import TOOLS, Local, free_ports, log, paths
+from .spaces import prepare
 
-__all__ = ["NOT_BUILT"]
+__all__ = ["NOT_BUILT", "TURNED_OFF"]
 
-VOLUME_KINDS = ("PersistentVolume", "PersistentVolumeClaim")
-NOT_BUILT = "cluster: opt-in, INFERGRAPH_CLUSTER unset (make cluster-test runs the tier)"
+NOT_BUILT = "cluster: binaries not built (make cluster-build once; a cold build is too long for CI)"
+TURNED_OFF = "cluster: turned off (INFERGRAPH_CLUSTER=0)"
+
+
+def _skip_reason() -> str | None:
+    """Why the tier does not run in this session, or None when it does."""
+    asked = os.environ.get("INFERGRAPH_CLUSTER")
+    if asked == "0":
+        return TURNED_OFF
+    if asked == "1" or paths().built():
+        return None
+    return NOT_BUILT
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip the whole tier with one reason when it cannot run here unasked."""
     tier = [item for item in items if item.get_closest_marker("cluster")]
-    if tier and os.environ.get("INFERGRAPH_CLUSTER") != "1":
+    if tier and (reason := _skip_reason()):
         for item in tier:
-            item.add_marker(pytest.mark.skip(reason=NOT_BUILT))
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -40,14 +53,19 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Report the tier's skips at one location, so pytest folds them into one summary line."""
     report: pytest.TestReport = yield
-    if report.skipped and isinstance(report.longrepr, tuple) and NOT_BUILT in report.longrepr[2]:
+    ours = (NOT_BUILT, TURNED_OFF)
+    if (
+        report.skipped
+        and isinstance(report.longrepr, tuple)
+        and any(reason in report.longrepr[2] for reason in ours)
+    ):
         report.longrepr = (str(Path(__file__).parent), None, report.longrepr[2])
     return report
 
 
-def _script(name: str) -> None:
+def _script(name: str, env: Mapping[str, str]) -> None:
     """Run tools/cluster/<name>.sh, its output logged; fail the session when it fails."""
-    done = subprocess.run(["bash", TOOLS / f"{name}.sh"], capture_output=True, text=True)
+    done = subprocess.run(["bash", TOOLS / f"{name}.sh"], capture_output=True, text=True, env=env)
     for line in (done.stdout + done.stderr).splitlines():
         log.info("%s: %s", name, line)
     if done.returncode != 0:
@@ -56,26 +74,27 @@ def _script(name: str) -> None:
 
 @pytest.fixture(scope="session")
 def local_cluster() -> Iterator[Local]:
-    """The running local cluster (built and started here if need be)."""
-    running = subprocess.run(["bash", TOOLS / "status.sh"], capture_output=True).returncode == 0
+    """The running local cluster (built and started here, on free ports, if need be)."""
+    env = dict(os.environ)
+    status = subprocess.run(["bash", TOOLS / "status.sh"], capture_output=True, env=env)
+    running = status.returncode == 0
     if not running:
-        _script("build")
-        _script("up")
-    yield Local(paths())
-    if not running:
-        _script("down")
+        env.update(free_ports())
+        _script("build", env)
+        _script("up", env)
+    try:
+        yield Local(paths(env))
+    finally:
+        if not running:
+            _script("down", env)
 
 
 @pytest.fixture(scope="session")
 def api(local_cluster: Local) -> Local:
-    """The cluster ready for graphs: the third-party CRDs established, the kind tier's namespace
-    (restricted Pod Security profile enforced) and its `infergraph-models` claim, bound to a
-    volume nothing mounts (kwok runs no pods) so pods that use it can be scheduled."""
-    for crd in crd_files(local_cluster.paths.go):
+    """The cluster ready for graphs: the third-party CRDs established, and the kind tier's
+    namespace prepared (spaces.py)."""
+    for crd in crd_files(local_cluster.paths):
         local_cluster.kubectl("apply", "--server-side", "-f", crd)
     local_cluster.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=120s")
-    claim = [o for o in models_objects("", "") if o["kind"] in VOLUME_KINDS]
-    local_cluster.apply(namespace(), *claim)
-    local_cluster.kubectl("wait", "--for=jsonpath={.status.phase}=Bound", "-n", NAMESPACE,
-                          f"pvc/{MODELS_CLAIM}", "--timeout=120s")  # fmt: skip
+    prepare(local_cluster, NAMESPACE)
     return local_cluster

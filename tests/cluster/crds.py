@@ -22,6 +22,8 @@ from pathlib import Path
 
 from e2e_kind.platform import ISTIO_VERSION
 
+from .local import Paths
+
 __all__ = ["GATEWAY_API", "ISTIO_API", "KEDA", "PROMETHEUS_OPERATOR", "crd_files", "module_dir"]
 
 ISTIO_API = ("istio.io/api", f"v{ISTIO_VERSION}")
@@ -42,9 +44,10 @@ GATEWAY_API = _pin("fetch_gateway_api.py")
 KEDA = _pin("fetch_keda_crds.py")
 
 
-def module_dir(go: Path, module: str, version: str) -> Path:
-    """The module's directory in the Go module cache, downloaded first if need be."""
-    env = {**os.environ, "GOTOOLCHAIN": "local", "GOFLAGS": ""}
+def module_dir(where: Paths, module: str, version: str) -> Path:
+    """The module's directory in the cluster's Go module cache, downloaded first if need be."""
+    env = {**os.environ, "GOTOOLCHAIN": "local", "GOFLAGS": "", "GOMODCACHE": str(where.gomodcache)}
+    go = where.go
     with tempfile.TemporaryDirectory() as outside_any_module:
         done = subprocess.run(
             [go, "mod", "download", "-json", f"{module}@{version}"],
@@ -56,12 +59,12 @@ def module_dir(go: Path, module: str, version: str) -> Path:
     return Path(answer["Dir"])
 
 
-def crd_files(go: Path) -> list[Path]:
+def crd_files(where: Paths) -> list[Path]:
     """Istio's CRDs, then ServiceMonitor's, the Gateway API routes' and KEDA's."""
-    istio = module_dir(go, *ISTIO_API) / "kubernetes" / "customresourcedefinitions.gen.yaml"
-    operator = module_dir(go, *PROMETHEUS_OPERATOR) / "example" / "prometheus-operator-crd"
-    gateway = module_dir(go, *GATEWAY_API) / "config" / "crd" / "standard"
-    keda = module_dir(go, *KEDA) / "config" / "crd" / "bases"
+    istio = module_dir(where, *ISTIO_API) / "kubernetes" / "customresourcedefinitions.gen.yaml"
+    operator = module_dir(where, *PROMETHEUS_OPERATOR) / "example" / "prometheus-operator-crd"
+    gateway = module_dir(where, *GATEWAY_API) / "config" / "crd" / "standard"
+    keda = module_dir(where, *KEDA) / "config" / "crd" / "bases"
     return [
         istio,
         operator / "monitoring.coreos.com_servicemonitors.yaml",

@@ -8,16 +8,30 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from e2e_kind.kube import CommandFailed, Kube, log
+from loopback import free_port_block
 
-__all__ = ["TOOLS", "CommandFailed", "Local", "Paths", "log", "paths"]
+__all__ = [
+    "PORTS", "REPO", "TOOLS", "CommandFailed", "Local", "Paths", "free_ports", "log", "paths",
+]  # fmt: skip
 
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = REPO / "tools" / "cluster"
+# env.sh's port variables: every listener of the cluster
+PORTS = (
+    "ETCD_PORT", "ETCD_PEER_PORT", "APISERVER_PORT", "CONTROLLER_MANAGER_PORT", "SCHEDULER_PORT",
+)  # fmt: skip
+
+
+def free_ports() -> dict[str, str]:
+    """A free loopback port for each of PORTS (another checkout's cluster may hold env.sh's)."""
+    base = free_port_block(len(PORTS))
+    return {name: str(base + i) for i, name in enumerate(PORTS)}
 
 
 @dataclass(frozen=True)
@@ -26,23 +40,26 @@ class Paths:
 
     k8s_bin: Path
     kwok_bin: Path
+    etcd_bin: Path
     kubeconfig: Path
     go: Path
+    gomodcache: Path
 
     def built(self) -> bool:
-        """All five binaries are in the cache (etcd comes from Debian's etcd-server)."""
+        """All six binaries are in the cache."""
         names = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")
         found = [self.k8s_bin / n for n in names] + [self.kwok_bin / "kwok"]
-        return all(os.access(p, os.X_OK) for p in found)
+        return all(os.access(p, os.X_OK) for p in [*found, self.etcd_bin / "etcd"])
 
 
-def paths() -> Paths:
-    """The paths tools/cluster/env.sh declares (environment overrides included)."""
-    script = 'source "$0"; printf "%s\\n" "$K8S_BIN" "$KWOK_BIN" "$KUBECONFIG_ADMIN" "$GO"'
-    out = subprocess.run(
-        ["bash", "-c", script, TOOLS / "env.sh"], capture_output=True, text=True, check=True
-    ).stdout.split("\n")
-    return Paths(*(Path(line) for line in out[:4]))
+def paths(env: Mapping[str, str] | None = None) -> Paths:
+    """The paths tools/cluster/env.sh declares (overrides in `env`, default os.environ)."""
+    names = ("K8S_BIN", "KWOK_BIN", "ETCD_BIN", "KUBECONFIG_ADMIN", "GO", "GOMODCACHE")
+    script = 'source "$0"; printf "%s\\n" ' + " ".join(f'"${n}"' for n in names)
+    argv = ["bash", "-c", script, TOOLS / "env.sh"]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
+    lines = out.split("\n")
+    return Paths(*(Path(line) for line in lines[: len(names)]))
 
 
 class Local(Kube):

@@ -7,6 +7,7 @@ their CRDs."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,25 @@ from e2e_kind.graphs import EXAMPLES, INFERGRAPH, compile_graph, helm_release, l
 from e2e_kind.objects import NAMESPACE, namespace
 
 from .local import Local
+from .spaces import prepare
 
 pytestmark = pytest.mark.cluster
 GRAPHS = sorted(EXAMPLES.glob("*.yaml"))
-CORPUS = EXAMPLES.parent.parent / "shared" / "corpus" / "seldondeployments"  # as tests/validation
+
+
+def _corpus() -> Path:
+    """The shared corpus beside the checkout (as tests/validation finds it), or beside the main
+    checkout when this one is a git worktree elsewhere."""
+    common = subprocess.run(
+        ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+        cwd=EXAMPLES, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    checkouts = [EXAMPLES.parent, *([Path(common).parent] if common else [])]
+    found = [c.parent / "shared" / "corpus" / "seldondeployments" for c in checkouts]
+    return next((f for f in found if f.is_dir()), found[0])
+
+
+CORPUS = _corpus()
 
 
 @pytest.mark.parametrize("example", GRAPHS, ids=lambda p: p.stem)
@@ -26,11 +42,13 @@ def test_helm_install_waits_for_every_rollout_and_uninstall_leaves_nothing(
     api: Local, example: Path, tmp_path: Path
 ) -> None:
     graph = compile_graph(api, example, tmp_path)
+    prepare(api, graph.namespace)
     with helm_release(api, graph):
-        status = json.loads(api.helm("status", graph.name, "-n", NAMESPACE, "-o", "json").stdout)
+        where = ("-n", graph.namespace)
+        status = json.loads(api.helm("status", graph.name, *where, "-o", "json").stdout)
         assert status["info"]["status"] == "deployed"
         selector = f"app.kubernetes.io/instance={graph.name}"
-        out = api.kubectl("get", "deployments", "-n", NAMESPACE, "-l", selector, "-o", "json")
+        out = api.kubectl("get", "deployments", *where, "-l", selector, "-o", "json")
         deployments = json.loads(out.stdout)["items"]
         assert deployments, f"{graph.name}: no Deployment carries {selector}"
         for d in deployments:
@@ -47,9 +65,7 @@ def _server_side_dry_run(api: Local, source: Path, engine: str) -> None:
     # admission: the ServiceAccounts are created for real first and deleted after.
     # A graph may name its own namespace (production: "models"); it enforces restricted too.
     spaces = {o["metadata"].get("namespace", NAMESPACE) for o in objects}
-    api.apply(
-        *({**namespace(), "metadata": {**namespace()["metadata"], "name": n}} for n in spaces)
-    )
+    api.apply(*(namespace(n) for n in spaces))
     accounts = yaml.safe_dump_all([o for o in objects if o["kind"] == "ServiceAccount"])
     api.kubectl("apply", "-f", "-", stdin=accounts)
     try:

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from loopback import free_port
 
-from .local import TOOLS
+from .local import TOOLS, free_ports, paths
 
 
 @pytest.fixture
@@ -82,11 +81,26 @@ def test_build_refuses_a_version_other_than_the_pin(state: dict[str, str]) -> No
     )
 
 
-@pytest.mark.skipif(shutil.which("etcd") is None, reason="no etcd (apt-get install etcd-server)")
+def test_build_refuses_an_etcd_version_other_than_the_pin(state: dict[str, str]) -> None:
+    done = _script("build", {**state, "ETCD_VERSION": "v3.4.23"})
+    assert done.returncode == 2
+    assert (
+        "ETCD_VERSION=v3.4.23 but tools/cluster/etcd/go.mod pins go.etcd.io/etcd/server/v3 v3.5.16"
+        in done.stderr
+    )
+
+
+ETCD = paths().etcd_bin / "etcd"
+
+
+@pytest.mark.skipif(not os.access(ETCD, os.X_OK), reason=f"no {ETCD} (make cluster-build)")
 def test_up_that_fails_stops_what_it_started(state: dict[str, str]) -> None:
-    """Real etcd and certificates, then an API server that cannot start: up.sh says so with the
-    component's log, and stops etcd again (nothing left running or listening)."""
+    """Real etcd (the cached build) and certificates, then an API server that cannot start:
+    up.sh says so with the component's log, and stops etcd again (nothing left running or
+    listening)."""
     cache = Path(state["CLUSTER_CACHE"])
+    (cache / "etcd-v3.5.16" / "bin").mkdir(parents=True)
+    (cache / "etcd-v3.5.16" / "bin" / "etcd").symlink_to(ETCD)
     for path in (
         *(cache / "v1.32.2" / "bin" / n for n in
           ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")),
@@ -95,7 +109,7 @@ def test_up_that_fails_stops_what_it_started(state: dict[str, str]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("#!/bin/sh\necho 'stand-in: not built' >&2\nexit 3\n")
         path.chmod(0o755)
-    ports = {p: str(free_port()) for p in ("ETCD_PORT", "ETCD_PEER_PORT", "APISERVER_PORT")}
+    ports = free_ports()
     done = _script("up", {**state, **ports})
     assert done.returncode == 1
     assert "cluster: etcd ready" in done.stdout

@@ -207,3 +207,24 @@ def test_component_spec_labels_and_annotations_reach_the_node_objects() -> None:
     assert clf["labels"]["version"] == "v2" and clf["annotations"] == {"a": "b"}
     assert clf["labels"]["infergraph.io/node"] == "clf", "selector labels are ours"
     assert "version" not in clf["selectorLabels"]
+
+
+def test_pre_stop_sleep_fits_inside_a_short_grace_period() -> None:
+    """The API server rejects a preStop sleep not shorter than terminationGracePeriodSeconds
+    (found by the cluster tier's dry run of the corpus: Seldon's HPA example sets 1 s)."""
+
+    def container(grace: int | None) -> dict[str, object]:
+        node = _model(termination_grace_period_seconds=grace)
+        values = compile_values(_graph(_predictor(node=node)))["predictors"]["main"]["nodes"]
+        assert values["clf"]["terminationGracePeriodSeconds"] == (
+            defaults.TERMINATION_GRACE_PERIOD_SECONDS if grace is None else grace
+        )
+        found: dict[str, object] = values["clf"]["container"]
+        return found
+
+    sleep = {"preStop": {"sleep": {"seconds": defaults.PRE_STOP_SECONDS}}}
+    assert container(None)["lifecycle"] == sleep
+    assert container(defaults.PRE_STOP_SECONDS + 1)["lifecycle"] == sleep
+    assert container(3)["lifecycle"] == {"preStop": {"sleep": {"seconds": 2}}}
+    assert container(1)["lifecycle"] == {}
+    assert container(0)["lifecycle"] == {}

@@ -43,6 +43,12 @@ class Graph:
     values_file: Path
 
     @property
+    def namespace(self) -> str:
+        """Where the graph is installed: the namespace it names, else the suite's."""
+        named: str | None = self.values["namespace"]
+        return named or NAMESPACE
+
+    @property
     def prefix(self) -> str:
         """The graph's path on the Istio gateway."""
         prefix: str = self.values["routing"]["prefix"]
@@ -78,13 +84,13 @@ def helm_release(kube: Kube, graph: Graph, *, wait: bool = True) -> Iterator[Gra
 
     Each graph answers under its own prefix on the gateway (values `istio.prefix`).
     """
-    args: list[str | Path] = ["install", graph.name, CHART_DIR, "-n", NAMESPACE]
+    args: list[str | Path] = ["install", graph.name, CHART_DIR, "-n", graph.namespace]
     args += ["-f", graph.values_file, "--timeout", "5m"]
     kube.helm(*args, *(["--wait"] if wait else []))
     try:
         yield graph
     finally:
-        kube.helm("uninstall", graph.name, "-n", NAMESPACE, "--ignore-not-found", "--wait")
+        kube.helm("uninstall", graph.name, "-n", graph.namespace, "--ignore-not-found", "--wait")
 
 
 def leftovers(kube: Kube, graph: Graph) -> list[str]:
@@ -92,7 +98,7 @@ def leftovers(kube: Kube, graph: Graph) -> list[str]:
     kinds = kube.kubectl("api-resources", "--verbs=list", "--namespaced", "-o", "name").stdout
     found: set[str] = set()
     for selector in graph_selectors(graph.values):
-        args = ["get", ",".join(kinds.split()), "-n", NAMESPACE, "-l", selector, "-o", "name"]
+        args = ["get", ",".join(kinds.split()), "-n", graph.namespace, "-l", selector, "-o", "name"]
         found.update(kube.kubectl(*args, "--ignore-not-found").stdout.split())
     return sorted(found)
 

@@ -59,26 +59,29 @@ for model in sys.argv[1:]:
 """
 
 
-def namespace() -> dict[str, Any]:
-    """The suite's namespace; the restricted Pod Security profile is enforced in it."""
+def namespace(name: str = NAMESPACE) -> dict[str, Any]:
+    """The suite's namespace (or a graph's own); the restricted Pod Security profile is enforced
+    in it."""
     labels = {"pod-security.kubernetes.io/enforce": "restricted"}
     return {
         "apiVersion": "v1",
         "kind": "Namespace",
-        "metadata": {"name": NAMESPACE, "labels": labels},
+        "metadata": {"name": name, "labels": labels},
     }
 
 
-def _meta(name: str, namespaced: bool = True) -> dict[str, Any]:
-    return {"name": name, "namespace": NAMESPACE} if namespaced else {"name": name}
+def _meta(name: str, space: str | None = NAMESPACE) -> dict[str, Any]:
+    return {"name": name, "namespace": space} if space else {"name": name}
 
 
-def models_objects(train_script: str, image: str) -> list[dict[str, Any]]:
-    """ConfigMap (the training script), PersistentVolume, the claim, and the training Job."""
+def models_objects(train_script: str, image: str, space: str = NAMESPACE) -> list[dict[str, Any]]:
+    """ConfigMap (the training script), PersistentVolume, the claim, and the training Job, in
+    the suite's namespace or `space` (the volume, cluster-wide, then carries its name too)."""
+    volume = MODELS_CLAIM if space == NAMESPACE else f"{MODELS_CLAIM}-{space}"
     claim_spec = {
         "accessModes": ["ReadWriteMany"],
         "storageClassName": "",
-        "volumeName": MODELS_CLAIM,
+        "volumeName": volume,
         "resources": {"requests": {"storage": "1Gi"}},
     }
     volume_spec = {
@@ -86,7 +89,7 @@ def models_objects(train_script: str, image: str) -> list[dict[str, Any]]:
         "storageClassName": "",
         "capacity": {"storage": "1Gi"},
         "persistentVolumeReclaimPolicy": "Retain",
-        "claimRef": {"namespace": NAMESPACE, "name": MODELS_CLAIM},
+        "claimRef": {"namespace": space, "name": MODELS_CLAIM},
         "hostPath": {"path": MODELS_NODE_PATH, "type": "Directory"},
     }
     container = {
@@ -111,13 +114,13 @@ def models_objects(train_script: str, image: str) -> list[dict[str, Any]]:
         ],
     }
     return [
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(TRAIN_JOB),
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(TRAIN_JOB, space),
          "data": {"train_iris.py": train_script}},
-        {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": _meta(MODELS_CLAIM, False),
+        {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": _meta(volume, None),
          "spec": volume_spec},
-        {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": _meta(MODELS_CLAIM),
-         "spec": claim_spec},
-        {"apiVersion": "batch/v1", "kind": "Job", "metadata": _meta(TRAIN_JOB),
+        {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+         "metadata": _meta(MODELS_CLAIM, space), "spec": claim_spec},
+        {"apiVersion": "batch/v1", "kind": "Job", "metadata": _meta(TRAIN_JOB, space),
          "spec": {"backoffLimit": 0, "template": {"spec": pod}}},
     ]  # fmt: skip
 

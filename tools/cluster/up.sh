@@ -20,10 +20,9 @@ for c in "${COMPONENTS[@]}"; do
     echo "cluster: partly running ($c is); run make cluster-down first" >&2; exit 1
   fi
 done
-for b in "$K8S_BIN"/{kube-apiserver,kube-controller-manager,kube-scheduler,kubectl} "$KWOK_BIN/kwok"; do
+for b in "$K8S_BIN"/{kube-apiserver,kube-controller-manager,kube-scheduler,kubectl} "$KWOK_BIN/kwok" "$ETCD_BIN/etcd"; do
   [[ -x "$b" ]] || { echo "cluster: $b missing; run make cluster-build" >&2; exit 1; }
 done
-command -v etcd >/dev/null || { echo "cluster: no etcd on PATH; apt-get install -y etcd-server" >&2; exit 1; }
 for port in "$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$CONTROLLER_MANAGER_PORT" "$SCHEDULER_PORT"; do
   if ss -Hltn "sport = :$port" | grep -q .; then
     echo "cluster: 127.0.0.1:$port is taken by another process; set its *_PORT variable" >&2; exit 1
@@ -103,7 +102,7 @@ wait_for() {  # name probe...
 }
 
 t0=$SECONDS
-start etcd etcd --name=infergraph-local --data-dir="$CLUSTER_DIR/etcd" \
+start etcd "$ETCD_BIN/etcd" --name=infergraph-local --data-dir="$CLUSTER_DIR/etcd" \
   --listen-client-urls="http://127.0.0.1:$ETCD_PORT" --advertise-client-urls="http://127.0.0.1:$ETCD_PORT" \
   --listen-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
   --initial-advertise-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
@@ -142,7 +141,11 @@ start kube-scheduler "$K8S_BIN/kube-scheduler" \
   --authorization-kubeconfig="$CLUSTER_DIR/scheduler.kubeconfig" \
   --bind-address=127.0.0.1 --secure-port="$SCHEDULER_PORT" \
   --cert-dir="$CLUSTER_DIR/run/scheduler" --leader-elect=false --profiling=false
-start kwok "$KWOK_BIN/kwok" --kubeconfig="$CLUSTER_DIR/kwok.kubeconfig" \
+# Node heartbeats as a kubelet sends them: a Lease of 40 s renewed every 10 s (kwok's default, no
+# lease, patches node status every 20-45 s, which the node lifecycle controller's 50-s grace
+# period does not always see in time on a loaded machine: nodes flap NotReady and it marks every
+# pod on them not Ready, so Deployments never become available).
+start kwok "$KWOK_BIN/kwok" --kubeconfig="$CLUSTER_DIR/kwok.kubeconfig" --node-lease-duration-seconds=40 \
   --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
   --node-ip=127.0.0.1 --cidr=10.244.0.1/24
 health() { curl -sfk --max-time 5 "https://127.0.0.1:$1/healthz" -o /dev/null; }

@@ -48,9 +48,22 @@ class WorkloadSpec:
     runtime_class_name: str | None = None
 
 
+def _lifecycle(grace_seconds: int) -> JSON:
+    """The container's lifecycle: the preStop sleep that lets endpoints drain, shortened to fit
+    the grace period (the API server requires 0 < sleep < terminationGracePeriodSeconds, so a
+    grace period of 1 s or less leaves no room for one: no hook)."""
+    seconds = min(defaults.PRE_STOP_SECONDS, grace_seconds - 1)
+    return {"preStop": {"sleep": {"seconds": seconds}}} if seconds > 0 else {}
+
+
 def workload(spec: WorkloadSpec) -> JSON:
     """The explicit values of one workload, in the contract's shape (docs/contract.md)."""
     scratch, scratch_mount = scratch_volume()
+    grace = (
+        defaults.TERMINATION_GRACE_PERIOD_SECONDS
+        if spec.termination_grace_period_seconds is None
+        else spec.termination_grace_period_seconds
+    )
     container = {
         "name": spec.name,
         "image": spec.image,
@@ -61,7 +74,7 @@ def workload(spec: WorkloadSpec) -> JSON:
         "ports": container_ports(),
         "resources": spec.resources,
         **spec.probes,
-        "lifecycle": {"preStop": {"sleep": {"seconds": defaults.PRE_STOP_SECONDS}}},
+        "lifecycle": _lifecycle(grace),
         "securityContext": container_security_context(),
         "volumeMounts": [scratch_mount, *spec.mounts],
     }
@@ -75,11 +88,7 @@ def workload(spec: WorkloadSpec) -> JSON:
         "podAnnotations": {**prometheus_annotations(), **spec.pod_annotations},
         "replicas": spec.replicas,
         "strategy": spec.strategy,
-        "terminationGracePeriodSeconds": (
-            defaults.TERMINATION_GRACE_PERIOD_SECONDS
-            if spec.termination_grace_period_seconds is None
-            else spec.termination_grace_period_seconds
-        ),
+        "terminationGracePeriodSeconds": grace,
         "podSecurityContext": pod_security_context(),
         "nodeSelector": dict(spec.node_selector),
         "tolerations": spec.tolerations,
