@@ -169,9 +169,13 @@ class _Builder:
     def image(
         self, raw: Mapping[str, JSON], at: str, container: Mapping[str, JSON], c_at: str
     ) -> str | None:
-        """A custom node's image (node or container); prepackaged nodes have none."""
+        """A custom node's image (node or container); prepackaged nodes have none, except
+        those whose implementation runs its own container: for them it overrides its image."""
         image, image_at = _once("image", raw, at, container, c_at, self.findings)
         implementation, name = raw.get("implementation"), raw["name"]
+        own = implementation and VOCABULARY.implementations[implementation].container
+        if own:
+            return image
         if implementation and image is not None:
             self.findings.error(
                 image_at,
@@ -301,5 +305,6 @@ def build(data: Mapping[str, JSON], source: str, findings: Findings) -> Graph:
         protocol=spec.get("protocol", DEFAULT_PROTOCOL),
         transport=spec.get("transport", DEFAULT_TRANSPORT),
         serving=serving,
+        images=dict(spec.get("images", {})),
         kind=data["kind"],
     )
