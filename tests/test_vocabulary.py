@@ -48,7 +48,7 @@ def test_the_server_ships_a_byte_equal_copy() -> None:
 def test_both_sides_read_the_same_names_in_the_same_order() -> None:
     assert tuple(VOCABULARY.node_types) == NODE_TYPES == tuple(DECLARED["nodeTypes"])
     assert list(VOCABULARY.parameter_types) == list(PARAMETER_TYPES)
-    assert SERVED == list(IMPLEMENTATIONS)
+    assert list(IMPLEMENTATIONS) == SERVED
     for name in SERVED:
         declared = VOCABULARY.implementations[name]
         assert IMPLEMENTATIONS[name].type == declared.type

@@ -59,6 +59,12 @@ def param(kind: str, value: JSON) -> JSON:
     return graph({**custom("clf"), "parameters": [{"name": "p", "type": kind, "value": value}]})
 
 
+def v2(doc: JSON, protocol: str = "v2") -> JSON:
+    """`doc` with `spec.protocol` set."""
+    doc["spec"]["protocol"] = protocol
+    return doc
+
+
 def meta(**fields: JSON) -> JSON:
     doc = native()
     doc["metadata"].update(fields)
@@ -514,7 +520,7 @@ CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
         ],
     ),
     "an implementation answering V2 only, in a graph that says seldon": (
-        lambda: {**graph(TRITON), "spec": {**graph(TRITON)["spec"], "protocol": "seldon"}},
+        lambda: v2(graph(TRITON), "seldon"),
         [
             f"{P0}/graph/implementation: TRITON_SERVER does not answer the graph's protocol "
             '"seldon" (spec.protocol; omitted: seldon); expected spec.protocol: v2, or a '
@@ -531,8 +537,7 @@ CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
         ],
     ),
     "an image override given on the node and in its componentSpecs container": (
-        lambda: {**(doc := seldon(graph={**TRITON, "image": "me/triton:2"})),
-                 "spec": {**doc["spec"], "protocol": "v2"}},  # fmt: skip
+        lambda: v2(seldon(graph={**TRITON, "image": "me/triton:2"})),
         [
             f"{P0}/graph/image: is also set at {P0}/componentSpecs/0/spec/containers/0/image; "
             "expected it in one place"

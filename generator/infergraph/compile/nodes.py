@@ -8,11 +8,11 @@ from .. import defaults
 from ..model import Graph, Node, Parameter, Predictor
 from ..naming import object_name
 from ..pointers import JSON
+from ..vocabulary import VOCABULARY, ContainerSpec
 from .containers import env_list, http_probes, merge_resources, server_env, tcp_probes
 from .labels import workload_labels
 from .scaling import autoscaling_values, pdb_values, replica_count, rollout_strategy
 from .storage import model_storage
-from ..vocabulary import VOCABULARY, ContainerSpec
 from .workload import WorkloadSpec, workload
 
 __all__ = ["health_paths", "node_fullname", "node_image", "node_workload", "parameters_json"]
