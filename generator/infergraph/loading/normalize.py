@@ -173,9 +173,8 @@ class _Builder:
         those whose implementation runs its own container: for them it overrides its image."""
         image, image_at = _once("image", raw, at, container, c_at, self.findings)
         implementation, name = raw.get("implementation"), raw["name"]
-        own = implementation and VOCABULARY.implementations[implementation].container
-        if own:
-            return image
+        if implementation and VOCABULARY.implementations[implementation].container:
+            return None if image is None else str(image)
         if implementation and image is not None:
             self.findings.error(
                 image_at,
