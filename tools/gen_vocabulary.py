@@ -112,7 +112,7 @@ def implementations_md(vocabulary: JSON) -> str:
         else:
             need = "required" if uri["required"] else "optional"
             files = ", ".join(f"`{f}`" for f in uri["files"])
-            lines.append(f"- modelUri: {need}; {uri['holds']} ({files})")
+            lines.append(f"- modelUri: {need}; {uri['holds']}" + (f" ({files})" if files else ""))
         own = spec.get("container")
         if own is None:
             lines.append(f"- server: `infergraph_server.component.prepackaged.{spec['server']}`")
