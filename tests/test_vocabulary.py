@@ -31,6 +31,8 @@ from infergraph_server.vocabulary import DETECTORS, IMPLEMENTATIONS, NODE_TYPES,
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "schemas/implementations.json"
 DECLARED = json.loads(SOURCE.read_text())
+#: the implementations our server runs (the others declare a container of their own)
+SERVED = [name for name, spec in VOCABULARY.implementations.items() if spec.server is not None]
 
 
 def test_the_declaration_meets_its_schema() -> None:
@@ -47,8 +49,9 @@ def test_the_server_ships_a_byte_equal_copy() -> None:
 def test_both_sides_read_the_same_names_in_the_same_order() -> None:
     assert tuple(VOCABULARY.node_types) == NODE_TYPES == tuple(DECLARED["nodeTypes"])
     assert list(VOCABULARY.parameter_types) == list(PARAMETER_TYPES)
-    assert list(VOCABULARY.implementations) == list(IMPLEMENTATIONS)
-    for name, declared in VOCABULARY.implementations.items():
+    assert list(IMPLEMENTATIONS) == SERVED
+    for name in SERVED:
+        declared = VOCABULARY.implementations[name]
         assert IMPLEMENTATIONS[name].type == declared.type
         assert IMPLEMENTATIONS[name].parameters == tuple(declared.parameters)
 
@@ -96,11 +99,26 @@ def _server_classes() -> set[type]:
 
 
 def test_every_server_class_is_declared_and_every_declaration_has_one() -> None:
-    assert list(PREPACKAGED) == list(DECLARED["implementations"])
+    assert list(PREPACKAGED) == SERVED
     assert set(PREPACKAGED.values()) == _server_classes()
 
 
-@pytest.mark.parametrize("name", list(VOCABULARY.implementations))
+def test_an_implementation_has_a_server_class_or_a_container_of_its_own() -> None:
+    for name, declared in VOCABULARY.implementations.items():
+        assert (declared.server is None) != (declared.container is None), name
+    schema = json.loads((ROOT / "schemas/implementations.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    for drop in ("server", None):  # neither, then both
+        doc = copy.deepcopy(DECLARED)
+        spec = doc["implementations"]["SKLEARN_SERVER"]
+        if drop is None:
+            spec["container"] = DECLARED["implementations"]["TRITON_SERVER"]["container"]
+        else:
+            del spec[drop]
+        assert not validator.is_valid(doc), drop
+
+
+@pytest.mark.parametrize("name", SERVED)
 def test_each_server_class_fits_its_declaration(name: str) -> None:
     declared, cls = VOCABULARY.implementations[name], PREPACKAGED[name]
     method = VOCABULARY.node_types[declared.type].method

@@ -113,8 +113,16 @@ def implementations_md(vocabulary: JSON) -> str:
         else:
             need = "required" if uri["required"] else "optional"
             files = ", ".join(f"`{f}`" for f in uri["files"])
-            lines.append(f"- modelUri: {need}; {uri['holds']} ({files})")
-        lines.append(f"- server: `infergraph_server.component.prepackaged.{spec['server']}`")
+            lines.append(f"- modelUri: {need}; {uri['holds']}" + (f" ({files})" if files else ""))
+        own = spec.get("container")
+        if own is None:
+            lines.append(f"- server: `infergraph_server.component.prepackaged.{spec['server']}`")
+        else:
+            flags = " ".join(f"`{flag}=<{setting}>`" for setting, flag in own["flags"].items())
+            lines.append(
+                f"- container: image `{own['image']}` (not ours; a node's `image` or the graph's "
+                f"`spec.images` overrides it), args `{' '.join(own['args'])}` {flags}"
+            )
         lines += _parameter_table(spec["parameters"])
     lines += [
         "",

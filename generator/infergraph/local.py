@@ -23,6 +23,7 @@ from .compile.log_targets import targets
 from .errors import InvalidGraph, Problem
 from .model import Detector, Graph, Node
 from .pointers import JSON
+from .vocabulary import VOCABULARY
 
 __all__ = [
     "LOOPBACK",
@@ -138,6 +139,19 @@ def _local_env(
 def _node_env(
     node: Node, workload: JSON, dirs: tuple[str, str], problems: list[Problem], source: str
 ) -> dict[str, str]:
+    declared = VOCABULARY.implementations.get(node.implementation or "")
+    if declared is not None and declared.container is not None:
+        problems.append(
+            Problem(
+                source,
+                node.pointer + "/implementation",
+                f'{declared.name} runs its own image "{workload["container"]["image"]}", which '
+                "infergraph up cannot run as a local process (no image pull, no GPU); expected "
+                "--runtime containers with that image in the local Docker Engine, or a custom "
+                "node standing in for it (an image and env INFERGRAPH_CLASS=module:Class)",
+            )
+        )
+        return {}
     env = _local_env(node, workload, dirs, problems, source)
     if "INFERGRAPH_IMPLEMENTATION" not in env and "INFERGRAPH_CLASS" not in env:
         problems.append(

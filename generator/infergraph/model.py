@@ -116,7 +116,9 @@ class Node:
     env_secret_ref: str | None = None
     parameters: tuple[Parameter, ...] = ()
     children: tuple[Node, ...] = ()
-    image: str | None = None  # custom image (ours: node.image; Seldon's: the container's image)
+    # A custom node's image (ours: node.image; Seldon's: the container's image), or the image
+    # override of an implementation that runs its own container (TRITON_SERVER's kind).
+    image: str | None = None
     image_pull_policy: str | None = None
     env: tuple[Mapping[str, JSON], ...] = ()  # extra container env (Kubernetes EnvVar objects)
     resources: Resources | None = None
@@ -238,6 +240,8 @@ class Graph:
     protocol: Literal["seldon", "v2"] = "seldon"
     transport: Literal["rest", "grpc"] = "rest"
     serving: Serving = field(default_factory=Serving)
+    # implementation -> the image its nodes run, for implementations with their own container
+    images: Mapping[str, str] = field(default_factory=dict)
     kind: Literal["InferenceGraph", "SeldonDeployment"] = "InferenceGraph"
     detectors: tuple[Detector, ...] = ()
 

@@ -20,6 +20,7 @@ from .pointers import JSON
 __all__ = [
     "VOCABULARY",
     "Children",
+    "ContainerSpec",
     "DetectorSpec",
     "Implementation",
     "ModelUriSpec",
@@ -101,13 +102,28 @@ class ModelUriSpec:
 
 
 @dataclass(frozen=True)
+class ContainerSpec:
+    """The image an implementation runs instead of our server, and how it is told its settings.
+
+    `flags` maps each compiled setting (modelPath, httpPort, grpcPort, metricsPort) to the
+    image's own flag, written `FLAG=VALUE` after `args` in declaration order.
+    """
+
+    image: str
+    args: tuple[str, ...]
+    flags: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class Implementation:
-    """A prepackaged implementation; `children` is its own rule, else its node type's."""
+    """A prepackaged implementation; `children` is its own rule, else its node type's.
+    Exactly one of `server` (a class of our server) and `container` (its own image) is set."""
 
     name: str
     type: NodeType
     description: str
-    server: str
+    server: str | None
+    container: ContainerSpec | None
     requires: tuple[str, ...]
     protocols: tuple[str, ...]
     batchable: bool  # its method is row-wise: requests may be merged into one call
@@ -173,12 +189,15 @@ def _implementation(
     name: str, doc: Mapping[str, JSON], node_types: Mapping[str, NodeTypeSpec]
 ) -> Implementation:
     node_type = node_types[doc["type"]]
-    uri = doc.get("modelUri")
+    uri, own = doc.get("modelUri"), doc.get("container")
     return Implementation(
         name=name,
         type=node_type.name,
         description=doc["description"],
-        server=doc["server"],
+        server=doc.get("server"),
+        container=None
+        if own is None
+        else ContainerSpec(own["image"], tuple(own["args"]), dict(own["flags"])),
         requires=tuple(doc["requires"]),
         protocols=tuple(doc["protocols"]),
         batchable=doc["batchable"],

@@ -78,7 +78,8 @@ PARAMETER_TYPES: Mapping[str, ParameterType] = {
     name: ParameterType(name, spec["parse"], spec["expected"])
     for name, spec in _DOC["parameterTypes"].items()
 }
-#: Every prepackaged implementation, in declaration order.
+#: Every prepackaged implementation this server runs, in declaration order (not those that
+#: declare a `container` of their own instead of a `server` class).
 IMPLEMENTATIONS: Mapping[str, Implementation] = {
     name: Implementation(
         name=name,
@@ -89,6 +90,7 @@ IMPLEMENTATIONS: Mapping[str, Implementation] = {
         batchable=spec["batchable"],
     )
     for name, spec in _DOC["implementations"].items()
+    if "server" in spec
 }
 #: Every detector, in declaration order.
 DETECTORS: Mapping[str, Detector] = {

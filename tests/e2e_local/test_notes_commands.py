@@ -18,13 +18,16 @@ from infergraph.compile import compile_values
 from infergraph.loading import load
 from tests.chart.render import notes
 from tests.chart.test_notes import curl_commands
+from tests.local_examples import runs_on_our_servers
 
 from .up import EXAMPLES, Up
 
 pytestmark = pytest.mark.e2e_local
 
 
-@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.yaml")))
+@pytest.mark.parametrize(
+    "example", sorted(p.name for p in EXAMPLES.glob("*.yaml") if runs_on_our_servers(p))
+)
 def test_printed_curl_commands_answer(workdir: Path, example: str) -> None:
     text = notes(compile_values(load(EXAMPLES / example)))
     predictor = re.search(r"Send a first request to predictor (\S+):", text)

@@ -7,6 +7,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
+from runtime_graph import node
 
 from infergraph_server.metrics import render_metrics
 from infergraph_server.orchestrator.executor import Executor
@@ -17,7 +18,7 @@ from infergraph_server.orchestrator.seldon_metrics import (
 )
 from infergraph_server.orchestrator.transport import InProcessTransport
 
-from .nodes import graph, node, seldon_node
+from .nodes import graph, seldon_node
 
 Message = dict[str, Any]
 

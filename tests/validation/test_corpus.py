@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,11 @@ from infergraph.model import Autoscaling, KedaScaling, Resources
 from infergraph.render import render_values
 from tests.jsonnet.test_parity import assert_parity
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "seldondeployments"
+#: beside the checkout; INFERGRAPH_CORPUS points elsewhere (a git worktree away from it)
+CORPUS = Path(
+    os.environ.get("INFERGRAPH_CORPUS")
+    or Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "seldondeployments"
+)
 if not CORPUS.is_dir():  # one reason line, not one per test
     pytest.skip(f"SeldonDeployment corpus not found at {CORPUS}", allow_module_level=True)
 
@@ -32,15 +37,13 @@ LOADS = [
     "12-separate-svc-orch-pod.json",
     "13-keda-prometheus-autoscaling.yaml",
     "14-thompson-sampling-router-routing-injection.json",
+    "15-v2-protocol-triton-mlserver-chain.yaml",
 ]
 #: file → the unsupported field or value each problem names
 FAILS = {
     "03-ab-traffic-split-mlflow.yaml": [
         '/spec/predictors/0/graph/implementation: "MLFLOW_SERVER" is not supported',
         '/spec/predictors/1/graph/implementation: "MLFLOW_SERVER" is not supported',
-    ],
-    "15-v2-protocol-triton-mlserver-chain.yaml": [
-        '/spec/predictors/0/graph/children/0/implementation: "TRITON_SERVER" is not supported',
     ],
 }
 
@@ -113,6 +116,14 @@ def test_corpus_mapping() -> None:
     sklearn = load(CORPUS / "02-prepackaged-sklearn-server.yaml").predictors[0]
     assert sklearn.orchestrator.env == ({"name": "SELDON_LOG_LEVEL", "value": "DEBUG"},)
     assert sklearn.graph.image is None
+    triton = load(CORPUS / "15-v2-protocol-triton-mlserver-chain.yaml")
+    chain = triton.predictors[0].graph
+    assert [(n.name, n.implementation, n.image) for n in chain.walk()] == [
+        ("tokeniser-encoder", None, "seldonio/gpt2-tokeniser:0.1.0"),
+        ("gpt2", "TRITON_SERVER", None),  # no container: Triton's is added, as Seldon does
+        ("tokeniser-decoder", None, "seldonio/gpt2-tokeniser:0.1.0"),
+    ]
+    assert triton.protocol == "v2"
     shadow = load(CORPUS / "04-shadow-predictor-istio.yaml").predictors
     assert [(p.name, p.shadow, p.traffic) for p in shadow] == [
         ("default", False, None),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from infergraph.loading import load_text
+from infergraph.vocabulary import VOCABULARY
 
 from .docs import JSON, dump, native, problems, seldon
 
@@ -15,10 +16,11 @@ DNS = (
     "a DNS-1123 label: lowercase letters, digits and '-', "
     "starting and ending with a letter or digit, at most 63 characters"
 )
-PREPACKAGED = "SKLEARN_SERVER, RANDOM_ABTEST, EPSILON_GREEDY, THOMPSON_SAMPLING, AVERAGE_COMBINER"
+PREPACKAGED = ", ".join(VOCABULARY.implementations)  # in declaration order
 
 
 BATCHING = {"maxBatchSize": 32, "maxLatencyMs": 2}
+TRITON = {"name": "clf", "implementation": "TRITON_SERVER", "modelUri": "gs://b/repository"}
 
 
 def custom(name: str, kind: str = "MODEL", *children: JSON) -> JSON:
@@ -55,6 +57,12 @@ def gpu(resources: JSON) -> JSON:
 
 def param(kind: str, value: JSON) -> JSON:
     return graph({**custom("clf"), "parameters": [{"name": "p", "type": kind, "value": value}]})
+
+
+def v2(doc: JSON, protocol: str = "v2") -> JSON:
+    """`doc` with `spec.protocol` set."""
+    doc["spec"]["protocol"] = protocol
+    return doc
 
 
 def meta(**fields: JSON) -> JSON:
@@ -573,8 +581,7 @@ CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
         lambda: seldon(graph={"name": "clf", "implementation": "MLFLOW_SERVER"}, componentSpecs=[]),
         [
             f'{P0}/graph/implementation: "MLFLOW_SERVER" is not supported; expected one of: '
-            '"SKLEARN_SERVER", "RANDOM_ABTEST", "EPSILON_GREEDY", "THOMPSON_SAMPLING", '
-            '"AVERAGE_COMBINER"'
+            + ", ".join(f'"{name}"' for name in VOCABULARY.implementations)
         ],
     ),
     "a parameter an implementation does not declare": (
@@ -642,6 +649,38 @@ CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
         [
             f"{P0}/graph/modelUri: is set on implementation RANDOM_ABTEST, which loads no model; "
             "expected none"
+        ],
+    ),
+    "an implementation answering V2 only, in a graph of the default protocol": (
+        lambda: graph(TRITON),
+        [
+            f"{P0}/graph/implementation: TRITON_SERVER does not answer the graph's protocol "
+            '"seldon" (spec.protocol; omitted: seldon); expected spec.protocol: v2, or a '
+            "custom container"
+        ],
+    ),
+    "an implementation answering V2 only, in a graph that says seldon": (
+        lambda: v2(graph(TRITON), "seldon"),
+        [
+            f"{P0}/graph/implementation: TRITON_SERVER does not answer the graph's protocol "
+            '"seldon" (spec.protocol; omitted: seldon); expected spec.protocol: v2, or a '
+            "custom container"
+        ],
+    ),
+    "graph-wide images only for implementations with a container of their own": (
+        lambda: native(protocol="v2", images={"SKLEARN_SERVER": "me/s:1", "NOPE": "me/n:1"}),
+        [
+            '/spec/images/NOPE: "NOPE" is no implementation; expected an implementation that '
+            "runs its own container: TRITON_SERVER",
+            '/spec/images/SKLEARN_SERVER: "SKLEARN_SERVER" runs in infergraph\'s server image; '
+            "expected an implementation that runs its own container: TRITON_SERVER",
+        ],
+    ),
+    "an image override given on the node and in its componentSpecs container": (
+        lambda: v2(seldon(graph={**TRITON, "image": "me/triton:2"})),
+        [
+            f"{P0}/graph/image: is also set at {P0}/componentSpecs/0/spec/containers/0/image; "
+            "expected it in one place"
         ],
     ),
     "kind": (

@@ -8,6 +8,7 @@ from .. import defaults
 from ..model import Graph, Node, Parameter, Predictor
 from ..naming import object_name
 from ..pointers import JSON
+from ..vocabulary import VOCABULARY, ContainerSpec
 from .containers import (
     env_list,
     http_probes,
@@ -30,15 +31,38 @@ def node_fullname(graph: Graph, predictor: Predictor, node: Node) -> str:
     return object_name(graph.name, predictor.name, node.name)
 
 
-def _custom_image(node: Node) -> str | None:
-    """A custom node's own image; None when the node runs in our server image (prepackaged)."""
-    return node.image if node.implementation is None else None
+def _own_container(node: Node) -> ContainerSpec | None:
+    """The container its implementation declares instead of a class of our server, if any."""
+    declared = VOCABULARY.implementations.get(node.implementation or "")
+    return None if declared is None else declared.container
 
 
-def node_image(node: Node) -> str:
-    """The image of a node's container (and of its runtime-graph entry)."""
-    custom = _custom_image(node)
-    return defaults.SERVER_IMAGE if custom is None else custom
+def node_image(graph: Graph, node: Node) -> str:
+    """The image of a node's container (and of its runtime-graph entry): a custom node's own;
+    for an implementation with its own container, the node's override, else the graph's
+    (`spec.images`), else the declared one; for the others our server's."""
+    own = _own_container(node)
+    if own is not None:
+        return node.image or graph.images.get(node.implementation or "") or own.image
+    return node.image or defaults.SERVER_IMAGE
+
+
+def _args(node: Node, model_path: str | None) -> list[str] | None:
+    """A custom image's own entrypoint (None), our server's `component`, or an own container's
+    args with each compiled setting passed by its declared flag."""
+    if node.implementation is None:
+        return None
+    own = _own_container(node)
+    if own is None:
+        return ["component"]
+    settings = {
+        "modelPath": model_path,
+        "httpPort": str(defaults.HTTP_PORT),
+        "grpcPort": str(defaults.GRPC_PORT),
+        "metricsPort": str(defaults.METRICS_PORT),
+    }
+    flags = [f"{flag}={settings[key]}" for key, flag in own.flags.items() if settings[key]]
+    return [*own.args, *flags]
 
 
 def _parameter_text(p: Parameter) -> str:
@@ -58,6 +82,8 @@ def parameters_json(parameters: tuple[Parameter, ...]) -> str:
 
 
 def _env(graph: Graph, predictor: Predictor, node: Node, model_path: str | None) -> list[JSON]:
+    if _own_container(node) is not None:  # not our server: it reads its args, not our settings
+        return env_list({}, node.env)
     parameters = parameters_json(node.parameters)
     resource = {
         "infergraph.graph": graph.name,
@@ -121,9 +147,9 @@ def node_workload(graph: Graph, predictor: Predictor, node: Node, pdb: bool) -> 
             labels=labels,
             selector_labels=selector,
             annotations={**graph.annotations, **predictor.annotations, **node.annotations},
-            image=node_image(node),
+            image=node_image(graph, node),
             image_pull_policy=node.image_pull_policy,
-            args=["component"] if _custom_image(node) is None else None,
+            args=_args(node, storage.path),
             env=_env(graph, predictor, node, storage.path),
             resources=merge_resources(defaults.NODE_RESOURCES, node.resources),
             probes=_probes(graph, node),

@@ -28,7 +28,7 @@ def _runtime_node(graph: Graph, predictor: Predictor, node: Node, timeout_ms: in
         "name": node.name,
         "type": node.type,
         "implementation": node.implementation,
-        "image": node_image(node),
+        "image": node_image(graph, node),
         "host": node_fullname(graph, predictor, node),
         "httpPort": defaults.HTTP_PORT,
         "grpcPort": defaults.GRPC_PORT,

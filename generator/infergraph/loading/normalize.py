@@ -128,9 +128,12 @@ class _Builder:
     def image(
         self, raw: Mapping[str, JSON], at: str, container: Mapping[str, JSON], c_at: str
     ) -> str | None:
-        """A custom node's image (node or container); prepackaged nodes have none."""
+        """A custom node's image (node or container); prepackaged nodes have none, except
+        those whose implementation runs its own container: for them it overrides its image."""
         image, image_at = _once("image", raw, at, container, c_at, self.findings)
         implementation, name = raw.get("implementation"), raw["name"]
+        if implementation and VOCABULARY.implementations[implementation].container:
+            return None if image is None else str(image)
         if implementation and image is not None:
             self.findings.error(
                 image_at,
@@ -225,6 +228,7 @@ def build(data: Mapping[str, JSON], source: str, findings: Findings) -> Graph:
         protocol=spec.get("protocol", DEFAULT_PROTOCOL),
         transport=spec.get("transport", DEFAULT_TRANSPORT),
         serving=serving,
+        images=dict(spec.get("images", {})),
         kind=data["kind"],
         detectors=read_detectors(spec.get("detectors", []), findings),
     )

@@ -20,7 +20,8 @@ __all__ = ["parameter_problems", "prepackaged_problems"]
 
 
 def prepackaged_problems(graph: Graph) -> Iterator[tuple[str, str]]:
-    """Every node of a declared implementation against its declaration."""
+    """Every node of a declared implementation against its declaration; `spec.images` keys."""
+    yield from _images(graph)
     for predictor in graph.predictors:
         for node in predictor.graph.walk():
             declared = VOCABULARY.implementations.get(node.implementation or "")
@@ -30,12 +31,27 @@ def prepackaged_problems(graph: Graph) -> Iterator[tuple[str, str]]:
                 yield from parameter_problems(node.pointer, node.parameters, declared)
 
 
+def _images(graph: Graph) -> Iterator[tuple[str, str]]:
+    """Only implementations that run their own container take a graph-wide image."""
+    own = [name for name, i in VOCABULARY.implementations.items() if i.container is not None]
+    for name in graph.images:
+        declared = VOCABULARY.implementations.get(name)
+        if declared is None or declared.container is None:
+            what = "runs in infergraph's server image" if declared else "is no implementation"
+            yield (
+                f"/spec/images/{name}",
+                f"{quote(name)} {what}; expected an implementation that runs its own "
+                f"container: {', '.join(own)}",
+            )
+
+
 def _protocol(node: Node, declared: Implementation, protocol: str) -> Iterator[tuple[str, str]]:
     if protocol not in declared.protocols:
         yield (
             f"{node.pointer}/implementation",
-            f'{declared.name} does not answer the graph\'s protocol "{protocol}"; '
-            f"expected a graph protocol of {', '.join(declared.protocols)}, or a custom container",
+            f'{declared.name} does not answer the graph\'s protocol "{protocol}" '
+            "(spec.protocol; omitted: seldon); expected spec.protocol: "
+            f"{' or '.join(declared.protocols)}, or a custom container",
         )
 
 
