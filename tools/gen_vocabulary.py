@@ -114,6 +114,11 @@ def implementations_md(vocabulary: JSON) -> str:
             files = ", ".join(f"`{f}`" for f in uri["files"])
             lines.append(f"- modelUri: {need}; {uri['holds']} ({files})")
         lines.append(f"- server: `infergraph_server.component.prepackaged.{spec['server']}`")
+        if "extra" in spec:
+            lines.append(f"- install: `pip install 'infergraph-server[{spec['extra']}]'`")
+        variant = spec.get("image", {}).get("variant")
+        image = "the default server image" if variant is None else f"the `-{variant}` variant"
+        lines.append(f"- image: {image} (`make images` builds the variants)")
         if spec["parameters"]:
             lines += [
                 "",

@@ -113,6 +113,8 @@ class Implementation:
     children: Children
     model_uri: ModelUriSpec | None
     parameters: Mapping[str, ParameterSpec]
+    extra: str | None = None  # the extra of infergraph-server that installs its library
+    image_variant: str | None = None  # its nodes run `<server image>-<variant>`; None: the default
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,8 @@ def _implementation(
         if uri is None
         else ModelUriSpec(uri["required"], tuple(uri["files"]), uri["holds"]),
         parameters={p: _parameter(p, spec) for p, spec in doc["parameters"].items()},
+        extra=doc.get("extra"),
+        image_variant=doc.get("image", {}).get("variant"),
     )
 
 
@@ -168,6 +172,8 @@ def _cross_check(doc: Mapping[str, JSON]) -> None:
     for name, raw in doc["implementations"].items():
         if raw["type"] not in doc["nodeTypes"]:
             raise ValueError(f"implementations.{name}.type: {raw['type']!r} is no node type")
+        if "image" in raw and "extra" not in raw:
+            raise ValueError(f"implementations.{name}.image: an image variant needs an extra")
         for parameter, spec in raw["parameters"].items():
             if spec["type"] not in doc["parameterTypes"]:
                 raise ValueError(

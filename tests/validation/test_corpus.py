@@ -8,6 +8,7 @@ import pytest
 
 from infergraph.checks import check_objects
 from infergraph.compile import compile_values
+from infergraph.defaults import SERVER_IMAGE
 from infergraph.errors import InvalidGraph
 from infergraph.loading import load, load_with_warnings
 from infergraph.model import Autoscaling, Resources
@@ -21,6 +22,7 @@ if not CORPUS.is_dir():  # one reason line, not one per test
 LOADS = [
     "01-single-model-custom-image.yaml",
     "02-prepackaged-sklearn-server.yaml",
+    "03-ab-traffic-split-mlflow.yaml",
     "04-shadow-predictor-istio.yaml",
     "05-combiner.yaml",
     "06-input-transformer-model-output-transformer.yaml",
@@ -34,10 +36,6 @@ LOADS = [
 ]
 #: file → the unsupported field or value each problem names
 FAILS = {
-    "03-ab-traffic-split-mlflow.yaml": [
-        '/spec/predictors/0/graph/implementation: "MLFLOW_SERVER" is not supported',
-        '/spec/predictors/1/graph/implementation: "MLFLOW_SERVER" is not supported',
-    ],
     "13-keda-prometheus-autoscaling.yaml": [
         '/spec/predictors/0/componentSpecs/0/kedaSpec: "kedaSpec" is not a supported field',
     ],
@@ -106,6 +104,15 @@ def test_corpus_mapping() -> None:
         ("default", False, None),
         ("shadow", True, None),
     ]
+
+
+def test_corpus_mlflow_runs_in_the_mlflow_image_variant() -> None:
+    values = compile_values(load(CORPUS / "03-ab-traffic-split-mlflow.yaml"))
+    nodes = [n for p in values["predictors"].values() for n in p["nodes"].values()]
+    assert [n["container"]["image"] for n in nodes] == [f"{SERVER_IMAGE}-mlflow"] * 2
+    env = [{e["name"]: e.get("value") for e in n["container"]["env"]} for n in nodes]
+    assert [e["INFERGRAPH_IMPLEMENTATION"] for e in env] == ["MLFLOW_SERVER"] * 2
+    assert [e["INFERGRAPH_MODEL_URI"] for e in env] == ["/mnt/models"] * 2
 
 
 def test_corpus_warnings() -> None:

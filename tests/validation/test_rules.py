@@ -15,7 +15,10 @@ DNS = (
     "a DNS-1123 label: lowercase letters, digits and '-', "
     "starting and ending with a letter or digit, at most 63 characters"
 )
-PREPACKAGED = "SKLEARN_SERVER, RANDOM_ABTEST, EPSILON_GREEDY, THOMPSON_SAMPLING, AVERAGE_COMBINER"
+PREPACKAGED = (
+    "SKLEARN_SERVER, XGBOOST_SERVER, LIGHTGBM_SERVER, ONNX_SERVER, MLFLOW_SERVER, "
+    "RANDOM_ABTEST, EPSILON_GREEDY, THOMPSON_SAMPLING, AVERAGE_COMBINER"
+)
 
 
 BATCHING = {"maxBatchSize": 32, "maxLatencyMs": 2}
@@ -176,7 +179,8 @@ CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
         ),
         [
             f'{P0}/graph/batching: is set on AVERAGE_COMBINER "c", which does not batch; '
-            "batchable implementations: SKLEARN_SERVER",
+            "batchable implementations: SKLEARN_SERVER, XGBOOST_SERVER, LIGHTGBM_SERVER, "
+            "ONNX_SERVER, MLFLOW_SERVER",
             f'{P0}/graph/type: "MODEL" does not match implementation AVERAGE_COMBINER; '
             "expected COMBINER or no type",
         ],
@@ -430,10 +434,13 @@ CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
         ],
     ),
     "unsupported prepackaged server": (
-        lambda: seldon(graph={"name": "clf", "implementation": "MLFLOW_SERVER"}, componentSpecs=[]),
+        lambda: seldon(
+            graph={"name": "clf", "implementation": "TENSORFLOW_SERVER"}, componentSpecs=[]
+        ),
         [
-            f'{P0}/graph/implementation: "MLFLOW_SERVER" is not supported; expected one of: '
-            '"SKLEARN_SERVER", "RANDOM_ABTEST", "EPSILON_GREEDY", "THOMPSON_SAMPLING", '
+            f'{P0}/graph/implementation: "TENSORFLOW_SERVER" is not supported; expected one of: '
+            '"SKLEARN_SERVER", "XGBOOST_SERVER", "LIGHTGBM_SERVER", "ONNX_SERVER", '
+            '"MLFLOW_SERVER", "RANDOM_ABTEST", "EPSILON_GREEDY", "THOMPSON_SAMPLING", '
             '"AVERAGE_COMBINER"'
         ],
     ),

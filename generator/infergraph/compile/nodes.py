@@ -8,13 +8,21 @@ from .. import defaults
 from ..model import Graph, Node, Parameter, Predictor
 from ..naming import object_name
 from ..pointers import JSON
+from ..vocabulary import VOCABULARY
 from .containers import env_list, http_probes, merge_resources, server_env, tcp_probes
 from .labels import workload_labels
 from .scaling import autoscaling_values, pdb_values, replica_count, rollout_strategy
 from .storage import model_storage
 from .workload import WorkloadSpec, workload
 
-__all__ = ["health_paths", "node_fullname", "node_image", "node_workload", "parameters_json"]
+__all__ = [
+    "health_paths",
+    "node_fullname",
+    "node_image",
+    "node_workload",
+    "parameters_json",
+    "server_image",
+]
 
 GPU_TOLERATION = {"key": defaults.GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
 
@@ -28,10 +36,17 @@ def _custom_image(node: Node) -> str | None:
     return node.image if node.implementation is None else None
 
 
+def server_image(variant: str | None) -> str:
+    """Our server image, or its variant that carries one runtime's library (`-xgboost`)."""
+    return defaults.SERVER_IMAGE if variant is None else f"{defaults.SERVER_IMAGE}-{variant}"
+
+
 def node_image(node: Node) -> str:
-    """The image of a node's container (and of its runtime-graph entry)."""
-    custom = _custom_image(node)
-    return defaults.SERVER_IMAGE if custom is None else custom
+    """The image of a node's container (and of its runtime-graph entry): a prepackaged node
+    runs the server image variant its implementation declares."""
+    if node.implementation is None:
+        return node.image or defaults.SERVER_IMAGE
+    return server_image(VOCABULARY.implementations[node.implementation].image_variant)
 
 
 def _parameter_text(p: Parameter) -> str:
@@ -59,6 +74,8 @@ def _env(graph: Graph, predictor: Predictor, node: Node, model_path: str | None)
     }
     if node.implementation is not None:
         settings["INFERGRAPH_IMPLEMENTATION"] = node.implementation
+        if node.gpus:
+            settings["INFERGRAPH_GPUS"] = str(node.gpus)
     if model_path is not None:
         settings["INFERGRAPH_MODEL_URI"] = model_path
     if node.batching is not None:
