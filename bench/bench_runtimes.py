@@ -39,6 +39,7 @@ RUNTIMES: dict[str, tuple[str, list[dict[str, str]], str | None, str | None]] = 
              None, None),
     "mlflow": ("MLFLOW_SERVER", [], "mlserver_mlflow.MLflowRuntime", None),
 }  # fmt: skip
+PEER_FILES = {"lightgbm": "model.txt"}
 
 
 def _body(outputs: str | None) -> bytes:
@@ -86,8 +87,9 @@ def start(
         if peer is not None and not args.no_mlserver:
             for label, batching in ((runtime, None), (f"{runtime}-batching", LIMITS)):
                 limits = None if batching is None else (batching[0], batching[1] / 1000)
+                uri = directory / PEER_FILES.get(runtime, "")  # mlserver-lightgbm: the file
                 ml = servers.mlserver_runtime(
-                    work / f"mlserver-{label}", "iris", peer, directory, 0, limits
+                    work / f"mlserver-{label}", "iris", peer, uri, 0, limits
                 )
                 procs[f"mlserver {label}"] = ml.proc
                 url = f"{ml.url}/v2/models/iris/infer"
