@@ -34,7 +34,7 @@ LIMITS = (32, 2.0)  # rows, milliseconds
 #: runtime -> (implementation, parameters, MLServer's runtime class or None, the output asked)
 RUNTIMES: dict[str, tuple[str, list[dict[str, str]], str | None, str | None]] = {
     "xgboost": ("XGBOOST_SERVER", [], "mlserver_xgboost.XGBoostModel", "predict_proba"),
-    "lightgbm": ("LIGHTGBM_SERVER", [], "mlserver_lightgbm.LightGBMModel", None),
+    "lightgbm": ("LIGHTGBM_SERVER", [], "mlserver_lightgbm.LightGBMModel", "predict_proba"),
     "onnx": ("ONNX_SERVER", [{"name": "output", "type": "STRING", "value": "probabilities"}],
              None, None),
     "mlflow": ("MLFLOW_SERVER", [], "mlserver_mlflow.MLflowRuntime", None),
