@@ -102,11 +102,13 @@ def our_component(
     workers: int = 1,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    binary: Path = ROOT / ".venv/bin/infergraph-server",
 ) -> Launch:
-    """``infergraph-server component --name NAME <model_flags>`` on loopback."""
+    """``infergraph-server component --name NAME <model_flags>`` on loopback (this checkout's
+    server unless ``binary`` names another build)."""
     http, grpc, metrics = _ports()
     argv = [
-        str(ROOT / ".venv/bin/infergraph-server"), "component", "--name", name, *model_flags,
+        str(binary), "component", "--name", name, *model_flags,
         "--host", "127.0.0.1", "--http-port", str(http), "--grpc-port", str(grpc),
         "--metrics-port", str(metrics), "--workers", str(workers), "--log-level", "WARNING",
     ]  # fmt: skip
