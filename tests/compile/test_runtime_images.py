@@ -9,7 +9,12 @@ from infergraph.compile import compile_runtime, compile_values
 from infergraph.model import Graph, Node, Predictor, Resources
 from infergraph.vocabulary import VOCABULARY
 
-MODELS = [n for n, spec in VOCABULARY.implementations.items() if spec.type == "MODEL"]
+#: models our server serves (own containers, TRITON_SERVER: tests/compile/test_own_container.py)
+MODELS = [
+    name
+    for name, spec in VOCABULARY.implementations.items()
+    if spec.type == "MODEL" and spec.container is None
+]
 
 
 def _graph(implementation: str, resources: Resources | None = None) -> Graph:
