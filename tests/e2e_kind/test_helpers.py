@@ -22,7 +22,7 @@ from infergraph.helm_values import helm_values
 from infergraph.loading import load
 from infergraph.render_helm import CHART_DIR, helm_executable, render_helm
 from infergraph_server.metrics import Metrics, render_metrics
-from tests.local_examples import runs_on_our_servers
+from tests.local_examples import runs_on_the_default_image
 
 from .conftest import NO_DOCKER
 from .graphs import EXAMPLES
@@ -217,7 +217,7 @@ def test_suite_objects_are_valid_and_meet_the_restricted_profile() -> None:
 
 
 def test_the_models_claim_holds_every_model_the_examples_use() -> None:
-    served = [p for p in EXAMPLES.glob("*.yaml") if runs_on_our_servers(p)]
+    served = [p for p in EXAMPLES.glob("*.yaml") if runs_on_the_default_image(p)]
     uris = re.findall(r"modelUri: pvc://([^/\s]+)/(\S+)", "".join(
         p.read_text() for p in served))  # fmt: skip
     assert uris and {claim for claim, _ in uris} == {MODELS_CLAIM}
