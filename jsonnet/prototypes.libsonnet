@@ -238,6 +238,7 @@ local compile(spec) =
     local runtime = {
       graph: G,
       predictor: p.name,
+      predictorVersion: '',  // prototypes set no `version` annotation
       protocol: k.DEFAULT_PROTOCOL,
       transport: k.DEFAULT_TRANSPORT,
       maxConcurrency: k.MAX_CONCURRENCY,
