@@ -108,7 +108,7 @@ def test_aliases_within_limits_are_expanded() -> None:
     assert messages(text) == [
         'g.yaml:12:3: /spec/x: "x" is not a supported field; supported: detectors, gatewayApi, '
         "images, istio, networkPolicy, podDisruptionBudget, predictors, protocol, serviceMonitor, "
-        "transport"
+        "tracing, transport"
     ]
 
 

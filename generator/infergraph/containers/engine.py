@@ -77,8 +77,10 @@ def _owner_alive(owner: str) -> bool:
 def remove_leftovers(client: Any) -> list[str]:
     """Remove the containers, networks and volumes of earlier runs whose owner died; run ids."""
     dead: set[str] = set()
+    # sparse: the list as the engine gives it, without inspecting each container, which
+    # raises NotFound when another run removes one of its own containers meanwhile
     kinds = (
-        client.containers.list(all=True, filters={"label": LABEL_RUN}),
+        client.containers.list(all=True, filters={"label": LABEL_RUN}, sparse=True),
         client.networks.list(filters={"label": LABEL_RUN}),
         client.volumes.list(filters={"label": LABEL_RUN}),
     )
