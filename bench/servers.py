@@ -119,7 +119,7 @@ def runtime_node(
         "name": name, "type": kind, "implementation": implementation, "image": None,
         "host": "127.0.0.1", "httpPort": launch.http_port, "grpcPort": launch.grpc_port,
         "protocol": "seldon", "readinessPath": "/v2/health/ready", "fallback": False,
-        "timeoutMs": 10000, "retries": 2, "children": children,
+        "timeoutMs": 10000, "retries": 2, "logger": None, "children": children,
     }  # fmt: skip
 
 
@@ -127,7 +127,8 @@ def runtime_graph(name: str, root: dict[str, Any], transport: str = "rest") -> d
     """A runtime graph document around ``root`` (Seldon protocol; ``transport`` to the nodes)."""
     return {
         "graph": name, "predictor": "main", "protocol": "seldon", "transport": transport,
-        "maxConcurrency": 512, "maxBodyBytes": 10485760, "probePeriodMs": 500, "root": root,
+        "maxConcurrency": 512, "maxBodyBytes": 10485760, "probePeriodMs": 500, "logging": None,
+        "root": root,
     }  # fmt: skip
 
 

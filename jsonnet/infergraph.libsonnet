@@ -23,6 +23,7 @@ local prototypes = import 'prototypes.libsonnet';
 local kindOrder = [
   'ServiceAccount',
   'ConfigMap',
+  'PersistentVolumeClaim',
   'Service',
   'Deployment',
   'HorizontalPodAutoscaler',
@@ -109,6 +110,16 @@ local workloadObjects(c, w) = {
   service: service(c, w, w.service.ports),
 };
 
+// A PersistentVolumeClaim from its values (the log sink's).
+local claim(c, p) = {
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: metadata(p.fullname, c.namespace, p.labels, p.annotations),
+  spec: {
+    accessModes: p.accessModes,
+    resources: { requests: { storage: p.storage } },
+  } + present({ storageClassName: p.storageClassName }),
+};
 
 {
   names:: names,
@@ -148,6 +159,14 @@ local workloadObjects(c, w) = {
       node: error 'must provide node',
     } + params;
     { _config:: c } + workloadObjects(c, c.values.predictors[c.predictor].nodes[c.node]),
+
+  // logSink({values, namespace}): {deployment, service, persistentVolumeClaim} of the log sink.
+  logSink(params)::
+    local c = required + params;
+    local s = c.values.logSink;
+    { _config:: c } + workloadObjects(c, s.workload) + {
+      persistentVolumeClaim: if s.persistentVolumeClaim != null then claim(c, s.persistentVolumeClaim),
+    },
 
   // graphService({values, namespace}): every orchestrator behind one name, the Istio host.
   graphService(params)::
@@ -376,6 +395,7 @@ local workloadObjects(c, w) = {
         for p in predictors
         for n in std.objectFields(v.predictors[p].nodes)
       ])
+      + (if v.logSink != null then objectsOf(self.logSink(base)) else [])
       + [self.hpa(base + w) for w in workloads if w.workload.autoscaling != null]
       + [self.pdb(base + w) for w in workloads if w.workload.podDisruptionBudget != null]
       + (if v.networkPolicy.enabled then [self.networkPolicy(base + w) for w in workloads] else [])

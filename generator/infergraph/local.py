@@ -4,8 +4,12 @@ Pure: compiled values (and the typed graph, for `modelUri`) in, a `LocalPlan` ou
 does the I/O. Every graph node becomes an `infergraph-server component` process, every
 predictor an `infergraph-server orchestrator` reading its runtime graph rewritten to
 loopback ports, and one `infergraph-server gateway` on the asked port splits traffic between
-predictors and mirrors shadows, as the VirtualService does in a cluster. Ports are the
-gateway's port + 1, + 2, ...: HTTP, gRPC and metrics for each process in start order.
+predictors and mirrors shadows, as the VirtualService does in a cluster. A graph with a log
+sink gets an `infergraph-server logsink` first, writing where its volume would be: the
+volumes directory's `<claim>/` for a PersistentVolumeClaim, the run directory for an emptyDir;
+logger urls naming a target (`sink`) are resolved to loopback (compile/logtargets.py).
+Ports are the gateway's port + 1, + 2, ...: HTTP, gRPC and metrics for each process in start
+order (the sink has no gRPC port).
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from urllib.parse import urlsplit
 
+from .compile.logtargets import effective_logger, loopback_targets, resolve_url
 from .errors import InvalidGraph, Problem
-from .model import Graph, Node
+from .model import Graph, Node, Predictor
 from .pointers import JSON
 
 __all__ = [
@@ -36,7 +41,7 @@ LOOPBACK = "127.0.0.1"
 class LocalProcess:
     """One `infergraph-server` process: `args` follow the command, `env` adds to the caller's."""
 
-    name: str  # "node main/clf", "orchestrator main" or "gateway"
+    name: str  # "logsink", "node main/clf", "orchestrator main" or "gateway"
     args: tuple[str, ...]
     env: Mapping[str, str]
     port: int  # HTTP port on LOOPBACK
@@ -135,16 +140,48 @@ def _node_env(
     return env
 
 
-def _loopback(runtime_node: JSON, ports: Mapping[str, tuple[int, int, int]]) -> JSON:
-    http, grpc, _ = ports[runtime_node["name"]]
-    children = [_loopback(c, ports) for c in runtime_node["children"]]
-    return {
-        **runtime_node,
-        "host": LOOPBACK,
-        "httpPort": http,
-        "grpcPort": grpc,
-        "children": children,
-    }
+class _Loopback:
+    """Rewrites one predictor's runtime graph to the loopback ports of its processes."""
+
+    def __init__(
+        self, graph: Graph, predictor: Predictor, ports: Mapping[str, tuple[int, int, int]]
+    ) -> None:
+        self.nodes = {n.name: n for n in predictor.graph.walk()}
+        self.graph, self.ports = graph, ports
+
+    def runtime(self, declared: JSON, targets: Mapping[str, str], orchestrator: int) -> JSON:
+        logging = declared["logging"]
+        if logging is not None:
+            logging = {**logging, "source": f"http://{LOOPBACK}:{orchestrator}/"}
+        return {**declared, "logging": logging, "root": self.node(declared["root"], targets)}
+
+    def node(self, runtime_node: JSON, targets: Mapping[str, str]) -> JSON:
+        http, grpc, _ = self.ports[runtime_node["name"]]
+        logger = effective_logger(self.graph, self.nodes[runtime_node["name"]])
+        return {
+            **runtime_node,
+            "host": LOOPBACK,
+            "httpPort": http,
+            "grpcPort": grpc,
+            "logger": None
+            if logger is None
+            else {"mode": logger[0], "url": resolve_url(logger[1], targets)},
+            "children": [self.node(c, targets) for c in runtime_node["children"]],
+        }
+
+
+def _logsink(values: JSON, port: int, rundir: str, volumes: str) -> LocalProcess | None:
+    """The log sink process on `port` (HTTP) and `port + 1` (metrics), or None: no sink."""
+    sink = values["logSink"]
+    if sink is None:
+        return None
+    claim = sink["persistentVolumeClaim"]
+    directory = (
+        PurePath(rundir, "logsink") if claim is None else PurePath(volumes, claim["fullname"])
+    )
+    flags = {"--host": LOOPBACK, "--http-port": str(port), "--metrics-port": str(port + 1)}
+    args = ("logsink", *(x for pair in flags.items() for x in pair), "--directory", str(directory))
+    return LocalProcess("logsink", args, {}, port, "/v2/health/ready", None, port + 1)
 
 
 def plan_local(
@@ -157,7 +194,12 @@ def plan_local(
     cannot run locally.
     """
     next_port = port + 1
-    processes: list[LocalProcess] = []
+    sink = _logsink(values, next_port, rundir, str(PurePath(base, volumes)))
+    if sink is not None:
+        next_port += 2
+    targets = loopback_targets(None if sink is None else sink.port)
+    processes: list[LocalProcess] = [] if sink is None else [sink]
+    namespace = values["namespace"] or "default"  # what ce-namespace says locally
     orchestrators: list[LocalProcess] = []
     files: dict[str, str] = {}
     upstreams: list[JSON] = []
@@ -175,17 +217,17 @@ def plan_local(
             http, grpc, metrics = ports[node.name]
             processes.append(LocalProcess(name, args, env, http, "/v2/health/ready", grpc, metrics))
         graph_file = f"{predictor.name}.graph.json"
-        declared = json.loads(compiled["runtimeJson"])
-        runtime = {**declared, "root": _loopback(declared["root"], ports)}
-        files[graph_file] = json.dumps(runtime, indent=2, sort_keys=True) + "\n"
         orch_ports = (next_port, next_port + 1, next_port + 2)
         next_port += 3
+        declared = json.loads(compiled["runtimeJson"])
+        runtime = _Loopback(graph, predictor, ports).runtime(declared, targets, orch_ports[0])
+        files[graph_file] = json.dumps(runtime, indent=2, sort_keys=True) + "\n"
         args = (*_flags("orchestrator", orch_ports), "--graph", str(PurePath(rundir, graph_file)))
         orchestrators.append(
             LocalProcess(
                 f"orchestrator {predictor.name}",
                 args,
-                {},
+                {} if runtime["logging"] is None else {"INFERGRAPH_NAMESPACE": namespace},
                 orch_ports[0],
                 "/v2/health/ready",
                 orch_ports[1],

@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "infergraph_server.component.command",
     "infergraph_server.orchestrator.command",
     "infergraph_server.gateway",
+    "infergraph_server.logsink",
 )
 
 

@@ -114,9 +114,9 @@ def _graph_file(tmp_path: Path) -> Path:
     root = {"name": "n", "type": "MODEL", "implementation": "SKLEARN_SERVER", "image": None,
             "host": "127.0.0.1", "httpPort": 9, "grpcPort": 9, "protocol": "seldon",
             "readinessPath": "/v2/health/ready", "fallback": False, "timeoutMs": 1000,
-            "retries": 0, "children": []}  # fmt: skip
+            "retries": 0, "logger": None, "children": []}  # fmt: skip
     doc = {"graph": "g", "predictor": "p", "protocol": "seldon", "transport": "rest",
            "maxConcurrency": 1, "maxBodyBytes": 1000, "probePeriodMs": 500,
-           "root": root}  # fmt: skip
+           "logging": None, "root": root}  # fmt: skip
     path.write_text(json.dumps(doc))
     return path

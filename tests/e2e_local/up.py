@@ -25,7 +25,7 @@ __all__ = ["EXAMPLES", "Up", "free_port_block", "gone", "post"]
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 _ROW = re.compile(
-    r"^  (node \S+|orchestrator \S+|gateway)\s+http :(\d+)(?:  grpc :(\d+))?\s+pid (\d+)$"
+    r"^  (logsink|node \S+|orchestrator \S+|gateway)\s+http :(\d+)(?:  grpc :(\d+))?\s+pid (\d+)$"
 )
 
 

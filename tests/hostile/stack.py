@@ -61,10 +61,10 @@ class Stack:
             node = {"name": "iris", "type": "MODEL", "implementation": "SKLEARN_SERVER",
                     "image": None, "host": "127.0.0.1", "httpPort": base, "grpcPort": base + 1,
                     "protocol": "seldon", "readinessPath": "/v2/health/ready", "fallback": False,
-                    "timeoutMs": 10000, "retries": 0, "children": []}  # fmt: skip
+                    "timeoutMs": 10000, "retries": 0, "logger": None, "children": []}  # fmt: skip
             graph = {"graph": "hostile", "predictor": "main", "protocol": "seldon",
                      "transport": "rest", "maxConcurrency": 64, "maxBodyBytes": 10485760,
-                     "probePeriodMs": 500, "root": node}  # fmt: skip
+                     "probePeriodMs": 500, "logging": None, "root": node}  # fmt: skip
             graph_file = self.workdir / "main.graph.json"
             graph_file.write_text(json.dumps(graph))
             self._start("orchestrator", base + 3, ["orchestrator", "--graph", str(graph_file)])

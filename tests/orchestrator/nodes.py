@@ -30,6 +30,7 @@ def node(name: str, type_: str = "MODEL", *children: Message, **extra: Any) -> M
         "fallback": False,
         "timeoutMs": 1000,
         "retries": 2,
+        "logger": None,
         "children": list(children),
     }
     doc.update(extra)
@@ -57,6 +58,7 @@ def graph_doc(root: Message, max_concurrency: int = 64, protocol: str = "seldon"
         "maxConcurrency": max_concurrency,
         "maxBodyBytes": 1 << 20,
         "probePeriodMs": 50,
+        "logging": None,
         "root": with_protocols(root, protocol),
     }
 

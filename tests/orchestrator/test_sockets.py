@@ -60,6 +60,7 @@ def write_graph(tmp: Path, name: str, root: Message) -> str:
         "maxConcurrency": 64,
         "maxBodyBytes": 1 << 20,
         "probePeriodMs": 50,
+        "logging": None,
         "root": with_protocols(root, "seldon"),
     }
     path.write_text(json.dumps(doc))

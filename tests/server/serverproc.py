@@ -108,6 +108,7 @@ def write_graph(
         "fallback": False,
         "timeoutMs": 10000,
         "retries": 0,
+        "logger": None,
         "children": [],
     }
     doc = {
@@ -118,6 +119,7 @@ def write_graph(
         "maxConcurrency": 64,
         "maxBodyBytes": max_body_bytes,
         "probePeriodMs": 500,
+        "logging": None,
         "root": root,
     }
     path.write_text(json.dumps(doc))

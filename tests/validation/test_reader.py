@@ -106,8 +106,8 @@ def test_aliases_within_limits_are_expanded() -> None:
     text = dump(native()).replace("metadata:\n  name: iris", "metadata: &m\n  name: iris")
     text += "  x: *m\n"
     assert messages(text) == [
-        'g.yaml:12:3: /spec/x: "x" is not a supported field; supported: istio, networkPolicy, '
-        "podDisruptionBudget, predictors, protocol, serviceMonitor, transport"
+        'g.yaml:12:3: /spec/x: "x" is not a supported field; supported: istio, logging, '
+        "networkPolicy, podDisruptionBudget, predictors, protocol, serviceMonitor, transport"
     ]
 
 

@@ -58,6 +58,10 @@ DEFAULTS = {
     "/$defs/InferenceGraph/properties/spec/properties/podDisruptionBudget/properties/enabled": (
         _field_default(Serving, "pod_disruption_budget")
     ),
+    "/$defs/node/properties/logger/properties/mode": defaults.LOGGER_MODE,
+    "/$defs/logging/properties/mode": defaults.LOGGER_MODE,
+    "/$defs/logging/properties/sampleRate": defaults.LOG_SAMPLE_RATE,
+    "/$defs/logging/properties/queueSize": defaults.LOG_QUEUE_SIZE,
 }
 
 

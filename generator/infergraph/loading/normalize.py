@@ -26,6 +26,7 @@ from ..model import (
 )
 from ..pointers import JSON
 from ..vocabulary import VOCABULARY
+from .payload_logging import read_logger, read_logging
 from .rules import gpu_problems, model_uri_problem, parse_parameter
 from .seldon import hpa_cpu_target, read_annotations
 from .serving import serving_options
@@ -158,6 +159,7 @@ class _Builder:
             endpoint_type=raw.get("endpoint", {}).get("type"),
             fallback=raw.get("fallback", False),
             batching=_batching(raw.get("batching")),
+            logger=read_logger(raw.get("logger"), f"{at}/logger"),
             termination_grace_period_seconds=_int(pod.get("terminationGracePeriodSeconds")),
             node_selector=dict(pod.get("nodeSelector", {})),
             tolerations=tuple(pod.get("tolerations", ())),
@@ -289,6 +291,8 @@ def build(data: Mapping[str, JSON], source: str, findings: Findings) -> Graph:
         )
     serving, annotations = serving_options(data, findings)
     predictors = spec["predictors"]
+    sink_at = "/spec/logging/sink/resources"
+    sink_resources = spec.get("logging", {}).get("sink", {}).get("resources")
     return Graph(
         name=metadata["name"],
         source=source,
@@ -301,5 +305,6 @@ def build(data: Mapping[str, JSON], source: str, findings: Findings) -> Graph:
         protocol=spec.get("protocol", DEFAULT_PROTOCOL),
         transport=spec.get("transport", DEFAULT_TRANSPORT),
         serving=serving,
+        logging=read_logging(spec, _resources(sink_resources, sink_at, findings)),
         kind=data["kind"],
     )

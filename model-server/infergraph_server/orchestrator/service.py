@@ -39,6 +39,7 @@ from .executor import Executor
 from .frontend import Frontend
 from .graph import RuntimeGraph, RuntimeNode, load_graph
 from .http_transport import HttpTransport
+from .payload_log import PayloadLog
 from .readiness import Readiness
 from .transport import Transport
 
@@ -110,7 +111,9 @@ class OrchestratorService(Service):
         assert isinstance(settings, OrchestratorSettings)
         self.graph = load_graph(settings.graph)
         self.readiness = Readiness(self.graph)
-        self.executor = Executor(self.graph, _transport(self.graph), self.readiness)
+        logging = self.graph.logging
+        self.log = None if logging is None else PayloadLog(self.graph, logging, settings.namespace)
+        self.executor = Executor(self.graph, _transport(self.graph), self.readiness, self.log)
         self._watch: asyncio.Task[None] | None = None
         self.front = Frontend(self.graph, self.executor)
         timed = Metrics(self.graph.predictor, enabled=settings.metrics_port != 0).timed
@@ -144,6 +147,8 @@ class OrchestratorService(Service):
                 await self._watch
         await self.readiness.aclose()
         await self.executor.transport.aclose()
+        if self.log is not None:
+            await self.log.aclose()
 
     def grpc_adders(self) -> Sequence[Callable[[Any], None]]:
         """Seldon `Seldon` and V2 `GRPCInferenceService` over the same front."""
