@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 import pytest
 from prometheus_client import REGISTRY
+from runtime_graph import graph_doc, node
 
 from infergraph_server.http import HttpServer, Request, Response, Router
 from infergraph_server.orchestrator.executor import Executor
@@ -17,8 +18,6 @@ from infergraph_server.orchestrator.graph import GraphError, parse_graph
 from infergraph_server.orchestrator.payload_log import REQUEST, RESPONSE, PayloadLog
 from infergraph_server.orchestrator.transport import InProcessTransport
 from infergraph_server.orchestrator.transport import Response as NodeResponse
-
-from .nodes import graph_doc, node
 
 Message = dict[str, Any]
 ROW = {"data": {"ndarray": [[1.0, 2.0]]}}
