@@ -19,7 +19,8 @@ help: ## list the targets
 $(STAMP): generator/pyproject.toml model-server/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install --quiet --disable-pip-version-check -e 'generator[test]' -e 'model-server[test,tracing]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e 'generator[test]' \
+		-e 'model-server[test,tracing,$(SERVER_EXTRAS)]'
 	touch $@
 
 $(BIN)/helm: tools/install-helm.sh | $(STAMP)

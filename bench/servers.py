@@ -28,6 +28,7 @@ __all__ = [
     "Launch",
     "iris_expected",
     "mlserver",
+    "mlserver_runtime",
     "orchestrator",
     "otlp_sink",
     "our_component",
@@ -101,11 +102,13 @@ def our_component(
     workers: int = 1,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    binary: Path = ROOT / ".venv/bin/infergraph-server",
 ) -> Launch:
-    """``infergraph-server component --name NAME <model_flags>`` on loopback."""
+    """``infergraph-server component --name NAME <model_flags>`` on loopback (this checkout's
+    server unless ``binary`` names another build)."""
     http, grpc, metrics = _ports()
     argv = [
-        str(ROOT / ".venv/bin/infergraph-server"), "component", "--name", name, *model_flags,
+        str(binary), "component", "--name", name, *model_flags,
         "--host", "127.0.0.1", "--http-port", str(http), "--grpc-port", str(grpc),
         "--metrics-port", str(metrics), "--workers", str(workers), "--log-level", "WARNING",
     ]  # fmt: skip
@@ -220,23 +223,37 @@ def mlserver(
 ) -> Launch:
     """MLServer + mlserver-sklearn with ``parallel_workers=workers`` (0: infer in-process);
     ``batching``: its adaptive batching on, as (max_batch_size, max_batch_time seconds)."""
+    repo = "mlserver" if batching is None else "mlserver-batching"
+    implementation = "mlserver_sklearn.SKLearnModel"
+    return mlserver_runtime(work_dir / repo, "iris", implementation, model, workers, batching)
+
+
+def mlserver_runtime(
+    repo: Path,
+    name: str,
+    implementation: str,
+    uri: Path,
+    workers: int = 0,
+    batching: tuple[int, float] | None = None,
+) -> Launch:
+    """MLServer serving model ``name`` from ``uri`` with the runtime class ``implementation``
+    (``mlserver_xgboost.XGBoostModel``, ...) from a model repository written at ``repo``."""
     http, grpc, metrics = _ports()
-    repo = work_dir / ("mlserver" if batching is None else "mlserver-batching")
-    (repo / "iris").mkdir(parents=True, exist_ok=True)
+    (repo / name).mkdir(parents=True, exist_ok=True)
     settings = {
         "host": "127.0.0.1", "http_port": http, "grpc_port": grpc, "metrics_port": metrics,
         "parallel_workers": workers, "debug": False,
     }  # fmt: skip
     (repo / "settings.json").write_text(json.dumps(settings))
     model_settings: dict[str, object] = {
-        "name": "iris",
-        "implementation": "mlserver_sklearn.SKLearnModel",
-        "parameters": {"uri": str(model)},
+        "name": name,
+        "implementation": implementation,
+        "parameters": {"uri": str(uri)},
     }
     if batching is not None:
         model_settings |= {"max_batch_size": batching[0], "max_batch_time": batching[1]}
-    (repo / "iris" / "model-settings.json").write_text(json.dumps(model_settings))
+    (repo / name / "model-settings.json").write_text(json.dumps(model_settings))
     argv = [str(ROOT / ".venv-mlserver/bin/mlserver"), "start", str(repo)]
-    ready = f"http://127.0.0.1:{http}/v2/models/iris/ready"
-    proc = ServerProcess(repo.name, argv, ready, log_path=work_dir / f"{repo.name}.log")
+    ready = f"http://127.0.0.1:{http}/v2/models/{name}/ready"
+    proc = ServerProcess(repo.name, argv, ready, log_path=repo.parent / f"{repo.name}.log")
     return Launch(proc, http, grpc)

@@ -102,6 +102,18 @@
     bandit: 'EPSILON_GREEDY',
     combiner: 'AVERAGE_COMBINER',
   },
+  images: {
+    SKLEARN_SERVER: 'ghcr.io/infergraph/infergraph-server:0.1.0',
+    XGBOOST_SERVER: 'ghcr.io/infergraph/infergraph-server:0.1.0-xgboost',
+    LIGHTGBM_SERVER: 'ghcr.io/infergraph/infergraph-server:0.1.0-lightgbm',
+    ONNX_SERVER: 'ghcr.io/infergraph/infergraph-server:0.1.0-onnx',
+    MLFLOW_SERVER: 'ghcr.io/infergraph/infergraph-server:0.1.0-mlflow',
+    RANDOM_ABTEST: 'ghcr.io/infergraph/infergraph-server:0.1.0',
+    EPSILON_GREEDY: 'ghcr.io/infergraph/infergraph-server:0.1.0',
+    THOMPSON_SAMPLING: 'ghcr.io/infergraph/infergraph-server:0.1.0',
+    AVERAGE_COMBINER: 'ghcr.io/infergraph/infergraph-server:0.1.0',
+    TRITON_SERVER: 'ghcr.io/infergraph/infergraph-server:0.1.0',
+  },
   containerPorts: [
     {
       name: 'http',

@@ -181,7 +181,7 @@ local compile(spec) =
     'infergraph.io/predictor': P,
   } + (if node == null then {} else { 'infergraph.io/node': node });
   local orchestrators = { 'app.kubernetes.io/instance': G, 'app.kubernetes.io/component': 'orchestrator' };
-  local image(n) = if n.implementation != null then k.SERVER_IMAGE else n.image;
+  local image(n) = if n.implementation != null then d.images[n.implementation] else n.image;
   local probes(n) = if n.implementation != null then d.probes.v2 else d.probes.seldon;
   local runtimeNode(P, n) = {
     name: n.name,
@@ -223,6 +223,7 @@ local compile(spec) =
                             PREDICTOR_ID: p.name,
                             SELDON_DEPLOYMENT_ID: G,
                           })
+                     + (if prepackaged && n.gpus > 0 then { INFERGRAPH_GPUS: std.toString(n.gpus) } else {})
                      + (if store.path != null then { INFERGRAPH_MODEL_URI: store.path } else {})),
       resources: resources(k.NODE_RESOURCES, n.gpus),
       probes: probes(n),

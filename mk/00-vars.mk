@@ -3,6 +3,9 @@
 # defined in a file read before it: here (tests/test_makefile.py checks every target).
 TEST_DEPS :=
 
+# The extras of infergraph-server the tests serve models with (one per runtime image variant).
+SERVER_EXTRAS := xgboost,lightgbm,onnx,mlflow
+
 # The peer venvs (built by mk/peers.mk, used by mk/bench.mk and the peer tests).
 SELDON_VERSION := 1.17.1
 MLSERVER_VERSION := 1.7.1

@@ -9,8 +9,12 @@ DEMO_MODELS := $(DEMO_CLAIM)/iris/model.joblib $(DEMO_CLAIM)/iris-v2/model.jobli
 $(DEMO_CLAIM)/%/model.joblib: bench/train_iris.py | $(STAMP)
 	$(PY) bench/train_iris.py $(DEMO_CLAIM)/$*
 
+$(DEMO_CLAIM)/iris-mlflow/MLmodel: bench/train_runtimes.py | $(STAMP)
+	rm -rf $(addprefix $(DEMO_CLAIM)/iris-,xgboost lightgbm onnx mlflow)
+	$(PY) bench/train_runtimes.py $(DEMO_CLAIM)
+
 .PHONY: demo-models
-demo-models: $(DEMO_MODELS) ## train the examples' iris models into build/volumes (pvc:// locally)
+demo-models: $(DEMO_MODELS) $(DEMO_CLAIM)/iris-mlflow/MLmodel ## train the examples' models into build/volumes (pvc:// locally)
 
 demo: setup $(DEMO_MODELS) ## train iris, render every example, run the A/B one locally, send a request
 	mkdir -p build/demo build/manifests

@@ -19,12 +19,16 @@ $(LOCK_STAMP): mk/image.mk
 	$(LOCK_VENV)/bin/pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
 	touch $@
 
-.PHONY: lock image image-context
+.PHONY: lock image images image-context
+UV_COMPILE = $(LOCK_VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform linux --custom-compile-command 'make lock' --extra tracing model-server/pyproject.toml
 
-lock: $(LOCK_STAMP) ## regenerate model-server/requirements.lock (hash-pinned runtime deps of the image, tracing extra included)
-	$(LOCK_VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
-		--python-platform linux --custom-compile-command 'make lock' --extra tracing \
-		model-server/pyproject.toml -o $(SERVER_LOCK)
+lock: $(LOCK_STAMP) setup ## regenerate the image locks (tracing extra included): requirements.lock and one per image variant
+	$(UV_COMPILE) -o $(SERVER_LOCK)
+	$(PY) tools/build_image.py --list-variants | while read -r variant extras; do \
+	  $(UV_COMPILE) $$(for e in $${extras//,/ }; do printf -- '--extra %s ' "$$e"; done) \
+	    -o model-server/requirements-$$variant.lock; \
+	done
 
 image-context: setup ## the image's build context in build/image (locked wheels, our wheel), no Docker needed
 	$(PY) tools/build_image.py --context-only --platforms '$(IMAGE_PLATFORMS)'
@@ -32,3 +36,9 @@ image-context: setup ## the image's build context in build/image (locked wheels,
 image: setup ## build the server image under the name the compiler writes (starts Docker if need be)
 	$(DOCKER_SESSION) $(PY) tools/build_image.py --platforms '$(IMAGE_PLATFORMS)' \
 		$(if $(BASE_IMAGE),--base-image '$(BASE_IMAGE)')
+
+# The variants (`-xgboost`, `-lightgbm`, `-onnx`, `-mlflow`: one per runtime extra) are built
+# only here, not by `make test`, whose container tier runs the default image's examples.
+images: setup ## build the server image and every runtime variant (<tag>-xgboost, ...) the compiler writes
+	$(DOCKER_SESSION) $(PY) tools/build_image.py --platforms '$(IMAGE_PLATFORMS)' \
+		$(if $(BASE_IMAGE),--base-image '$(BASE_IMAGE)') --variant all

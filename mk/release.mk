@@ -20,11 +20,14 @@ release-check: ## fail unless RELEASE_VERSION (the tag without v) is the reposit
 	  || { echo "release: tag version $(RELEASE_VERSION) is not the repository's $(SERVER_VERSION) (tests/test_versions.py keeps them in step)"; exit 1; }
 	@echo "release: version $(RELEASE_VERSION)"
 
-image-push: setup release-check ## buildx: the image for RELEASE_PLATFORMS, pushed as IMAGE_REPOSITORY:RELEASE_VERSION
-	$(PY) tools/build_image.py --context-only --platforms '$(RELEASE_PLATFORMS)'
-	docker buildx build --push --platform "$$(echo $(RELEASE_PLATFORMS) | tr ' ' ,)" \
+image-push: setup release-check ## buildx: the image and its runtime variants for RELEASE_PLATFORMS, pushed as IMAGE_REPOSITORY:RELEASE_VERSION[-variant]
+	$(PY) tools/build_image.py --context-only --platforms '$(RELEASE_PLATFORMS)' --variant all
+	for variant in '' $$($(PY) tools/build_image.py --list-variants | cut -d' ' -f1); do \
+	  docker buildx build --push --platform "$$(echo $(RELEASE_PLATFORMS) | tr ' ' ,)" \
 		--file model-server/Dockerfile --build-arg VERSION=$(RELEASE_VERSION) \
-		--tag $(IMAGE_REPOSITORY):$(RELEASE_VERSION) build/image
+		--tag $(IMAGE_REPOSITORY):$(RELEASE_VERSION)$${variant:+-$$variant} \
+		build/image$${variant:+-$$variant}; \
+	done
 
 chart-package: setup release-check ## helm package the chart as RELEASE_VERSION into RELEASE_DIR
 	$(BIN)/helm package charts/infergraph --version $(RELEASE_VERSION) \

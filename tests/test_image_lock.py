@@ -8,11 +8,16 @@ dependencies. The container tier checks the built image holds exactly the lock.
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from build_image import lock_file, variants
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = ROOT / "model-server"
@@ -23,11 +28,11 @@ IMAGE_EXTRAS = ("tracing",)  # extras the image carries: `make lock` compiles th
 LINUX = {"sys_platform": "linux", "platform_system": "Linux", "python_version": "3.11"}
 
 
-def locked() -> dict[str, tuple[str, int]]:
+def locked(lock: Path = LOCK) -> dict[str, tuple[str, int]]:
     """{canonical name: (version, number of hashes)} from the lock."""
     pins: dict[str, tuple[str, int]] = {}
     name = ""
-    for line in LOCK.read_text().splitlines():
+    for line in lock.read_text().splitlines():
         if match := _PIN.match(line):
             name = canonicalize_name(match.group(1))
             pins[name] = (match.group(2), 0)
@@ -75,3 +80,26 @@ def test_dockerfile_installs_the_lock_offline() -> None:
     assert re.search(r"^ARG BASE_IMAGE=python:3\.11-slim$", text, re.MULTILINE)
     assert "--python-version 3.11" in (ROOT / "mk" / "image.mk").read_text()
     assert "USER 10001:10001" in text
+
+
+def test_every_variant_lock_and_no_other_exists() -> None:
+    found = sorted(p.name for p in SERVER.glob("requirements-*.lock"))
+    assert found == sorted(f"requirements-{v}.lock" for v in variants()), "run `make lock`"
+
+
+@pytest.mark.parametrize("variant", list(variants()))
+def test_a_variant_lock_is_the_lock_plus_its_extras(variant: str) -> None:
+    """Same pins as the default image's lock for what they share, hashes for every pin, and
+    each extra's requirements satisfied."""
+    base, pins = locked(), locked(lock_file(variant))
+    assert all(hashes > 0 for _, hashes in pins.values()), "a pin without --hash"
+    assert {n: v for n, (v, _) in pins.items() if n in base} == {n: v for n, (v, _) in base.items()}
+    extras = tomllib.loads((SERVER / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    for extra in variants()[variant]:
+        for spec in extras[extra]:
+            requirement = Requirement(spec)
+            name = canonicalize_name(requirement.name)
+            assert name in pins, f"{spec}: not in the {variant} lock; run `make lock`"
+            assert requirement.specifier.contains(pins[name][0], prereleases=True), spec

@@ -13,6 +13,8 @@ import inspect
 import json
 import pkgutil
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any, get_args
@@ -23,6 +25,7 @@ import pytest
 from infergraph import model
 from infergraph.vocabulary import VOCABULARY, parse_vocabulary
 from infergraph_server.component import prepackaged
+from infergraph_server.component.dataplane import SERVER_GPUS
 from infergraph_server.component.prepackaged import PREPACKAGED
 from infergraph_server.detectors import detector_class
 from infergraph_server.node_types import NODE_KINDS
@@ -125,6 +128,7 @@ def test_each_server_class_fits_its_declaration(name: str) -> None:
     assert callable(getattr(cls, method, None)), f"{cls.__name__} has no {method}()"
     signature = dict(inspect.signature(cls).parameters)
     takes_uri = signature.pop("model_uri", None) is not None
+    signature.pop(SERVER_GPUS, None)  # a server setting, like model_uri: no parameter
     assert takes_uri == (declared.model_uri is not None), "model_uri iff a modelUri is declared"
     assert list(signature) == list(declared.parameters)
     for spec in declared.parameters.values():
@@ -135,11 +139,47 @@ def test_each_server_class_fits_its_declaration(name: str) -> None:
             assert default == spec.default and type(default) is type(spec.default), spec.name
 
 
-def test_what_an_implementation_requires_is_a_dependency_of_the_server() -> None:
+def _names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[<>=!~; \[]", d, maxsplit=1)[0] for d in requirements}
+
+
+def test_what_an_implementation_requires_is_a_dependency_of_the_server_or_its_extra() -> None:
     project = tomllib.loads((ROOT / "model-server/pyproject.toml").read_text())["project"]
-    dependencies = {re.split(r"[<>=!~; \[]", d, maxsplit=1)[0] for d in project["dependencies"]}
+    extras = project["optional-dependencies"]
     for declared in VOCABULARY.implementations.values():
+        dependencies = _names(project["dependencies"])
+        if declared.extra is not None:
+            assert declared.extra in extras, f"{declared.name}: no extra {declared.extra!r}"
+            added = _names(extras[declared.extra])
+            assert added <= set(declared.requires), f"{declared.name}: the extra adds {added}"
+            dependencies |= added
         assert set(declared.requires) <= dependencies, declared.name
+
+
+def test_an_implementation_with_an_extra_imports_nothing_of_it_at_import_time() -> None:
+    """The default image lacks the extras, yet imports every server class (the registry)."""
+    code = (
+        "import sys, infergraph_server.component.prepackaged\n"
+        "heavy = {'xgboost', 'lightgbm', 'onnxruntime', 'mlflow', 'pandas'}\n"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_missing_extra_is_named_at_load() -> None:
+    """What a node of an extra's implementation says where its library is not installed."""
+    code = (
+        "import sys; sys.modules['xgboost'] = None\n"
+        "from infergraph_server.component.prepackaged.xgboost import XGBoostServer\n"
+        "XGBoostServer('/nowhere').load()"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert (
+        'XGBOOST_SERVER: cannot import "xgboost" (import of xgboost halted; None in'
+        " sys.modules); install 'infergraph-server[xgboost]' or run the image variant \"-xgboost\""
+    ) in done.stderr
 
 
 def test_implementation_names_appear_in_no_hand_kept_list() -> None:

@@ -7,6 +7,12 @@ SOURCE_DATE_EPOCH, so the same sources give the same bytes; (3) both go into the
 build/image/ with the lock; (4) the base is picked (tools/base_image.py) and `docker build`
 runs model-server/Dockerfile, which installs with `--no-index --require-hashes`: nothing is
 fetched inside the build. `--context-only` stops after (3), for the release workflow's buildx.
+
+Image variants: an implementation whose library is an extra of infergraph-server declares the
+variant that has it (schemas/implementations.json `image.variant`). `--variant V` builds
+`<server image>-V` the same way from its own lock, model-server/requirements-V.lock (the
+server's dependencies plus the variant's extras, `make lock`), in build/image-V/.
+`--list-variants` prints each variant and its extras, one line each, for the Makefile.
 """
 
 from __future__ import annotations
@@ -24,9 +30,21 @@ from pathlib import Path
 
 from base_image import cache_dir, resolve_base
 
+from infergraph.compile.nodes import server_image
 from infergraph.defaults import SERVER_IMAGE
+from infergraph.vocabulary import VOCABULARY
 
-__all__ = ["CONTEXT", "DOCKERFILE", "LOCK", "build_context", "locked_wheels", "main"]
+__all__ = [
+    "CONTEXT",
+    "DOCKERFILE",
+    "LOCK",
+    "build_context",
+    "context_dir",
+    "lock_file",
+    "locked_wheels",
+    "main",
+    "variants",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = ROOT / "model-server"
@@ -54,9 +72,29 @@ def _platform_args(platform: str) -> list[str]:
     ]  # fmt: skip
 
 
-def locked_wheels(platform: str) -> Path:
+def variants() -> dict[str, list[str]]:
+    """Image variant -> the extras it installs, in declaration order."""
+    found: dict[str, list[str]] = {}
+    for declared in VOCABULARY.implementations.values():
+        if declared.image_variant is not None and declared.extra is not None:
+            extras = found.setdefault(declared.image_variant, [])
+            extras += [declared.extra] if declared.extra not in extras else []
+    return found
+
+
+def lock_file(variant: str | None) -> Path:
+    """The lock of the default image (None) or of a variant."""
+    return LOCK if variant is None else SERVER / f"requirements-{variant}.lock"
+
+
+def context_dir(variant: str | None) -> Path:
+    """build/image, or build/image-<variant>."""
+    return CONTEXT if variant is None else CONTEXT.with_name(f"image-{variant}")
+
+
+def locked_wheels(platform: str, lock: Path = LOCK) -> Path:
     """The lock's wheels for `platform`, downloaded once per lock hash into the cache."""
-    digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()[:16]
     target = cache_dir() / "wheels" / f"{digest}-{platform.replace('/', '-')}"
     if target.is_dir():
         return target
@@ -65,7 +103,7 @@ def locked_wheels(platform: str) -> Path:
     with tempfile.TemporaryDirectory(dir=target.parent, prefix="partial-") as tmp:
         subprocess.run(
             [*PIP, "download", "--only-binary=:all:", "--no-deps", "--require-hashes",
-             "-r", str(LOCK), "-d", tmp, *_platform_args(platform)],
+             "-r", str(lock), "-d", tmp, *_platform_args(platform)],
             check=True,
         )  # fmt: skip
         Path(tmp).rename(target)
@@ -99,28 +137,32 @@ def _link(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-def build_context(platforms: list[str]) -> Path:
-    """Write build/image/: requirements.lock, wheels/ (locked, all platforms), dist/ (ours)."""
-    sources = [locked_wheels(p) for p in platforms]
-    staging = CONTEXT.with_name("image.partial")
+def build_context(platforms: list[str], variant: str | None = None) -> Path:
+    """Write build/image[-variant]/: requirements.lock (the variant's), wheels/ (locked, all
+    platforms), dist/ (ours)."""
+    lock, context = lock_file(variant), context_dir(variant)
+    if not lock.is_file():
+        raise SystemExit(f"--variant: {lock.relative_to(ROOT)} is missing; run `make lock`")
+    sources = [locked_wheels(p, lock) for p in platforms]
+    staging = context.with_name(context.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "wheels").mkdir(parents=True)
-    shutil.copy2(LOCK, staging / LOCK.name)
+    shutil.copy2(lock, staging / LOCK.name)
     for source in sources:
         for wheel in sorted(source.glob("*.whl")):
             if not (staging / "wheels" / wheel.name).exists():
                 _link(wheel, staging / "wheels" / wheel.name)
     _own_wheel(staging / "dist")
-    shutil.rmtree(CONTEXT, ignore_errors=True)
-    staging.rename(CONTEXT)
-    return CONTEXT
+    shutil.rmtree(context, ignore_errors=True)
+    staging.rename(context)
+    return context
 
 
-def _build(base: str, context: Path) -> None:
-    """docker build model-server/Dockerfile on `base` as SERVER_IMAGE."""
+def _build(base: str, context: Path, tag: str) -> None:
+    """docker build model-server/Dockerfile on `base` as `tag`."""
     version = SERVER_IMAGE.rpartition(":")[2]
     subprocess.run(
-        ["docker", "build", "--file", str(DOCKERFILE), "--tag", SERVER_IMAGE,
+        ["docker", "build", "--file", str(DOCKERFILE), "--tag", tag,
          "--build-arg", f"BASE_IMAGE={base}", "--build-arg", f"VERSION={version}",
          "--label", f"io.infergraph.base-image={base}", str(context)],
         check=True,
@@ -128,29 +170,50 @@ def _build(base: str, context: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """CLI of `make image` and `make image-context`."""
+    """CLI of `make image`, `make images`, `make image-context` and `make lock`."""
     parser = argparse.ArgumentParser(prog="build_image.py", description=__doc__.splitlines()[0])
     parser.add_argument("--platforms", default="linux/amd64", help="space-separated, for wheels")
     parser.add_argument("--base-image", help="build on this base (default: see base_image.py)")
     parser.add_argument("--context-only", action="store_true", help="write build/image only")
+    parser.add_argument(
+        "--variant", action="append", default=[],
+        help="build this image variant instead (repeatable; `all`: the default and every one)",
+    )  # fmt: skip
+    parser.add_argument("--list-variants", action="store_true", help="print variants and extras")
     args = parser.parse_args(argv)
+    declared = variants()
+    if args.list_variants:
+        for variant, extras in declared.items():
+            print(variant, ",".join(extras))
+        return 0
+    chosen: list[str | None] = (
+        [None, *declared] if args.variant == ["all"] else list(args.variant) or [None]
+    )
+    unknown = [v for v in chosen if v is not None and v not in declared]
+    if unknown:
+        print(f"--variant: {unknown[0]!r} is not one of {', '.join(declared)}, all",
+              file=sys.stderr)  # fmt: skip
+        return 2
     start = time.monotonic()
     try:
         if args.context_only:
-            context = build_context(args.platforms.split())
-            print(f"image: build context in {context.relative_to(ROOT)}")
+            for variant in chosen:
+                context = build_context(args.platforms.split(), variant)
+                print(f"image: build context in {context.relative_to(ROOT)}")
             return 0
         # A cold base (debootstrap) and the wheels are independent: make them side by side.
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending = pool.submit(resolve_base, args.base_image)
-            context = build_context(args.platforms.split())
+            contexts = [(v, build_context(args.platforms.split(), v)) for v in chosen]
             base = pending.result()
-        _build(base, context)
+        for variant, context in contexts:
+            _build(base, context, server_image(variant))
     except subprocess.CalledProcessError as error:
         print(f"image: {' '.join(map(str, error.cmd[:3]))}... exited {error.returncode}",
               file=sys.stderr)  # fmt: skip
         return 1
-    print(f"image: {SERVER_IMAGE} on {base} in {time.monotonic() - start:.0f} s")
+    built = ", ".join(server_image(v) for v in chosen)
+    print(f"image: {built} on {base} in {time.monotonic() - start:.0f} s")
     return 0
 
 

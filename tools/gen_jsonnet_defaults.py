@@ -18,6 +18,7 @@ from infergraph import defaults
 from infergraph.compile import containers, nodes, scaling, storage
 from infergraph.compile.test_hook import test_values
 from infergraph.model import Graph, Node, Predictor
+from infergraph.vocabulary import VOCABULARY
 
 __all__ = ["TARGET", "defaults_libsonnet"]
 
@@ -54,6 +55,11 @@ def _data() -> dict[str, Any]:
         "constants": {k: list(v) if isinstance(v, tuple) else v for k, v in constants.items()},
         "prepackaged": {"model": "SKLEARN_SERVER", "abTest": "RANDOM_ABTEST"}
         | {"bandit": "EPSILON_GREEDY", "combiner": "AVERAGE_COMBINER"},
+        # the image each implementation's nodes run (its declared variant of ours)
+        "images": {
+            name: nodes.server_image(spec.image_variant)
+            for name, spec in VOCABULARY.implementations.items()
+        },
         "containerPorts": containers.container_ports(),
         "servicePorts": containers.service_ports(),
         "podSecurityContext": containers.pod_security_context(),

@@ -117,6 +117,11 @@ def implementations_md(vocabulary: JSON) -> str:
         own = spec.get("container")
         if own is None:
             lines.append(f"- server: `infergraph_server.component.prepackaged.{spec['server']}`")
+            if "extra" in spec:
+                lines.append(f"- install: `pip install 'infergraph-server[{spec['extra']}]'`")
+            variant = spec.get("image", {}).get("variant")
+            image = "the default server image" if variant is None else f"the `-{variant}` variant"
+            lines.append(f"- image: {image} (`make images` builds the variants)")
         else:
             flags = " ".join(f"`{flag}=<{setting}>`" for setting, flag in own["flags"].items())
             lines.append(

@@ -130,6 +130,8 @@ class Implementation:
     children: Children
     model_uri: ModelUriSpec | None
     parameters: Mapping[str, ParameterSpec]
+    extra: str | None = None  # the extra of infergraph-server that installs its library
+    image_variant: str | None = None  # its nodes run `<server image>-<variant>`; None: the default
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,8 @@ def _implementation(
         children=_children(doc["children"]) if "children" in doc else node_type.children,
         model_uri=None if uri is None else _model_uri(uri),
         parameters={p: _parameter(p, spec) for p, spec in doc["parameters"].items()},
+        extra=doc.get("extra"),
+        image_variant=doc.get("image", {}).get("variant"),
     )
 
 
@@ -214,6 +218,8 @@ def _cross_check(doc: Mapping[str, JSON]) -> None:
     for name, raw in doc["implementations"].items():
         if raw["type"] not in doc["nodeTypes"]:
             raise ValueError(f"implementations.{name}.type: {raw['type']!r} is no node type")
+        if "image" in raw and "extra" not in raw:
+            raise ValueError(f"implementations.{name}.image: an image variant needs an extra")
     for section in ("implementations", "detectors"):
         for name, raw in doc[section].items():
             for parameter, spec in raw["parameters"].items():

@@ -174,6 +174,9 @@ class ComponentSettings(ServerSettings):
     max_batch_latency_ms: float = 1.0
     """How long a queued request waits for more rows, at most, in milliseconds
     (INFERGRAPH_MAX_BATCH_LATENCY_MS)."""
+    gpus: int = 0
+    """GPUs the node asks for (the compiler writes its `nvidia.com/gpu` limit); a prepackaged
+    server that can run on one, ONNX_SERVER, then does (INFERGRAPH_GPUS)."""
 
     @property
     def accepted_body_bytes(self) -> int:
@@ -214,8 +217,12 @@ class ComponentSettings(ServerSettings):
             raise SettingsError(
                 f'--max-batch-latency-ms: "{latency}" must be above 0 and at most 1000'
             )
+        gpus = setting(args, "gpus", "INFERGRAPH_GPUS", 0, int)
+        if gpus < 0:
+            raise SettingsError(f'--gpus: "{gpus}" must be at least 0')
         return cls(
             **fields,
+            gpus=gpus,
             max_batch_size=max_batch_size,
             max_batch_latency_ms=latency,
             name=setting(args, "name", "INFERGRAPH_NAME", cls.name, str),
@@ -323,6 +330,7 @@ def add_component_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--parameters", help="JSON list of {name,type,value} [INFERGRAPH_PARAMETERS]"
     )
+    parser.add_argument("--gpus", type=int, help="GPUs the node asks for [INFERGRAPH_GPUS, 0]")
     parser.add_argument(
         "--max-batch-size",
         type=int,

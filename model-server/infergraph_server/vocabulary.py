@@ -2,9 +2,9 @@
 
 `make schemas` copies the repository's declaration here byte for byte (a test checks it); the
 server reads only what it needs: node types, parameter types, each implementation's node
-type, server class and model files, and each detector's server class and reference files.
-The compiler reads the same file through its own module, since neither distribution imports
-the other.
+type, server class, model files, and the extra and image variant that carry its library, and
+each detector's server class and reference files. The compiler reads the same file through its
+own module, since neither distribution imports the other.
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ class Implementation:
     model_files: tuple[str, ...]  # looked for, in order, when modelUri is a directory
     parameters: tuple[str, ...]
     batchable: bool = False  # its predict is row-wise: concurrent requests may share a call
+    extra: str | None = None  # the extra of infergraph-server that installs its library
+    image_variant: str | None = None  # the image variant that has that extra
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ IMPLEMENTATIONS: Mapping[str, Implementation] = {
         model_files=tuple(spec.get("modelUri", {}).get("files", ())),
         parameters=tuple(spec["parameters"]),
         batchable=spec["batchable"],
+        extra=spec.get("extra"),
+        image_variant=spec.get("image", {}).get("variant"),
     )
     for name, spec in _DOC["implementations"].items()
     if "server" in spec

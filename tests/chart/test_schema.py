@@ -128,9 +128,9 @@ def test_a_new_declaration_reaches_every_generated_file(tmp_path: Path) -> None:
     (tmp_path / "model-server/infergraph_server").mkdir(parents=True)
     shutil.copy(ROOT / VOCABULARY_COPY, tmp_path / VOCABULARY_COPY)
     declared = json.loads((tmp_path / "schemas/implementations.json").read_text())
-    declared["implementations"]["XGBOOST_SERVER"] = {
+    declared["implementations"]["CATBOOST_SERVER"] = {
         **declared["implementations"]["SKLEARN_SERVER"],
-        "server": "xgboost:XGBoostServer",
+        "server": "catboost:CatBoostServer",
     }
     (tmp_path / "schemas/implementations.json").write_text(json.dumps(declared, indent=2))
     result = generate("--check", "--root", str(tmp_path))
@@ -147,11 +147,11 @@ def test_a_new_declaration_reaches_every_generated_file(tmp_path: Path) -> None:
     assert generate("--check", "--root", str(tmp_path)).returncode == 0
     graph_schema = json.loads((tmp_path / "schemas/inferencegraph.schema.json").read_text())
     node = graph_schema["$defs"]["node"]["properties"]["implementation"]
-    assert node["enum"][-1] == "XGBOOST_SERVER"
+    assert node["enum"][-1] == "CATBOOST_SERVER"
     chart = json.loads((tmp_path / "charts/infergraph/values.schema.json").read_text())
     runtime = chart["$defs"]["runtimeNode"]["properties"]["implementation"]["oneOf"][1]
-    assert runtime["enum"][-1] == "XGBOOST_SERVER"
-    assert "## XGBOOST_SERVER" in (tmp_path / "docs/implementations.md").read_text()
+    assert runtime["enum"][-1] == "CATBOOST_SERVER"
+    assert "## CATBOOST_SERVER" in (tmp_path / "docs/implementations.md").read_text()
     copied = tmp_path / VOCABULARY_COPY
     assert copied.read_bytes() == (tmp_path / "schemas/implementations.json").read_bytes()
 

@@ -13,6 +13,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from train_iris import train
+from train_runtimes import train_all
 
 CLAIM = Path("build/volumes/infergraph-models")
 
@@ -20,7 +21,8 @@ CLAIM = Path("build/volumes/infergraph-models")
 @pytest.fixture(scope="session")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory where `pvc://infergraph-models/<m>` resolves: three different iris models,
-    so a combiner's mean differs from each of its children's answers."""
+    so a combiner's mean differs from each of its children's answers, and one iris model per
+    runtime beyond scikit-learn (`iris-xgboost`, ...), trained here with each library."""
     root = tmp_path_factory.mktemp("up")
     train(root / CLAIM / "iris")
     features, target = load_iris(return_X_y=True)
@@ -30,4 +32,5 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ):
         (root / CLAIM / name).mkdir(parents=True)
         joblib.dump(model.fit(features, target), root / CLAIM / name / "model.joblib")
+    train_all(root / CLAIM)
     return root

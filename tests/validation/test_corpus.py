@@ -9,7 +9,7 @@ import pytest
 
 from infergraph.checks import check_objects
 from infergraph.compile import compile_values
-from infergraph.errors import InvalidGraph
+from infergraph.defaults import SERVER_IMAGE
 from infergraph.loading import load, load_with_warnings
 from infergraph.model import Autoscaling, KedaScaling, Resources
 from infergraph.render import render_values
@@ -26,6 +26,7 @@ if not CORPUS.is_dir():  # one reason line, not one per test
 LOADS = [
     "01-single-model-custom-image.yaml",
     "02-prepackaged-sklearn-server.yaml",
+    "03-ab-traffic-split-mlflow.yaml",
     "04-shadow-predictor-istio.yaml",
     "05-combiner.yaml",
     "06-input-transformer-model-output-transformer.yaml",
@@ -39,18 +40,11 @@ LOADS = [
     "14-thompson-sampling-router-routing-injection.json",
     "15-v2-protocol-triton-mlserver-chain.yaml",
 ]
-#: file → the unsupported field or value each problem names
-FAILS = {
-    "03-ab-traffic-split-mlflow.yaml": [
-        '/spec/predictors/0/graph/implementation: "MLFLOW_SERVER" is not supported',
-        '/spec/predictors/1/graph/implementation: "MLFLOW_SERVER" is not supported',
-    ],
-}
 
 
 def test_every_corpus_file_is_pinned() -> None:
     files = sorted(p.name for p in CORPUS.iterdir() if p.suffix in (".yaml", ".json"))
-    assert files == sorted([*LOADS, *FAILS])
+    assert files == sorted(LOADS)  # every file of the corpus compiles
 
 
 @pytest.mark.parametrize("name", LOADS)
@@ -64,14 +58,6 @@ def test_corpus_file_renders_valid_objects_alike_with_both_engines(name: str) ->
     problems = check_objects(render_values(values, "helm"))
     assert not problems, "\n".join(map(str, problems))
     assert_parity(values)
-
-
-@pytest.mark.parametrize("name", FAILS)
-def test_corpus_file_fails_naming_the_unsupported_field(name: str) -> None:
-    with pytest.raises(InvalidGraph) as caught:
-        load(CORPUS / name)
-    found = [f"{p.pointer}: {p.message}".split(";")[0] for p in caught.value.problems]
-    assert found == FAILS[name]
 
 
 def test_corpus_mapping() -> None:
@@ -129,6 +115,15 @@ def test_corpus_mapping() -> None:
         ("default", False, None),
         ("shadow", True, None),
     ]
+
+
+def test_corpus_mlflow_runs_in_the_mlflow_image_variant() -> None:
+    values = compile_values(load(CORPUS / "03-ab-traffic-split-mlflow.yaml"))
+    nodes = [n for p in values["predictors"].values() for n in p["nodes"].values()]
+    assert [n["container"]["image"] for n in nodes] == [f"{SERVER_IMAGE}-mlflow"] * 2
+    env = [{e["name"]: e.get("value") for e in n["container"]["env"]} for n in nodes]
+    assert [e["INFERGRAPH_IMPLEMENTATION"] for e in env] == ["MLFLOW_SERVER"] * 2
+    assert [e["INFERGRAPH_MODEL_URI"] for e in env] == ["/mnt/models"] * 2
 
 
 def test_corpus_warnings() -> None:

@@ -190,7 +190,8 @@ CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
         ),
         [
             f'{P0}/graph/batching: is set on AVERAGE_COMBINER "c", which does not batch; '
-            "batchable implementations: SKLEARN_SERVER",
+            "batchable implementations: SKLEARN_SERVER, XGBOOST_SERVER, LIGHTGBM_SERVER, "
+            "ONNX_SERVER, MLFLOW_SERVER",
             f'{P0}/graph/type: "MODEL" does not match implementation AVERAGE_COMBINER; '
             "expected COMBINER or no type",
         ],
@@ -579,9 +580,11 @@ CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
         ],
     ),
     "unsupported prepackaged server": (
-        lambda: seldon(graph={"name": "clf", "implementation": "MLFLOW_SERVER"}, componentSpecs=[]),
+        lambda: seldon(
+            graph={"name": "clf", "implementation": "TENSORFLOW_SERVER"}, componentSpecs=[]
+        ),
         [
-            f'{P0}/graph/implementation: "MLFLOW_SERVER" is not supported; expected one of: '
+            f'{P0}/graph/implementation: "TENSORFLOW_SERVER" is not supported; expected one of: '
             + ", ".join(f'"{name}"' for name in VOCABULARY.implementations)
         ],
     ),

@@ -29,6 +29,7 @@ __all__ = [
     "node_workload",
     "orchestrator_fullname",
     "parameters_json",
+    "server_image",
 ]
 
 GPU_TOLERATION = {"key": defaults.GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
@@ -52,14 +53,22 @@ def _own_container(node: Node) -> ContainerSpec | None:
     return None if declared is None else declared.container
 
 
+def server_image(variant: str | None) -> str:
+    """Our server image, or its variant that carries one runtime's library (`-xgboost`)."""
+    return defaults.SERVER_IMAGE if variant is None else f"{defaults.SERVER_IMAGE}-{variant}"
+
+
 def node_image(graph: Graph, node: Node) -> str:
     """The image of a node's container (and of its runtime-graph entry): a custom node's own;
     for an implementation with its own container, the node's override, else the graph's
-    (`spec.images`), else the declared one; for the others our server's."""
+    (`spec.images`), else the declared one; for a prepackaged node the server image variant
+    its implementation declares."""
     own = _own_container(node)
     if own is not None:
         return node.image or graph.images.get(node.implementation or "") or own.image
-    return node.image or defaults.SERVER_IMAGE
+    if node.implementation is None:
+        return node.image or defaults.SERVER_IMAGE
+    return server_image(VOCABULARY.implementations[node.implementation].image_variant)
 
 
 def _args(node: Node, model_path: str | None) -> list[str] | None:
@@ -114,6 +123,8 @@ def _env(graph: Graph, predictor: Predictor, node: Node, model_path: str | None)
     }
     if node.implementation is not None:
         settings["INFERGRAPH_IMPLEMENTATION"] = node.implementation
+        if node.gpus:
+            settings["INFERGRAPH_GPUS"] = str(node.gpus)
     if model_path is not None:
         settings["INFERGRAPH_MODEL_URI"] = model_path
     if node.batching is not None:

@@ -27,12 +27,21 @@ from infergraph_server.node_types import NODE_KINDS
 from infergraph_server.settings import ComponentSettings, SettingsError
 from infergraph_server.vocabulary import BATCHING_NODE_TYPES, IMPLEMENTATIONS
 
-__all__ = ["BATCHABLE", "DataPlane", "V2Model", "batchable", "build_user_object"]
+__all__ = [
+    "BATCHABLE",
+    "SERVER_GPUS",
+    "DataPlane",
+    "V2Model",
+    "batchable",
+    "build_user_object",
+]
 
 log = logging.getLogger(__name__)
 
 #: The class attribute, or node parameter, by which a user class says its predict is row-wise.
 BATCHABLE = "batchable"
+#: The keyword by which a prepackaged server that can use GPUs takes the node's GPU count.
+SERVER_GPUS = "gpus"
 
 Predict = Callable[[Any, list[str], dict[str, Any]], Awaitable[Any]]
 
@@ -70,8 +79,11 @@ def build_user_object(settings: ComponentSettings) -> Any:
     kwargs = dict(settings.parameters)
     if not settings.implementation:
         kwargs.pop(BATCHABLE, None)  # ours, not the class's
-    if settings.model_uri and "model_uri" in inspect.signature(cls).parameters:
+    takes = inspect.signature(cls).parameters
+    if settings.model_uri and "model_uri" in takes:
         kwargs.setdefault("model_uri", settings.model_uri)
+    if settings.implementation and SERVER_GPUS in takes:
+        kwargs[SERVER_GPUS] = settings.gpus
     try:
         return cls(**kwargs)
     except TypeError as exc:
