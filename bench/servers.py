@@ -126,7 +126,7 @@ def runtime_node(
         "name": name, "type": kind, "implementation": implementation, "image": None,
         "host": "127.0.0.1", "httpPort": launch.http_port, "grpcPort": launch.grpc_port,
         "protocol": "seldon", "readinessPath": "/v2/health/ready", "fallback": False,
-        "timeoutMs": 10000, "retries": 2, "children": children,
+        "timeoutMs": 10000, "retries": 2, "logger": None, "children": children,
     }  # fmt: skip
 
 
@@ -135,7 +135,7 @@ def runtime_graph(name: str, root: dict[str, Any], transport: str = "rest") -> d
     return {
         "graph": name, "predictor": "main", "predictorVersion": "", "protocol": "seldon",
         "transport": transport, "maxConcurrency": 512, "maxBodyBytes": 10485760,
-        "probePeriodMs": 500, "root": root,
+        "probePeriodMs": 500, "logging": None, "root": root,
     }  # fmt: skip
 
 

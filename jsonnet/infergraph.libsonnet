@@ -23,6 +23,7 @@ local prototypes = import 'prototypes.libsonnet';
 local kindOrder = [
   'ServiceAccount',
   'ConfigMap',
+  'PersistentVolumeClaim',
   'Service',
   'Deployment',
   'HorizontalPodAutoscaler',
@@ -137,6 +138,16 @@ local workloadObjects(c, w) = {
   service: service(c, w, w.service.ports),
 };
 
+// A PersistentVolumeClaim from its values (the log sink's).
+local claim(c, p) = {
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: metadata(p.fullname, c.namespace, p.labels, p.annotations),
+  spec: {
+    accessModes: p.accessModes,
+    resources: { requests: { storage: p.storage } },
+  } + present({ storageClassName: p.storageClassName }),
+};
 
 {
   names:: names,
@@ -181,6 +192,13 @@ local workloadObjects(c, w) = {
   detector(params)::
     local c = required { detector: error 'must provide detector' } + params;
     { _config:: c } + workloadObjects(c, c.values.detectors[c.detector]),
+  // logSink({values, namespace}): {deployment, service, persistentVolumeClaim} of the log sink.
+  logSink(params)::
+    local c = required + params;
+    local s = c.values.logSink;
+    { _config:: c } + workloadObjects(c, s.workload) + {
+      persistentVolumeClaim: if s.persistentVolumeClaim != null then claim(c, s.persistentVolumeClaim),
+    },
 
   // graphService({values, namespace}): every orchestrator behind one name, the Istio host.
   graphService(params)::
@@ -468,6 +486,7 @@ local workloadObjects(c, w) = {
         objectsOf(self.detector(base { detector: d }))
         for d in std.objectFields(v.detectors)
       ])
+      + (if v.logSink != null then objectsOf(self.logSink(base)) else [])
       + [self.hpa(base + w) for w in scaled if std.objectHas(w.workload.autoscaling, 'hpa')]
       + [self.scaledObject(base + w) for w in keda]
       + [

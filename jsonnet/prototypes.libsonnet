@@ -196,6 +196,7 @@ local compile(spec) =
     fallback: false,
     timeoutMs: k.NODE_TIMEOUT_MS,
     retries: k.NODE_RETRIES,
+    logger: null,
     children: [runtimeNode(P, c) for c in n.children],
   };
   local nodeWorkload(p, n) =
@@ -244,6 +245,7 @@ local compile(spec) =
       maxConcurrency: k.MAX_CONCURRENCY,
       maxBodyBytes: k.MAX_BODY_BYTES,
       probePeriodMs: k.NODE_PROBE_PERIOD_MS,
+      logging: null,
       root: runtimeNode(p.name, p.root),
     };
     // Locals, not fields: the C++ binding evaluates a field again on every access.
@@ -327,6 +329,7 @@ local compile(spec) =
       selectorLabels: orchestrators,
       ports: d.servicePorts,
     },
+    logSink: null,
     predictors: { [p[0]]: p[1] for p in predictors },
     detectors: {},  // a prototype declares no detectors (spec.detectors is compiled only)
   };

@@ -30,6 +30,7 @@ def node(name: str, type_: str = "MODEL", *children: Message, **fields: Any) -> 
         "fallback": False,
         "timeoutMs": 1000,
         "retries": 2,
+        "logger": None,
         "children": list(children),
         **fields,
     }
@@ -63,6 +64,7 @@ def graph_doc(root: Message, protocol: str = "seldon", **fields: Any) -> Message
         "maxConcurrency": 64,
         "maxBodyBytes": 1 << 20,
         "probePeriodMs": 50,
+        "logging": None,
         "root": with_protocols(root, protocol),
         **fields,
     }

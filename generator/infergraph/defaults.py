@@ -24,6 +24,16 @@ __all__ = [
     "KEDA_MIN_REPLICA_COUNT",
     "KEDA_POLLING_INTERVAL",
     "LIVENESS_PERIOD_SECONDS",
+    "LOGGER_MODE",
+    "LOGGER_URL",
+    "LOG_BACKOFF_MS",
+    "LOG_QUEUE_SIZE",
+    "LOG_RETRIES",
+    "LOG_SAMPLE_RATE",
+    "LOG_SENDERS",
+    "LOG_SINK_MOUNT_PATH",
+    "LOG_SINK_RESOURCES",
+    "LOG_TIMEOUT_MS",
     "MAX_BODY_BYTES",
     "MAX_CONCURRENCY",
     "METRICS_PORT",
@@ -159,3 +169,26 @@ TRACING_SAMPLER: Final = "parentbased_traceidratio"
 #: extraction runs in this order, so W3C (which carries `tracestate`) wins when both came
 #: (the orchestrator sends both)
 TRACING_PROPAGATORS: Final = "b3multi,tracecontext,baggage"
+#: a node `logger` without `mode`, and `spec.logging.mode` when omitted: request and response
+LOGGER_MODE: Final = "all"
+#: a logger with no url anywhere: Seldon Core v1's default (the namespace's Knative broker)
+LOGGER_URL: Final = "http://default-broker"
+#: share of requests whose payloads are logged (spec.logging.sampleRate)
+LOG_SAMPLE_RATE: Final = 1.0
+#: events an orchestrator holds for sending before it drops (and counts) new ones
+LOG_QUEUE_SIZE: Final = 1000
+#: concurrent event senders per orchestrator process
+LOG_SENDERS: Final = 2
+#: retries of one event after a failed POST (connection error, timeout or 5xx)
+LOG_RETRIES: Final = 3
+#: wait before the first retry of an event; doubled before each next one
+LOG_BACKOFF_MS: Final = 100
+#: time one POST of an event may take
+LOG_TIMEOUT_MS: Final = 2000
+#: where the log sink writes its JSON Lines files (an emptyDir, or the sink's PVC)
+LOG_SINK_MOUNT_PATH: Final = "/var/lib/infergraph/logs"
+#: the log sink container
+LOG_SINK_RESOURCES: Final = {
+    "requests": {"cpu": "50m", "memory": "64Mi"},
+    "limits": {"memory": "256Mi"},
+}

@@ -5,10 +5,14 @@ does the I/O. Every graph node becomes an `infergraph-server component` process,
 predictor an `infergraph-server orchestrator` reading its runtime graph rewritten to
 loopback ports, and one `infergraph-server gateway` on the asked port splits traffic between
 predictors and mirrors shadows, as the VirtualService or HTTPRoute does in a cluster, from the
-compiled routing (`routing` and the predictors' weights) whichever of the two is on. Ports are the
-gateway's port + 1, + 2, ...: HTTP, gRPC and metrics for each node and orchestrator, then HTTP
-and metrics for each detector (`infergraph-server detector`, started first: the others log
-to it).
+compiled routing (`routing` and the predictors' weights) whichever of the two is on. The
+receivers of payload-logging events start first: a graph with a log sink gets an
+`infergraph-server logsink`, writing where its volume would be (the volumes directory's
+`<claim>/` for a PersistentVolumeClaim, the run directory for an emptyDir), and each detector an
+`infergraph-server detector`; logger urls naming them (`sink`, `detector:NAME`) are resolved to
+loopback (compile/log_targets.py). Ports are the gateway's port + 1, + 2, ...: HTTP and metrics
+of the sink, HTTP, gRPC and metrics for each node and orchestrator, then HTTP and metrics for
+each detector.
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from urllib.parse import urlsplit
 
-from .compile.log_targets import targets
+from .compile.log_targets import DETECTOR, SINK, effective_logger, resolve_target, targets
 from .errors import InvalidGraph, Problem
-from .model import Detector, Graph, Node
+from .model import Detector, Graph, Node, Predictor
 from .pointers import JSON
 from .vocabulary import VOCABULARY
 
@@ -41,7 +45,7 @@ LOOPBACK = "127.0.0.1"
 class LocalProcess:
     """One `infergraph-server` process: `args` follow the command, `env` adds to the caller's."""
 
-    name: str  # "node main/clf", "orchestrator main" or "gateway"
+    name: str  # "logsink", "node main/clf", "orchestrator main" or "gateway"
     args: tuple[str, ...]
     env: Mapping[str, str]
     port: int  # HTTP port on LOOPBACK
@@ -64,7 +68,7 @@ class LocalPlan:
     port: int  # the gateway's
     request_path: str  # a ready-to-send example request (the helm test's)
     request_body: str
-    targets: Mapping[str, str] = field(default_factory=dict)  # `detector:NAME` -> loopback URL
+    targets: Mapping[str, str] = field(default_factory=dict)  # `sink`, `detector:NAME` -> URL
 
     def listeners(self) -> list[tuple[int, str]]:
         """Every port of every process, in port order."""
@@ -188,16 +192,48 @@ def _otel_env(workload: JSON) -> dict[str, str]:
     return {e["name"]: str(e["value"]) for e in env if e["name"].startswith("OTEL_")}
 
 
-def _loopback(runtime_node: JSON, ports: Mapping[str, tuple[int, int, int]]) -> JSON:
-    http, grpc, _ = ports[runtime_node["name"]]
-    children = [_loopback(c, ports) for c in runtime_node["children"]]
-    return {
-        **runtime_node,
-        "host": LOOPBACK,
-        "httpPort": http,
-        "grpcPort": grpc,
-        "children": children,
-    }
+class _Loopback:
+    """Rewrites one predictor's runtime graph to the loopback ports of its processes."""
+
+    def __init__(
+        self, graph: Graph, predictor: Predictor, ports: Mapping[str, tuple[int, int, int]]
+    ) -> None:
+        self.nodes = {n.name: n for n in predictor.graph.walk()}
+        self.graph, self.ports = graph, ports
+
+    def runtime(self, declared: JSON, targets: Mapping[str, str], orchestrator: int) -> JSON:
+        logging = declared["logging"]
+        if logging is not None:
+            logging = {**logging, "source": f"http://{LOOPBACK}:{orchestrator}/"}
+        return {**declared, "logging": logging, "root": self.node(declared["root"], targets)}
+
+    def node(self, runtime_node: JSON, targets: Mapping[str, str]) -> JSON:
+        http, grpc, _ = self.ports[runtime_node["name"]]
+        logger = effective_logger(self.graph, self.nodes[runtime_node["name"]])
+        return {
+            **runtime_node,
+            "host": LOOPBACK,
+            "httpPort": http,
+            "grpcPort": grpc,
+            "logger": None
+            if logger is None
+            else {"mode": logger[0], "url": resolve_target(logger[1], targets)},
+            "children": [self.node(c, targets) for c in runtime_node["children"]],
+        }
+
+
+def _logsink(values: JSON, port: int, rundir: str, volumes: str) -> LocalProcess | None:
+    """The log sink process on `port` (HTTP) and `port + 1` (metrics), or None: no sink."""
+    sink = values["logSink"]
+    if sink is None:
+        return None
+    claim = sink["persistentVolumeClaim"]
+    directory = (
+        PurePath(rundir, "logsink") if claim is None else PurePath(volumes, claim["fullname"])
+    )
+    flags = {"--host": LOOPBACK, "--http-port": str(port), "--metrics-port": str(port + 1)}
+    args = ("logsink", *(x for pair in flags.items() for x in pair), "--directory", str(directory))
+    return LocalProcess("logsink", args, {}, port, "/v2/health/ready", None, port + 1)
 
 
 def plan_local(
@@ -210,11 +246,23 @@ def plan_local(
     cannot run locally.
     """
     next_port = port + 1
-    processes: list[LocalProcess] = []
+    sink = _logsink(values, next_port, rundir, str(PurePath(base, volumes)))
+    if sink is not None:
+        next_port += 2
+    problems: list[Problem] = []
+    workloads = sum(len(list(p.graph.walk())) + 1 for p in graph.predictors)
+    detectors = _detectors(graph, values, next_port + 3 * workloads, (base, volumes), problems)
+    receivers = [] if sink is None else [sink]
+    receivers += detectors
+    addresses = {
+        SINK if p is sink else f"{DETECTOR}:{p.args[-1]}": f"{LOOPBACK}:{p.port}" for p in receivers
+    }
+    loopback = targets(graph, addresses)
+    processes: list[LocalProcess] = list(receivers)
+    namespace = values["namespace"] or "default"  # what ce-namespace says locally
     orchestrators: list[LocalProcess] = []
     files: dict[str, str] = {}
     upstreams: list[JSON] = []
-    problems: list[Problem] = []
     for predictor in graph.predictors:
         compiled = values["predictors"][predictor.name]
         ports: dict[str, tuple[int, int, int]] = {}
@@ -228,17 +276,20 @@ def plan_local(
             http, grpc, metrics = ports[node.name]
             processes.append(LocalProcess(name, args, env, http, "/v2/health/ready", grpc, metrics))
         graph_file = f"{predictor.name}.graph.json"
-        declared = json.loads(compiled["runtimeJson"])
-        runtime = {**declared, "root": _loopback(declared["root"], ports)}
-        files[graph_file] = json.dumps(runtime, indent=2, sort_keys=True) + "\n"
         orch_ports = (next_port, next_port + 1, next_port + 2)
         next_port += 3
+        declared = json.loads(compiled["runtimeJson"])
+        runtime = _Loopback(graph, predictor, ports).runtime(declared, loopback, orch_ports[0])
+        files[graph_file] = json.dumps(runtime, indent=2, sort_keys=True) + "\n"
         args = (*_flags("orchestrator", orch_ports), "--graph", str(PurePath(rundir, graph_file)))
         orchestrators.append(
             LocalProcess(
                 f"orchestrator {predictor.name}",
                 args,
-                _otel_env(compiled["orchestrator"]),
+                {
+                    **_otel_env(compiled["orchestrator"]),
+                    **({} if runtime["logging"] is None else {"INFERGRAPH_NAMESPACE": namespace}),
+                },
                 orch_ports[0],
                 "/v2/health/ready",
                 orch_ports[1],
@@ -246,7 +297,6 @@ def plan_local(
             )
         )
         upstreams.append(gateway_upstream(predictor.name, compiled, LOOPBACK, orch_ports[0]))
-    detectors = _detectors(graph, values, next_port, (base, volumes), problems)
     if problems:
         raise InvalidGraph(problems)
     files["gateway.json"] = json.dumps({"predictors": upstreams}, indent=2) + "\n"
@@ -264,10 +314,10 @@ def plan_local(
     gateway = LocalProcess("gateway", gateway_args, {}, port, None)
     test = values["test"]
     return LocalPlan(
-        (*detectors, *processes, *orchestrators, gateway),
+        (*processes, *orchestrators, gateway),
         files,
         port,
         urlsplit(test["url"]).path,
         test["request"],
-        targets(graph, {p.args[-1]: f"{LOOPBACK}:{p.port}" for p in detectors}),
+        loopback,
     )

@@ -21,6 +21,9 @@ __all__ = [
     "Detector",
     "Graph",
     "KedaScaling",
+    "LogSink",
+    "Logger",
+    "Logging",
     "Node",
     "NodeType",
     "Orchestrator",
@@ -105,6 +108,37 @@ BATCHING_ENV: Mapping[str, str] = {
 
 
 @dataclass(frozen=True)
+class Logger:
+    """A node's `logger` (Seldon Core v1): which of its payloads go out as CloudEvents, where."""
+
+    mode: Literal["all", "request", "response"]
+    url: str | None  # an http(s) URL or a symbolic target (`sink`); None: the graph's
+    pointer: str
+
+
+@dataclass(frozen=True)
+class LogSink:
+    """`spec.logging.sink`: the graph's own CloudEvents receiver writing JSON Lines."""
+
+    pointer: str
+    storage_size: str | None = None  # a PersistentVolumeClaim of this size; None: an emptyDir
+    storage_class: str | None = None
+    resources: Resources | None = None
+
+
+@dataclass(frozen=True)
+class Logging:
+    """`spec.logging`: the logger of nodes without their own, the queue, and the sink."""
+
+    pointer: str
+    url: str | None  # None: the sink when there is one, else Seldon's default broker
+    mode: Literal["all", "request", "response", "none"]  # none: only nodes' own loggers log
+    sample_rate: float
+    queue_size: int
+    sink: LogSink | None
+
+
+@dataclass(frozen=True)
 class Node:
     """One graph node; `container` is the matched componentSpec container, if any."""
 
@@ -127,6 +161,7 @@ class Node:
     endpoint_type: Literal["REST", "GRPC"] | None = None
     fallback: bool = False  # routers: a child that is not ready is skipped for a ready one
     batching: Batching | None = None  # None: one model call per request
+    logger: Logger | None = None  # None: the graph's `logging` decides
     # Pod-level settings carried from the componentSpec that holds this node's container.
     termination_grace_period_seconds: int | None = None
     node_selector: Mapping[str, str] = field(default_factory=dict)
@@ -242,6 +277,7 @@ class Graph:
     serving: Serving = field(default_factory=Serving)
     # implementation -> the image its nodes run, for implementations with their own container
     images: Mapping[str, str] = field(default_factory=dict)
+    logging: Logging | None = None  # spec.logging; None: only nodes' own loggers log
     kind: Literal["InferenceGraph", "SeldonDeployment"] = "InferenceGraph"
     detectors: tuple[Detector, ...] = ()
 

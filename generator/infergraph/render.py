@@ -24,6 +24,7 @@ Engine = Literal["helm", "jsonnet"]
 KIND_ORDER = (
     "ServiceAccount",
     "ConfigMap",
+    "PersistentVolumeClaim",
     "Service",
     "Deployment",
     "HorizontalPodAutoscaler",

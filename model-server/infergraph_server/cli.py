@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "infergraph_server.orchestrator.command",
     "infergraph_server.gateway",
     "infergraph_server.detectors.service",
+    "infergraph_server.logsink",
 )
 
 

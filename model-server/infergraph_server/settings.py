@@ -240,6 +240,9 @@ class OrchestratorSettings(ServerSettings):
 
     graph: str = "/etc/infergraph/graph.json"
     """The runtime graph file the compiler wrote (INFERGRAPH_GRAPH, --graph)."""
+    namespace: str = ""
+    """The namespace payload-logging events name (`ce-namespace`); the chart sets it from the
+    pod's own (INFERGRAPH_NAMESPACE)."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -26,7 +26,7 @@ __all__ = ["EXAMPLES", "Up", "gone", "post"]
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 _ROW = re.compile(
-    r"^  (node \S+|orchestrator \S+|detector \S+|gateway)"
+    r"^  (logsink|node \S+|orchestrator \S+|detector \S+|gateway)"
     r"\s+http :(\d+)(?:  grpc :(\d+))?\s+pid (\d+)$"
 )
 

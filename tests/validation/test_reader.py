@@ -107,8 +107,8 @@ def test_aliases_within_limits_are_expanded() -> None:
     text += "  x: *m\n"
     assert messages(text) == [
         'g.yaml:12:3: /spec/x: "x" is not a supported field; supported: detectors, gatewayApi, '
-        "images, istio, networkPolicy, podDisruptionBudget, predictors, protocol, serviceMonitor, "
-        "tracing, transport"
+        "images, istio, logging, networkPolicy, podDisruptionBudget, predictors, protocol, "
+        "serviceMonitor, tracing, transport"
     ]
 
 

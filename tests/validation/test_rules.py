@@ -545,7 +545,8 @@ CASES: dict[str, tuple[Callable[[], JSON], list[str]]] = {
         [
             f'{P0}/graph/modelURI: "modelURI" is not a supported field; did you mean '
             '"modelUri"? supported: autoscaling, batching, children, endpoint, envSecretRefName, '
-            "fallback, image, implementation, modelUri, name, parameters, replicas, resources, type"
+            "fallback, image, implementation, logger, modelUri, name, parameters, replicas, "
+            "resources, type"
         ],
     ),
     "required field": (

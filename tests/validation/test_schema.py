@@ -66,6 +66,10 @@ DEFAULTS = {
     "/$defs/InferenceGraph/properties/spec/properties/tracing/properties/samplerRatio": (
         defaults.TRACING_SAMPLER_RATIO
     ),
+    "/$defs/node/properties/logger/properties/mode": defaults.LOGGER_MODE,
+    "/$defs/logging/properties/mode": defaults.LOGGER_MODE,
+    "/$defs/logging/properties/sampleRate": defaults.LOG_SAMPLE_RATE,
+    "/$defs/logging/properties/queueSize": defaults.LOG_QUEUE_SIZE,
 }
 
 

@@ -11,8 +11,9 @@ from ..pointers import JSON
 from .containers import service_ports
 from .detectors import detector_workload
 from .labels import graph_labels
-from .nodes import node_workload
-from .orchestrator import orchestrator_fullname, orchestrator_workload
+from .logsink import logsink_values
+from .nodes import node_workload, orchestrator_fullname
+from .orchestrator import orchestrator_workload
 from .runtime import config_hash, runtime_graph, runtime_json
 from .test_hook import test_values
 from .traffic import (
@@ -93,6 +94,7 @@ def compile_values(graph: Graph) -> JSON:
             "labels": {},
         },
         "graphService": graph_service(graph),
+        "logSink": logsink_values(graph),
         "test": test_values(graph, weights),
         "predictors": predictors,
         "detectors": {d.name: detector_workload(graph, d) for d in graph.detectors},

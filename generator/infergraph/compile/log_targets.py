@@ -1,53 +1,117 @@
-"""Logger urls that name a part of the graph instead of an address: `detector:NAME`.
+"""Where payload-logging events go: a logger `url` is an http(s) URL or a target the graph deploys.
 
-A node's `logger.url` (or the graph's `logging.url`) may be `detector:NAME`, one of
-`spec.detectors`; the compiler writes in its place where that detector listens: its Service in
-a cluster (the chart and jsonnet render it), or its loopback port under `infergraph up`. Any
-other url passes unchanged. One table of schemes, so that another target (a log sink) is one
-more entry.
+A target names a receiver of the graph itself: `sink` is its log sink (`spec.logging.sink`),
+`detector:NAME` one of `spec.detectors`. Each is resolved here, and only here, for both places a
+graph runs: its Service URL in the graph's namespace (`targets(graph)`, written into the
+runtime graph by the chart and jsonnet values) and its loopback address under `infergraph up`
+(`targets(graph, addresses)`). Another kind of target is one more entry in `targets`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from .. import defaults
-from ..model import Graph
+from ..model import Graph, Node
+from ..naming import object_name
 from ..pointers import quote
 from .detectors import detector_fullname
 
-__all__ = ["DETECTOR", "resolve_target", "target_problem", "targets"]
+__all__ = [
+    "DETECTOR",
+    "SINK",
+    "EffectiveLogger",
+    "effective_logger",
+    "resolve_target",
+    "sink_fullname",
+    "target_problem",
+    "targets",
+]
 
-#: the scheme of a logger url that names a detector
+#: the target of the graph's own log sink
+SINK = "sink"
+#: the scheme of a target that names a detector: `detector:NAME`
 DETECTOR = "detector"
 
+EffectiveLogger = tuple[str, str]  # (mode, url as written: absolute or a target)
 
-def targets(graph: Graph, addresses: Mapping[str, str] | None = None) -> dict[str, str]:
-    """`detector:NAME` -> its URL for every detector: `http://G-NAME:9000/` (its Service, in
-    the graph's namespace), or with `addresses` (detector name -> `host:port`, as
-    `infergraph up` runs it) that address."""
-    out = {}
+
+def sink_fullname(graph: Graph) -> str:
+    """Deployment, Service (and PVC) name of the graph's log sink: `G-logsink`."""
+    return object_name(graph.name, "logsink")
+
+
+def _deployed(graph: Graph) -> list[tuple[str, str]]:
+    """(target, object fullname) of every receiver the graph deploys."""
+    out = []
+    if graph.logging is not None and graph.logging.sink is not None:
+        out.append((SINK, sink_fullname(graph)))
     for detector in graph.detectors:
-        if addresses is None:
-            address = f"{detector_fullname(graph, detector)}:{defaults.HTTP_PORT}"
-        else:
-            address = addresses[detector.name]
-        out[f"{DETECTOR}:{detector.name}"] = f"http://{address}/"
+        out.append((f"{DETECTOR}:{detector.name}", detector_fullname(graph, detector)))
     return out
 
 
+def targets(graph: Graph, addresses: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Target -> its URL for every receiver the graph deploys: `http://FULLNAME:9000/` (its
+    Service, in the graph's namespace), or with `addresses` (target -> `host:port`, as
+    `infergraph up` runs it) that address."""
+    return {
+        target: f"http://{addresses[target]}/"
+        if addresses is not None
+        else f"http://{fullname}:{defaults.HTTP_PORT}/"
+        for target, fullname in _deployed(graph)
+    }
+
+
 def resolve_target(url: str, known: Mapping[str, str]) -> str:
-    """The address `url` stands for: a named target's URL, else `url` itself."""
+    """The address `url` stands for: a target's URL, else `url` itself."""
     return known.get(url, url)
 
 
-def target_problem(url: str, known: Mapping[str, str]) -> str | None:
-    """What is wrong with a logger url naming a target that the graph does not declare."""
-    scheme, colon, _ = url.partition(":")
-    if scheme != DETECTOR or not colon or url in known:
+def target_problem(
+    url: str, known: Mapping[str, str], sink_in: str = "spec.logging.sink"
+) -> str | None:
+    """What is wrong with a logger `url`, or None: it must be absolute http(s) or a target the
+    graph deploys (`known`, from `targets`); `sink_in` says where a missing sink is declared."""
+    if url in known:
         return None
-    names = ", ".join(quote(k.partition(":")[2]) for k in known) or "none are declared"
+    if url == SINK:
+        return (
+            f'"{SINK}" names the graph\'s log sink, which this graph does not deploy; '
+            f"expected {sink_in} (spec.logging.sink: {{}}), or an http(s) URL"
+        )
+    scheme, colon, _ = url.partition(":")
+    if scheme == DETECTOR and colon:
+        names = ", ".join(quote(k.partition(":")[2]) for k in known if k != SINK)
+        return (
+            f"{quote(url)} names no detector of spec.detectors; expected {DETECTOR}:NAME "
+            f"with NAME one of: {names or 'none are declared'}"
+        )
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return None
     return (
-        f"{quote(url)} names no detector of spec.detectors; expected {DETECTOR}:NAME "
-        f"with NAME one of: {names}"
+        f'"{url}" is neither an http:// or https:// URL with a host nor a target; expected e.g. '
+        f'http://logger.seldon/, "{SINK}" (the graph\'s log sink) or "{DETECTOR}:NAME" (one of '
+        "spec.detectors)"
     )
+
+
+def effective_logger(graph: Graph, node: Node) -> EffectiveLogger | None:
+    """(mode, url) of a node: its own `logger` over `spec.logging`; None: not logged.
+
+    A url left open falls to `spec.logging.url`, then to the graph's sink, then to Seldon's
+    default broker, so a SeldonDeployment's `logger: {mode: all}` keeps its meaning.
+    """
+    logging, own = graph.logging, node.logger
+    mode: str
+    if own is not None:
+        mode, url = own.mode, own.url
+    elif logging is not None and logging.mode != "none":
+        mode, url = logging.mode, None
+    else:
+        return None
+    if url is None and logging is not None:
+        url = logging.url or (SINK if logging.sink is not None else None)
+    return mode, url or defaults.LOGGER_URL

@@ -27,11 +27,20 @@ __all__ = [
     "node_fullname",
     "node_image",
     "node_workload",
+    "orchestrator_fullname",
     "parameters_json",
     "server_image",
 ]
 
 GPU_TOLERATION = {"key": defaults.GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
+
+
+def orchestrator_fullname(graph: Graph, predictor: Predictor) -> str:
+    """`G-P`, or the `seldon.io/svc-name` the user asked for (suffixed when there are several)."""
+    svc = graph.serving.svc_name
+    if svc is None:
+        return object_name(graph.name, predictor.name)
+    return svc if len(graph.predictors) == 1 else object_name(svc, predictor.name)
 
 
 def node_fullname(graph: Graph, predictor: Predictor, node: Node) -> str:

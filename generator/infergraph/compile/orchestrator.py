@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from .. import defaults
 from ..model import Graph, Predictor
-from ..naming import object_name
 from ..pointers import JSON
 from .containers import env_list, http_probes, merge_resources, server_env, tracing_env
 from .labels import workload_labels
-from .runtime import config_hash
+from .nodes import orchestrator_fullname
+from .runtime import config_hash, predictor_logs
 from .scaling import pdb_values, replica_count, rollout_strategy
 from .workload import WorkloadSpec, workload
 
-__all__ = ["orchestrator_fullname", "orchestrator_workload"]
+__all__ = ["orchestrator_workload"]
 
 
-def orchestrator_fullname(graph: Graph, predictor: Predictor) -> str:
-    """`G-P`, or the `seldon.io/svc-name` the user asked for (suffixed when there are several)."""
-    svc = graph.serving.svc_name
-    if svc is None:
-        return object_name(graph.name, predictor.name)
-    return svc if len(graph.predictors) == 1 else object_name(svc, predictor.name)
+def _namespace_env(graph: Graph, predictor: Predictor) -> list[JSON]:
+    """An orchestrator that logs names its namespace in every event (`ce-namespace`): the
+    pod's own, from the downward API, which is right whatever namespace the release gets."""
+    if not predictor_logs(graph, predictor):
+        return []
+    source = {"fieldRef": {"fieldPath": "metadata.namespace"}}
+    return [{"name": "INFERGRAPH_NAMESPACE", "valueFrom": source}]
 
 
 def _tracing(graph: Graph, predictor: Predictor, fullname: str) -> dict[str, str]:
@@ -43,7 +44,10 @@ def orchestrator_workload(graph: Graph, predictor: Predictor, runtime_text: str,
             pod_annotations={"infergraph.io/config-hash": config_hash(runtime_text)},
             image=defaults.SERVER_IMAGE,
             args=["orchestrator", "--graph", f"{defaults.GRAPH_MOUNT_PATH}/graph.json"],
-            env=env_list({**server_env(), **_tracing(graph, predictor, fullname)}, spec.env),
+            env=env_list(
+                {**server_env(), **_tracing(graph, predictor, fullname)},
+                [*_namespace_env(graph, predictor), *spec.env],
+            ),
             resources=merge_resources(defaults.ORCHESTRATOR_RESOURCES, spec.resources),
             probes=http_probes("/v2/health/live", "/v2/health/ready"),
             replicas=replica_count(None, spec.replicas, predictor.replicas),

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from .. import defaults
 from ..model import Graph
 from ..pointers import JSON
-from .orchestrator import orchestrator_fullname
+from .nodes import orchestrator_fullname
 
 __all__ = ["SAMPLE_ROW", "TEST_SCRIPT", "test_values"]
 

@@ -25,6 +25,7 @@ from ..pointers import quote
 from .detectors import detector_problems
 from .limits import limit_problems
 from .normalize import build
+from .payload_logging import logging_problems
 from .prepackaged import prepackaged_problems
 from .reader import Document, SyntaxProblem, read
 from .rules import graph_problems
@@ -81,6 +82,7 @@ def load_text_with_warnings(text: str, source: str) -> Loaded:
     if checked.buildable:
         graph = build(doc.data, source, findings)
         findings.problems.extend(graph_problems(graph))
+        findings.problems.extend(logging_problems(graph))
         findings.problems.extend(prepackaged_problems(graph))
         findings.problems.extend(detector_problems(graph))
         findings.problems.extend(limit_problems(doc.data, graph))

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from ..compile.detectors import detector_fullname
-from ..compile.nodes import node_fullname
-from ..compile.orchestrator import orchestrator_fullname
+from ..compile.log_targets import sink_fullname
+from ..compile.nodes import node_fullname, orchestrator_fullname
 from ..errors import Findings
 from ..model import Detector, Graph
 from ..pointers import JSON
@@ -47,8 +47,11 @@ def read_detectors(raws: list[Mapping[str, JSON]], findings: Findings) -> tuple[
 
 
 def _workload_names(graph: Graph) -> dict[str, str]:
-    """The Deployment name of every orchestrator and node, and the pointer of its source."""
+    """The Deployment name of every orchestrator, node and the log sink, and the pointer of
+    its source."""
     names = {}
+    if graph.logging is not None and graph.logging.sink is not None:
+        names[sink_fullname(graph)] = graph.logging.sink.pointer
     for predictor in graph.predictors:
         names[orchestrator_fullname(graph, predictor)] = predictor.pointer
         for node in predictor.graph.walk():

@@ -25,6 +25,7 @@ from ..vocabulary import VOCABULARY
 from .batching import node_batching
 from .detectors import read_detectors
 from .fields import read_parameters, read_resources
+from .payload_logging import read_logger, read_logging
 from .rules import model_uri_problem
 from .scaling import read_autoscaling
 from .seldon import read_annotations
@@ -117,6 +118,7 @@ class _Builder:
             endpoint_type=raw.get("endpoint", {}).get("type"),
             fallback=raw.get("fallback", False),
             batching=batching,
+            logger=read_logger(raw.get("logger"), f"{at}/logger"),
             termination_grace_period_seconds=_int(pod.get("terminationGracePeriodSeconds")),
             node_selector=dict(pod.get("nodeSelector", {})),
             tolerations=tuple(pod.get("tolerations", ())),
@@ -216,6 +218,8 @@ def build(data: Mapping[str, JSON], source: str, findings: Findings) -> Graph:
         )
     serving, annotations = serving_options(data, findings)
     predictors = spec["predictors"]
+    sink_at = "/spec/logging/sink/resources"
+    sink_resources = spec.get("logging", {}).get("sink", {}).get("resources")
     return Graph(
         name=metadata["name"],
         source=source,
@@ -229,6 +233,7 @@ def build(data: Mapping[str, JSON], source: str, findings: Findings) -> Graph:
         transport=spec.get("transport", DEFAULT_TRANSPORT),
         serving=serving,
         images=dict(spec.get("images", {})),
+        logging=read_logging(spec, read_resources(sink_resources, sink_at, findings)),
         kind=data["kind"],
         detectors=read_detectors(spec.get("detectors", []), findings),
     )

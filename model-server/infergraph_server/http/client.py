@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections import deque
 
 import httptools
@@ -106,11 +107,18 @@ class HttpClient:
     """
 
     def __init__(
-        self, host: str, port: int, max_connections: int = 64, timeout: float = 10.0
+        self,
+        host: str,
+        port: int,
+        max_connections: int = 64,
+        timeout: float = 10.0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        """`tls`: speak HTTPS with this context (the host name is checked against it)."""
         self.host = host
         self.port = port
         self.timeout = timeout
+        self.tls = tls
         self._idle: deque[_ClientConnection] = deque()
         self._slots = asyncio.Semaphore(max_connections)
         self._host_header = f"{host}:{port}".encode("latin-1")
@@ -171,7 +179,12 @@ class HttpClient:
     async def _connect(self) -> _ClientConnection:
         loop = asyncio.get_running_loop()
         try:
-            _, conn = await loop.create_connection(_ClientConnection, self.host, self.port)
+            if self.tls is None:
+                _, conn = await loop.create_connection(_ClientConnection, self.host, self.port)
+            else:
+                _, conn = await loop.create_connection(
+                    _ClientConnection, self.host, self.port, ssl=self.tls
+                )
         except OSError as exc:
             raise HttpClientError(f"cannot connect to {self.host}:{self.port}: {exc}") from None
         return conn

@@ -37,7 +37,10 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 def _run(args: argparse.Namespace) -> int:
     try:
         graph = setting(args, "graph", "INFERGRAPH_GRAPH", OrchestratorSettings.graph, str)
-        settings = OrchestratorSettings(**OrchestratorSettings.server_fields(args), graph=graph)
+        namespace = setting(args, "namespace", "INFERGRAPH_NAMESPACE", "", str)
+        settings = OrchestratorSettings(
+            **OrchestratorSettings.server_fields(args), graph=graph, namespace=namespace
+        )
         load_graph(graph)  # fail here, with the file named, rather than in every worker
     except (SettingsError, GraphError) as exc:
         print(f"infergraph-server orchestrator: {exc}", file=sys.stderr)

@@ -14,6 +14,11 @@ see convert.py); each node is called in its own compiled `protocol`: V2 infer at
 `/v2/models/{node}/infer`, or the Seldon paths, with the message converted when the two
 differ (routers and combiners have only Seldon calls). Feedback is Seldon `/send-feedback`.
 Nodes the readiness state (readiness.py) holds not ready are not called: a 503 names them.
+
+Payload logging (payload_log.py): for a logged node of a sampled request, the body the node
+was sent and the body it answered go to the event queue as they were on the wire, so each
+event holds what that node really received and returned (a transformer's input, a combiner's
+`seldonMessages`). Without logging, `_Walk.log` is None and that check is all it costs.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from infergraph_server.codecs.seldon import check_meta
 from .convert import DEFAULT_INPUT, seldon_to_v2, v2_to_seldon
 from .errors import NodeError, OrchestratorError, Overloaded
 from .graph import RuntimeGraph, RuntimeNode
+from .payload_log import REQUEST, RESPONSE, PayloadLog
 from .readiness import Readiness
 from .seldon_metrics import CallObserver
 from .transport import Response, Transport
@@ -48,11 +54,12 @@ _NUMPY = orjson.OPT_SERIALIZE_NUMPY
 class _Walk:
     """What one request collects on its way through the graph."""
 
-    __slots__ = ("metrics", "path", "puid", "routing", "sent", "tags")
+    __slots__ = ("log", "metrics", "path", "puid", "routing", "sent", "tags")
 
-    def __init__(self, puid: str, tags: dict[str, Any]) -> None:
+    def __init__(self, puid: str, tags: dict[str, Any], log: PayloadLog | None = None) -> None:
         self.puid = puid
         self.tags = tags
+        self.log = log  # None: this request's payloads are not logged
         self.metrics: list[Any] = []
         self.routing: dict[str, int] = {}
         self.path: dict[str, str] = {}
@@ -118,8 +125,10 @@ class Executor:
         readiness: Readiness | None = None,
         calls: CallObserver | None = None,
         tracing: Tracing | None = None,
+        log: PayloadLog | None = None,
     ) -> None:
         self.graph = graph
+        self.log = log  # None: the graph logs no payloads
         self.transport = transport
         self.calls = calls  # told of every answered node call; None: metrics are off
         self.readiness = readiness or Readiness(graph)
@@ -142,7 +151,10 @@ class Executor:
         try:
             meta = check_meta(message.pop("meta", None))
             tags = meta.get("tags")
-            walk = _Walk(meta.get("puid") or uuid.uuid4().hex, dict(tags) if tags else {})
+            log = self.log
+            if log is not None and not log.sampled():
+                log = None
+            walk = _Walk(meta.get("puid") or uuid.uuid4().hex, dict(tags) if tags else {}, log)
             out = await self.visit(self.graph.root, message, walk)
             out["meta"] = walk.meta()
             return out
@@ -191,7 +203,8 @@ class Executor:
         if not self.v2:
             msg = {"inputs": seldon_to_v2(msg, DEFAULT_INPUT)}
         path = f"/v2/models/{node.name}/infer"
-        outputs = (await self._exchange(node, path, walk.encode(msg, puid=False))).get("outputs")
+        body = walk.encode(msg, puid=False)
+        outputs = (await self._exchange(node, path, body, walk)).get("outputs")
         if not isinstance(outputs, list) or not outputs:
             raise NodeError(node.name, 502, f"answered {path} without outputs")
         return {"inputs": outputs} if self.v2 else v2_to_seldon(outputs)
@@ -201,15 +214,19 @@ class Executor:
     ) -> Message:
         """Send one Seldon message; return the answer with its meta merged and removed."""
         body = walk.encode(msg, puid=True) if meta else orjson.dumps(msg, option=_NUMPY)
-        out = await self._exchange(node, path, body)
+        out = await self._exchange(node, path, body, walk)
         walk.merge(out.pop("meta", None))
         failure = out.get("status")
         if isinstance(failure, dict) and failure.get("status") == "FAILURE":
             raise NodeError(node.name, 502, f"answered {path} with FAILURE: {_why(out)}")
         return out
 
-    async def _exchange(self, node: RuntimeNode, path: str, body: bytes) -> Message:
+    async def _exchange(self, node: RuntimeNode, path: str, body: bytes, walk: _Walk) -> Message:
         """Send a body, return the node's JSON object answer; NodeError otherwise."""
+        log = walk.log
+        logger = node.logger if log is not None else None
+        if logger is not None and log is not None and logger.request:
+            log.put(node, REQUEST, walk.puid, body)
         response = await self._send(node, path, body)
         if response.status >= 400:
             cause = f"answered {path} with {response.status}: {_reason(response.body)}"
@@ -223,6 +240,8 @@ class Executor:
             raise NodeError(node.name, 502, f"answered {path} with invalid JSON") from None
         if not isinstance(out, dict):
             raise NodeError(node.name, 502, f"answered {path} with a non-object")
+        if logger is not None and log is not None and logger.response:
+            log.put(node, RESPONSE, walk.puid, response.body)
         return out
 
     async def _send(self, node: RuntimeNode, path: str, body: bytes) -> Response:

@@ -14,13 +14,43 @@ import orjson
 
 from infergraph_server.node_types import NODE_KINDS, NodeKind
 
-__all__ = ["GraphError", "RuntimeGraph", "RuntimeNode", "load_graph", "parse_graph"]
+__all__ = [
+    "GraphError",
+    "LogSettings",
+    "NodeLogger",
+    "RuntimeGraph",
+    "RuntimeNode",
+    "load_graph",
+    "parse_graph",
+]
 
 Protocol = Literal["seldon", "v2"]
 
 
 class GraphError(ValueError):
     """A runtime graph that cannot be run; the message names the JSON Pointer at fault."""
+
+
+@dataclass(frozen=True)
+class NodeLogger:
+    """A logged node: which of its payloads go out as CloudEvents, and where to."""
+
+    url: str
+    request: bool  # mode all or request
+    response: bool  # mode all or response
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    """The runtime graph's `logging`: the orchestrator's event queue and senders."""
+
+    sample_rate: float
+    queue_size: int
+    senders: int
+    retries: int
+    backoff_ms: int
+    timeout_ms: int
+    source: str  # ce-source of every event: this orchestrator
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,6 +69,7 @@ class RuntimeNode:
     fallback: bool  # routers: send to another ready child when the chosen one is not
     timeout_ms: int
     retries: int
+    logger: NodeLogger | None  # None: this node's payloads are not logged
     children: tuple[RuntimeNode, ...]
 
     @property
@@ -71,6 +102,7 @@ class RuntimeGraph:
     max_concurrency: int
     max_body_bytes: int
     probe_period_ms: int  # how often every node's readiness is probed
+    logging: LogSettings | None  # None: no node is logged
     root: RuntimeNode
 
     def nodes(self) -> tuple[RuntimeNode, ...]:
@@ -92,6 +124,43 @@ def _choice(doc: dict[str, Any], key: str, choices: tuple[str, ...], pointer: st
     if value not in choices:
         raise GraphError(f"{pointer}/{key}: {value!r} is not valid; one of {', '.join(choices)}")
     return value
+
+
+_MODES = ("all", "request", "response")
+
+
+def _logger(doc: dict[str, Any], pointer: str) -> NodeLogger | None:
+    raw = _field(doc, "logger", (dict, type(None)), pointer)
+    if raw is None:
+        return None
+    at = f"{pointer}/logger"
+    mode = _choice(raw, "mode", _MODES, at)
+    url = cast(str, _field(raw, "url", str, at))
+    if not url.startswith(("http://", "https://")):
+        raise GraphError(f"{at}/url: {url!r} is not valid; expected an http(s) URL")
+    return NodeLogger(url, mode != "response", mode != "request")
+
+
+def _log_settings(doc: dict[str, Any]) -> LogSettings | None:
+    raw = _field(doc, "logging", (dict, type(None)), "")
+    if raw is None:
+        return None
+    rate = _field(raw, "sampleRate", (int, float), "/logging")
+    if not 0 < rate <= 1:
+        raise GraphError(f"/logging/sampleRate: {rate!r} is not valid; expected above 0, to 1")
+    counts = {k: _field(raw, k, int, "/logging") for k in ("queueSize", "senders", "backoffMs")}
+    for key, value in counts.items():
+        if value < 1:
+            raise GraphError(f"/logging/{key}: {value!r} is not valid; expected at least 1")
+    return LogSettings(
+        sample_rate=float(rate),
+        queue_size=counts["queueSize"],
+        senders=counts["senders"],
+        retries=_field(raw, "retries", int, "/logging"),
+        backoff_ms=counts["backoffMs"],
+        timeout_ms=_field(raw, "timeoutMs", int, "/logging"),
+        source=_field(raw, "source", str, "/logging"),
+    )
 
 
 def _node(doc: Any, pointer: str) -> RuntimeNode:
@@ -118,6 +187,7 @@ def _node(doc: Any, pointer: str) -> RuntimeNode:
         fallback=fallback,
         timeout_ms=_field(doc, "timeoutMs", int, pointer),
         retries=_field(doc, "retries", int, pointer),
+        logger=_logger(doc, pointer),
         children=tuple(_node(c, f"{pointer}/children/{i}") for i, c in enumerate(children)),
     )
 
@@ -135,6 +205,7 @@ def parse_graph(doc: Any) -> RuntimeGraph:
         max_concurrency=_field(doc, "maxConcurrency", int, ""),
         max_body_bytes=_field(doc, "maxBodyBytes", int, ""),
         probe_period_ms=_field(doc, "probePeriodMs", int, ""),
+        logging=_log_settings(doc),
         root=_node(doc.get("root"), "/root"),
     )
     names = [n.name for n in graph.nodes()]

@@ -39,6 +39,7 @@ from .executor import Executor
 from .frontend import Frontend
 from .graph import RuntimeGraph, RuntimeNode, load_graph
 from .http_transport import HttpTransport
+from .payload_log import PayloadLog
 from .readiness import Readiness
 from .seldon_metrics import SeldonMetrics
 from .transport import Transport
@@ -117,7 +118,9 @@ class OrchestratorService(Service):
         seldon = SeldonMetrics(self.graph) if settings.metrics_port != 0 else None
         calls = seldon.observe_call if seldon is not None else None
         transport = _transport(self.graph, tracing)
-        self.executor = Executor(self.graph, transport, self.readiness, calls, tracing)
+        logging = self.graph.logging
+        self.log = None if logging is None else PayloadLog(self.graph, logging, settings.namespace)
+        self.executor = Executor(self.graph, transport, self.readiness, calls, tracing, self.log)
         self._watch: asyncio.Task[None] | None = None
         self.front = Frontend(self.graph, self.executor)
         metrics = Metrics(self.graph.predictor, enabled=seldon is not None)
@@ -156,6 +159,8 @@ class OrchestratorService(Service):
                 await self._watch
         await self.readiness.aclose()
         await self.executor.transport.aclose()
+        if self.log is not None:
+            await self.log.aclose()
 
     def grpc_adders(self) -> Sequence[Callable[[Any], None]]:
         """Seldon `Seldon` and V2 `GRPCInferenceService` over the same front."""
