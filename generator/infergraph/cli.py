@@ -4,9 +4,9 @@ with a live cluster.
 Exit codes: 0 success; 1 invalid input (every problem printed), a tool or the filesystem
 failed, or stdout was closed; 2 usage errors (a bad argument, an output target we may not
 write; nothing is written); 130 interrupted (Ctrl-C). `diff` and `status` are CI gates:
-1 means "changes" / "not rolled out", so every failure of theirs exits 2. Every failure is one line on stderr
-(one per problem for an invalid graph), never a traceback: `main` maps the generator's
-errors (`errors.InfergraphError`, which carry their exit code) and the OS's.
+1 means "changes" / "not rolled out", so every failure of theirs exits 2. Every failure is one
+line on stderr (one per problem for an invalid graph), never a traceback: `main` maps the
+generator's errors (`errors.InfergraphError`, which carry their exit code) and the OS's.
 """
 
 from __future__ import annotations

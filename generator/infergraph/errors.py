@@ -7,7 +7,7 @@
     │   └── OutputRefused                -o names something we may not write (nothing written)
     ├── OutputFailed             exit 1  writing the output failed (permission, disk, closed pipe)
     ├── SetupError               exit 1  the chart, jsonnet library or schemas are not where set
-    ├── ClusterError             exit 2  a cluster cannot be reached, refuses us or rejects an object
+    ├── ClusterError             exit 2  a cluster is unreachable, refuses us or rejects an object
     │   └── NotFound                     the API server has no such object
     └── ToolError                exit 1  an external tool is missing or failed
         ├── HelmError                    helm

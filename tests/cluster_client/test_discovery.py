@@ -12,6 +12,7 @@ def _resource(plural: str, kind: str, scope: str = "Namespaced") -> dict[str, ob
     return {"resource": plural, "responseKind": {"kind": kind}, "scope": scope}
 
 
+HPA = "HorizontalPodAutoscaler"
 CORE = {
     "kind": "APIGroupDiscoveryList",
     "items": [{"metadata": {}, "versions": [{"version": "v1", "resources": [
@@ -22,8 +23,8 @@ CORE = {
 GROUPS = {
     "kind": "APIGroupDiscoveryList",
     "items": [{"metadata": {"name": "autoscaling"}, "versions": [
-        {"version": "v2", "resources": [_resource("horizontalpodautoscalers", "HorizontalPodAutoscaler")]},
-        {"version": "v1", "resources": [_resource("horizontalpodautoscalers", "HorizontalPodAutoscaler")]},
+        {"version": "v2", "resources": [_resource("horizontalpodautoscalers", HPA)]},
+        {"version": "v1", "resources": [_resource("horizontalpodautoscalers", HPA)]},
     ]}],
 }  # fmt: skip
 
@@ -42,7 +43,7 @@ def test_paths_scopes_and_preferred_versions() -> None:
 
 def test_an_unserved_kind_and_an_old_server_are_clear_errors() -> None:
     found = resources_from([CORE])
-    with pytest.raises(ClusterError, match="does not serve VirtualService networking.istio.io/v1"):
+    with pytest.raises(ClusterError, match=r"not serve VirtualService networking\.istio\.io/v1"):
         found.find("networking.istio.io/v1", "VirtualService")
     with pytest.raises(ClusterError, match="aggregated discovery"):
         resources_from([{"kind": "APIVersions", "versions": ["v1"]}])

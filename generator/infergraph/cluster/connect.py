@@ -19,7 +19,7 @@ from kubernetes import config as kube_config
 from kubernetes.client import Configuration
 from kubernetes.client.rest import RESTClientObject
 from kubernetes.config.config_exception import ConfigException
-from yaml import YAMLError
+from yaml import MarkedYAMLError, YAMLError
 
 from .. import __version__
 from ..errors import ClusterError, NotFound
@@ -39,6 +39,14 @@ def _reason(err: Exception) -> str:
     return found.group(1).strip().lower() if found else text.split(": ")[-1]
 
 
+def _config_problem(err: Exception, where: str) -> str:
+    """One line: `FILE:LINE:COL: problem` for a YAML syntax error, the client's words else."""
+    if isinstance(err, MarkedYAMLError) and err.problem_mark is not None:
+        mark = err.problem_mark
+        return f"{mark.name}:{mark.line + 1}:{mark.column + 1}: {err.problem}"
+    return f"{where}: {' '.join(str(err).split())}"
+
+
 def _server_message(body: bytes) -> str:
     """The `message` of the Status document the API server answers failures with."""
     try:
@@ -54,16 +62,18 @@ class Connection:
     def __init__(self, kubeconfig: str | None = None, context: str | None = None) -> None:
         self.config = Configuration()
         try:
-            kube_config.load_kube_config(
+            kube_config.load_kube_config(  # type: ignore[no-untyped-call]
                 config_file=kubeconfig,
                 context=context,
                 client_configuration=self.config,
                 persist_config=False,  # never write the user's kubeconfig back
             )
-            contexts, active = kube_config.list_kube_config_contexts(config_file=kubeconfig)
+            contexts, active = kube_config.list_kube_config_contexts(  # type: ignore[no-untyped-call]
+                config_file=kubeconfig
+            )
         except (ConfigException, OSError, YAMLError, ValueError, TypeError, KeyError) as err:
             where = kubeconfig or "the default kubeconfig (KUBECONFIG or ~/.kube/config)"
-            raise ClusterError(f"cannot use {where}: {err}") from None
+            raise ClusterError(f"cannot use {_config_problem(err, where)}") from None
         chosen = next((c for c in contexts if c.get("name") == context), active) or {}
         self.namespace: str = (chosen.get("context") or {}).get("namespace") or "default"
         self.host: str = self.config.host
@@ -114,7 +124,9 @@ class Connection:
         if status == 404:
             raise NotFound(said)
         if status == 401:
-            raise ClusterError(f"{self.host}: unauthorized; the kubeconfig's credentials were refused")
+            raise ClusterError(
+                f"{self.host}: unauthorized; the kubeconfig's credentials were refused"
+            )
         if status == 403:
             raise ClusterError(f"forbidden: {said}")
         raise ClusterError(f"{method} {path}: {status} {said}")

@@ -70,7 +70,7 @@ def _done(deployment: JSON) -> bool:
     spec, status = deployment["spec"], deployment.get("status", {})
     desired = spec.get("replicas", 1)
     updated = status.get("updatedReplicas", 0)
-    return (
+    return bool(
         status.get("observedGeneration", 0) >= deployment["metadata"].get("generation", 0)
         and updated == desired
         and status.get("replicas", 0) == updated
