@@ -207,4 +207,5 @@ def test_a_user_without_rights_gets_one_forbidden_line(api: Local, tmp_path: Pat
     done = _cli(api, "diff", _graph(tmp_path), "--kubeconfig", config)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     (line,) = done.stderr.strip().splitlines()
-    assert line.startswith("infergraph diff: forbidden: "), line
+    assert line.startswith("infergraph diff: ") and ": forbidden: " in line, line
+    assert f'User "system:serviceaccount:{SPACE}:{account}" cannot get' in line

@@ -81,12 +81,13 @@ class Connection:
 
     def _headers(self, content_type: str | None, accept: str) -> dict[str, str]:
         headers = {"Accept": accept, "User-Agent": f"infergraph/{__version__}"}
-        token = self.config.get_api_key_with_prefix("authorization")
-        if token:
-            headers["Authorization"] = token
-        elif self.config.username or self.config.password:
-            auth = f"{self.config.username or ''}:{self.config.password or ''}"
-            headers.update(urllib3.util.make_headers(basic_auth=auth))
+        # the client's own answer to "which credentials go in which header" (a bearer token
+        # from the kubeconfig or an exec plugin, refreshed when it expires); its key names
+        # changed between client releases, its shape did not
+        settings: dict[str, dict[str, str]] = self.config.auth_settings()
+        for setting in settings.values():
+            if setting.get("in") == "header" and setting.get("value"):
+                headers[setting["key"]] = setting["value"]
         if content_type:
             headers["Content-Type"] = content_type
         return headers
