@@ -84,7 +84,7 @@ class Connection:
         # the client's own answer to "which credentials go in which header" (a bearer token
         # from the kubeconfig or an exec plugin, refreshed when it expires); its key names
         # changed between client releases, its shape did not
-        settings: dict[str, dict[str, str]] = self.config.auth_settings()
+        settings: JSON = self.config.auth_settings()  # a TypedDict of plain dicts
         for setting in settings.values():
             if setting.get("in") == "header" and setting.get("value"):
                 headers[setting["key"]] = setting["value"]
