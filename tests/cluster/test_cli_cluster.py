@@ -7,6 +7,7 @@ ones as deletions; status reports every Deployment ready, follows a `helm upgrad
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from e2e_kind.graphs import INFERGRAPH
+from e2e_kind.graphs import EXAMPLES, INFERGRAPH
 
 from infergraph.api import compile_values
 from infergraph.cluster.normalize import is_hook
@@ -31,6 +32,7 @@ NAME = "cli-diff"
 IMAGE = "registry.example.com/iris-custom"
 PREDICTOR = "infergraph.io/predictor"
 COMPONENT = "app.kubernetes.io/component"
+GPU = "nvidia.com/gpu"
 
 
 def _graph(where: Path, main: int = 75, other: int = 25, tag: str = "0.1.0",
@@ -178,6 +180,30 @@ def test_status_reports_ready_rollouts_and_waits_for_an_upgrade(
     waited = _cli(api, "status", upgraded, "--wait", "--timeout", "3m")
     assert waited.returncode == 0, waited.stdout + waited.stderr
     assert f"{IMAGE}:0.2.0" in waited.stdout and f"{IMAGE}:0.1.0" not in waited.stdout
+
+
+def test_status_shows_the_gpus_of_a_node_placed_on_the_gpu_node(api: Local, tmp_path: Path) -> None:
+    prepare(api, SPACE)
+    source = EXAMPLES / "gpu-model.yaml"
+    values = tmp_path / "values.yaml"
+    api.run(INFERGRAPH, "compile", source, "--to", "values", "-o", values)
+    name = yaml.safe_load(values.read_text())["name"]
+    api.helm("install", name, CHART_DIR, "-n", SPACE, "-f", values, "--wait", "--timeout", "5m")
+    try:
+        done = _cli(api, "status", source)
+    finally:
+        api.helm("uninstall", name, "-n", SPACE, "--ignore-not-found", "--wait")
+    assert done.returncode == 0, done.stdout + done.stderr
+    header, *rows = (re.split(r"\s{2,}", line) for line in done.stdout.splitlines())
+    shown = {(r[0], r[1]): r[header.index("GPUS")] for r in rows}
+    wanted = {
+        (_labels(o)[PREDICTOR], _labels(o).get("infergraph.io/node", "orchestrator")): str(
+            sum(int(c["resources"].get("limits", {}).get(GPU, 0))
+                for c in o["spec"]["template"]["spec"]["containers"])
+        )
+        for o in _objects(source).values() if o["kind"] == "Deployment"
+    }  # fmt: skip
+    assert shown == wanted and "1" in wanted.values()
 
 
 def test_status_of_a_graph_not_installed_stays_pending(api: Local, tmp_path: Path) -> None:
