@@ -1,19 +1,23 @@
-"""The `infergraph` command: validate, compile, render, draw and run graphs.
+"""The `infergraph` command: validate, compile, render, draw and run graphs, and compare them
+with a live cluster.
 
 Exit codes: 0 success; 1 invalid input (every problem printed), a tool or the filesystem
 failed, or stdout was closed; 2 usage errors (a bad argument, an output target we may not
-write; nothing is written); 130 interrupted (Ctrl-C). Every failure is one line on stderr
-(one per problem for an invalid graph), never a traceback: `main` maps the generator's
-errors (`errors.InfergraphError`, which carry their exit code) and the OS's.
+write; nothing is written); 130 interrupted (Ctrl-C). `diff` and `status` are CI gates:
+1 means "changes" / "not rolled out", so every failure of theirs exits 2. Every failure is one
+line on stderr (one per problem for an invalid graph), never a traceback: `main` maps the
+generator's errors (`errors.InfergraphError`, which carry their exit code) and the OS's.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .api import compile_runtime_document, compile_values
@@ -21,13 +25,20 @@ from .errors import InfergraphError, InvalidGraph, UnknownPredictor, UsageError
 from .helm_values import helm_values
 from .loading import load
 from .output import dump_json, dump_yaml, write_file, write_owned_files
+from .pointers import JSON
 from .up import RUNTIMES
+
+if TYPE_CHECKING:
+    from .cluster.connect import Connection
 
 __all__ = ["main"]
 
 Handler = Callable[[argparse.Namespace], int]
 #: `render -o` names ending so write one multi-document file; other names are directories
 _STREAM_SUFFIXES = (".yaml", ".yml")
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([sm]?)")
+#: `status --wait` gives up after this long unless --timeout says otherwise
+WAIT_TIMEOUT = 300.0
 
 
 def _emit(text: str, out: str | None) -> None:
@@ -123,6 +134,68 @@ def _up(args: argparse.Namespace) -> int:
     )
 
 
+def _duration(text: str) -> float:
+    """Seconds from `90`, `90s` or `5m` (argparse type: anything else is a usage error)."""
+    found = _DURATION.fullmatch(text)
+    if not found:
+        raise argparse.ArgumentTypeError(f'"{text}" is not a duration; expected e.g. 90, 90s, 5m')
+    return float(found.group(1)) * (60 if found.group(2) == "m" else 1)
+
+
+def _live(args: argparse.Namespace) -> tuple[Connection, list[JSON], str]:
+    """The cluster of the kubeconfig context, and the graph rendered for its namespace."""
+    from .cluster.connect import Connection
+    from .render import render_values
+
+    graph = load(args.file)
+    connection = Connection(args.kubeconfig, args.context)
+    namespace = args.namespace or connection.namespace
+    return connection, render_values(compile_values(graph), args.engine, namespace), namespace
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from .cluster.changes import summary, unified
+    from .cluster.diff import diff_objects
+
+    changes = diff_objects(*_live(args))
+    sys.stdout.write(unified(changes))
+    print(f"infergraph diff: {summary(changes)}", file=sys.stderr)
+    return 1 if changes else 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from .cluster.rollout import table
+    from .cluster.status import rows, wait
+
+    if args.timeout is not None and not args.wait:
+        raise UsageError("--timeout: only with --wait")
+    connection, objects, namespace = _live(args)
+    timeout = WAIT_TIMEOUT if args.timeout is None else args.timeout
+    found = rows(connection, objects, namespace)
+    if args.wait:
+        found = wait(lambda: rows(connection, objects, namespace), timeout)
+    sys.stdout.write(table(found))
+    pending = sum(not r.done for r in found)
+    if pending:
+        after = f" after {timeout:g} s" if args.wait else ""
+        print(f"infergraph status: {pending} of {len(found)} rollouts not done{after}",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    return 0
+
+
+def _cluster_options(p: argparse.ArgumentParser) -> None:
+    """The options `diff` and `status` share: which graph rendering, which cluster."""
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--engine", choices=("helm", "jsonnet"), default="helm")
+    p.add_argument(
+        "-n", "--namespace", help="release namespace (default: the context's, else default)"
+    )
+    p.add_argument("--kubeconfig", help="kubeconfig file (default: KUBECONFIG, ~/.kube/config)")
+    p.add_argument("--context", help="kubeconfig context (default: the current one)")
+    p.set_defaults(failure_exit=2)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="infergraph", description="Compile ML inference graphs into a serving stack."
@@ -186,6 +259,18 @@ def _parser() -> argparse.ArgumentParser:
         choices=("helm", "jsonnet"),
         help="containers: render the pods with this engine (default: helm)",
     )
+
+    p = command("diff", _diff, "show what applying the graph would change in the live cluster")
+    _cluster_options(p)
+
+    p = command("status", _status, "show the rollout of the graph's Deployments in the cluster")
+    _cluster_options(p)
+    p.add_argument("--wait", action="store_true", help="wait until every rollout is done")
+    p.add_argument(
+        "--timeout",
+        type=_duration,
+        help=f"--wait: give up after this long, e.g. 90s, 5m (default: {WAIT_TIMEOUT:g}s)",
+    )
     return parser
 
 
@@ -206,23 +291,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler: Handler = args.handler
     name = f"infergraph {args.command}"
+    failure_exit: int | None = getattr(args, "failure_exit", None)
+
+    def failed(code: int) -> int:
+        return failure_exit if failure_exit is not None and code == 1 else code
+
     try:
         code = handler(args)
         sys.stdout.flush()
         return code
     except InvalidGraph as err:
         print(err, file=sys.stderr)  # one line per problem, each FILE:LINE:COL: /pointer: ...
-        return err.exit_code
+        return failed(err.exit_code)
     except InfergraphError as err:
         print(f"{name}: {err}", file=sys.stderr)
-        return err.exit_code
+        return failed(err.exit_code)
     except BrokenPipeError:
         _stdout_closed()
         print(f"{name}: stdout was closed before all output was written", file=sys.stderr)
-        return 1
+        return failed(1)
     except OSError as err:
         print(f"{name}: {_os_message(err)}", file=sys.stderr)
-        return 1
+        return failed(1)
     except KeyboardInterrupt:
         print(f"{name}: interrupted", file=sys.stderr)
         return 130

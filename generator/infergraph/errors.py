@@ -7,6 +7,8 @@
     │   └── OutputRefused                -o names something we may not write (nothing written)
     ├── OutputFailed             exit 1  writing the output failed (permission, disk, closed pipe)
     ├── SetupError               exit 1  the chart, jsonnet library or schemas are not where set
+    ├── ClusterError             exit 2  a cluster is unreachable, refuses us or rejects an object
+    │   └── NotFound                     the API server has no such object
     └── ToolError                exit 1  an external tool is missing or failed
         ├── HelmError                    helm
         ├── JsonnetError                 the jsonnet library stopped with an `error`
@@ -25,12 +27,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 __all__ = [
+    "ClusterError",
     "Findings",
     "GraphvizError",
     "HelmError",
     "InfergraphError",
     "InvalidGraph",
     "JsonnetError",
+    "NotFound",
     "OutputFailed",
     "OutputRefused",
     "Problem",
@@ -71,6 +75,18 @@ class OutputFailed(InfergraphError):
 class SetupError(InfergraphError):
     """Something the generator reads besides the graph (the chart, the jsonnet library, the
     CRD schemas; each relocatable by an INFERGRAPH_* variable) is missing or unreadable."""
+
+
+class ClusterError(InfergraphError):
+    """Talking to a live cluster failed: no kubeconfig, no API server, credentials refused, a
+    forbidden request, an object rejected. Exit 2, so that `diff` and `status` keep 1 for
+    "changes" and "not ready" and a CI gate can tell the three apart."""
+
+    exit_code: ClassVar[int] = 2
+
+
+class NotFound(ClusterError):
+    """The API server answered 404: no such object (or namespace)."""
 
 
 class ToolError(InfergraphError):
