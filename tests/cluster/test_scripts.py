@@ -125,3 +125,50 @@ def test_up_that_fails_stops_what_it_started(state: dict[str, str]) -> None:
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", int(port))) != 0, f"{port} still listening"
     assert not list((Path(state["CLUSTER_DIR"]) / "pids").iterdir())
+
+
+ROOT_ONLY = "cluster: the real node's scripts need root"
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason=ROOT_ONLY)
+
+
+def _bridge(name: str) -> bool:
+    """Create bridge `name` (True), or say it exists already or cannot be made (False)."""
+    return subprocess.run(["ip", "link", "add", name, "type", "bridge"]).returncode == 0
+
+
+def _has_link(name: str) -> bool:
+    return subprocess.run(["ip", "link", "show", name], capture_output=True).returncode == 0
+
+
+@needs_root
+def test_down_deletes_the_bridge_the_real_node_recorded_and_no_other(
+    state: dict[str, str],
+) -> None:
+    ours, other = f"igt{os.getpid() % 10**6}a", f"igt{os.getpid() % 10**6}b"
+    assert _bridge(ours) and _bridge(other)
+    try:
+        node = Path(state["CLUSTER_DIR"]) / "node"
+        node.mkdir()
+        (node / "bridge").write_text(f"{ours}\n")
+        done = _script("down", state)
+        assert done.returncode == 0, done.stderr
+        assert not _has_link(ours)
+        assert _has_link(other), "down.sh deleted a bridge it had not recorded"
+        assert not (node / "bridge").exists()
+    finally:
+        for name in (ours, other):
+            subprocess.run(["ip", "link", "delete", name], capture_output=True)
+
+
+@needs_root
+def test_down_unmounts_what_the_real_node_left_under_its_directory(state: dict[str, str]) -> None:
+    volume = Path(state["CLUSTER_DIR"]) / "node" / "kubelet" / "pods" / "p" / "volumes" / "v"
+    volume.mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", volume], check=True)
+    try:
+        done = _script("down", state)
+        assert done.returncode == 0, done.stderr
+        assert not os.path.ismount(volume)
+    finally:
+        if os.path.ismount(volume):
+            subprocess.run(["umount", volume])

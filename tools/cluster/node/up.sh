@@ -1,0 +1,158 @@
+# Sourced by tools/cluster/up.sh when CLUSTER_NODE=real, after the control plane is ready (its
+# helpers: start, wait_for, cert, kubeconfig, ossl, alive; its variables: pki, logs, kubectl).
+# Starts one real node on this machine: containerd (own root, state and socket under
+# $CLUSTER_DIR/node; never Docker's), the CNI bridge $NODE_BRIDGE, the kubelet, kube-proxy in
+# nftables mode (its own tables; no iptables rule) and CoreDNS as a Deployment; imports the pause
+# and CoreDNS images built from source. node/down.sh undoes all of it.
+
+node="$CLUSTER_DIR/node"
+for b in "$NODE_BIN"/{kubelet,kube-proxy} "$COREDNS_BIN/coredns" "$PAUSE_BIN/pause"; do
+  [[ -x "$b" ]] || { echo "cluster: $b missing; run CLUSTER_NODE=real make cluster-build" >&2; exit 1; }
+done
+for tool in containerd containerd-shim-runc-v2 runc ctr nft ip; do
+  command -v "$tool" >/dev/null || { echo "cluster: $tool missing (apt-get install containerd runc containernetworking-plugins nftables iproute2)" >&2; exit 1; }
+done
+[[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/host-local ]] \
+  || { echo "cluster: CNI plugins missing (apt-get install containernetworking-plugins)" >&2; exit 1; }
+for port in "$KUBELET_PORT" "$KUBELET_HEALTHZ_PORT" "$KUBE_PROXY_HEALTHZ_PORT" "$KUBE_PROXY_METRICS_PORT"; do
+  if ss -Hltn "sport = :$port" | grep -q .; then
+    echo "cluster: port $port is taken by another process; set its *_PORT variable" >&2; exit 1
+  fi
+done
+rm -rf "$node"
+mkdir -p "$node"/{containerd/root,containerd/state,containerd/opt,cni/net.d,cni/ipam,kubelet,pod-logs,images}
+
+cert kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
+cert kube-proxy "/CN=system:kube-proxy"
+cert coredns "/CN=infergraph:coredns"
+chmod 600 "$pki"/*.key
+for u in kubelet kube-proxy; do kubeconfig "$u"; done
+
+# The bridge is ours (created here, deleted by down.sh) and carries the node's address, so the
+# kubelet, CoreDNS (host network) and the pods' gateway share NODE_IP before the first pod.
+# One real node per machine (the bridge, the nftables tables and the pod addresses are global):
+# creating the bridge is the claim, and fails while another checkout's node has it.
+prefix="${NODE_POD_CIDR#*/}"
+if ! ip link add "$NODE_BRIDGE" type bridge; then
+  echo "cluster: cannot create bridge $NODE_BRIDGE (another real node's? set NODE_BRIDGE)" >&2; exit 1
+fi
+echo "$NODE_BRIDGE" >"$node/bridge"
+ip addr add "$NODE_IP/$prefix" dev "$NODE_BRIDGE"
+ip link set "$NODE_BRIDGE" up
+
+cat >"$node/cni/net.d/10-infergraph.conflist" <<CNI
+{
+  "cniVersion": "1.0.0",
+  "name": "infergraph",
+  "plugins": [
+    {
+      "type": "bridge", "bridge": "$NODE_BRIDGE", "isGateway": true, "ipMasq": false, "hairpinMode": true,
+      "ipam": {
+        "type": "host-local", "dataDir": "$node/cni/ipam",
+        "ranges": [[{"subnet": "$NODE_POD_CIDR", "gateway": "$NODE_IP"}]],
+        "routes": [{"dst": "0.0.0.0/0"}]
+      }
+    }
+  ]
+}
+CNI
+
+cat >"$node/containerd.toml" <<TOML
+version = 2
+root = "$node/containerd/root"
+state = "$node/containerd/state"
+[grpc]
+  address = "$node/containerd.sock"
+[ttrpc]
+  address = "$node/containerd-ttrpc.sock"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$node/containerd/opt"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "registry.k8s.io/pause:$PAUSE_VERSION"
+  disable_apparmor = true
+  netns_mounts_under_state_dir = true
+  stream_server_address = "127.0.0.1"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$node/cni/net.d"
+TOML
+
+ctr_=(ctr --address "$node/containerd.sock" --namespace k8s.io)
+start containerd containerd --config "$node/containerd.toml"
+wait_for containerd "${ctr_[@]}" version
+
+# pause and CoreDNS: one-layer images of the binaries built from source (no registry here).
+"$here/node/oci-image.sh" "registry.k8s.io/pause:$PAUSE_VERSION" "$node/images/pause.tar" 65535:65535 \
+  '["/pause"]' "$PAUSE_BIN/pause=/pause"
+"$here/node/oci-image.sh" "registry.k8s.io/coredns/coredns:$COREDNS_VERSION" "$node/images/coredns.tar" \
+  65532:65532 '["/coredns"]' "$COREDNS_BIN/coredns=/coredns"
+for image in "$node"/images/*.tar; do "${ctr_[@]}" images import "$image" >>"$logs/containerd-import.log"; done
+
+printf 'nameserver %s\noptions ndots:5\n' "$CLUSTER_DNS_IP" >"$node/resolv.conf"
+cat >"$node/kubelet.yaml" <<KUBELET
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: $NODE_IP
+port: $KUBELET_PORT
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: $KUBELET_HEALTHZ_PORT
+authentication:
+  anonymous: {enabled: false}
+  webhook: {enabled: false}
+  x509: {clientCAFile: "$pki/ca.crt"}
+authorization: {mode: AlwaysAllow}
+containerRuntimeEndpoint: unix://$node/containerd.sock
+cgroupDriver: cgroupfs
+cgroupsPerQOS: false
+enforceNodeAllocatable: []
+failSwapOn: false
+makeIPTablesUtilChains: false
+clusterDNS: [$CLUSTER_DNS_IP]
+clusterDomain: cluster.local
+resolvConf: $node/resolv.conf
+podLogsDir: $node/pod-logs
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+evictionHard: {memory.available: 100Mi, nodefs.available: 1%, imagefs.available: 1%}
+serializeImagePulls: false
+registerWithTaints: []
+KUBELET
+start kubelet "$NODE_BIN/kubelet" --config="$node/kubelet.yaml" \
+  --kubeconfig="$CLUSTER_DIR/kubelet.kubeconfig" --root-dir="$node/kubelet" --cert-dir="$node/kubelet/pki" \
+  --hostname-override="$NODE_NAME" --node-ip="$NODE_IP" --node-labels=type=real
+kubelet_health() { curl -sf --max-time 5 "http://127.0.0.1:$KUBELET_HEALTHZ_PORT/healthz" -o /dev/null; }
+wait_for kubelet kubelet_health
+
+touch "$node/kube-proxy.started"  # down.sh then deletes its nftables tables
+start kube-proxy "$NODE_BIN/kube-proxy" --kubeconfig="$CLUSTER_DIR/kube-proxy.kubeconfig" \
+  --proxy-mode=nftables --hostname-override="$NODE_NAME" --cluster-cidr="$NODE_POD_CIDR" \
+  --nodeport-addresses="$NODE_IP/32" --conntrack-max-per-core=0 \
+  --conntrack-tcp-timeout-established=0 --conntrack-tcp-timeout-close-wait=0 \
+  --healthz-bind-address="127.0.0.1:$KUBE_PROXY_HEALTHZ_PORT" \
+  --metrics-bind-address="127.0.0.1:$KUBE_PROXY_METRICS_PORT"
+proxy_health() { curl -sf --max-time 5 "http://127.0.0.1:$KUBE_PROXY_HEALTHZ_PORT/healthz" -o /dev/null; }
+wait_for kube-proxy proxy_health
+
+node_ready() { "${kubectl[@]}" wait --for=condition=Ready "node/$NODE_NAME" --timeout=5s >/dev/null 2>&1; }
+wait_for kubelet node_ready
+
+"${kubectl[@]}" -n kube-system create secret generic coredns-client --from-file=ca.crt="$pki/ca.crt" \
+  --from-file=tls.crt="$pki/coredns.crt" --from-file=tls.key="$pki/coredns.key" >/dev/null
+sed -e "s|@PORT@|$COREDNS_PORT|g" -e "s|@NODE_IP@|$NODE_IP|g" -e "s|@DNS_IP@|$CLUSTER_DNS_IP|g" -e "s|@NODE_NAME@|$NODE_NAME|g" \
+  -e "s|@APISERVER@|https://127.0.0.1:$APISERVER_PORT|g" \
+  -e "s|@HEALTH@|$COREDNS_HEALTH_PORT|g" -e "s|@READY@|$COREDNS_READY_PORT|g" \
+  -e "s|@VERSION@|$COREDNS_VERSION|g" "$here/node/coredns.yaml" | "${kubectl[@]}" apply -f - >/dev/null
+dns_ready() { "${kubectl[@]}" -n kube-system rollout status deployment/coredns --timeout=5s >/dev/null 2>&1; }
+wait_for kubelet dns_ready
