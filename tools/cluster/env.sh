@@ -40,7 +40,7 @@ COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 : "${COREDNS_PORT:=16456}"  # on NODE_IP (CoreDNS runs on the host network; kube-dns:53 maps to it)
 : "${COREDNS_HEALTH_PORT:=16454}"
 : "${COREDNS_READY_PORT:=16455}"
-NODE_BIN="$CLUSTER_CACHE/$K8S_VERSION/node-bin"  # kubelet, kube-proxy
-COREDNS_BIN="$CLUSTER_CACHE/coredns-$COREDNS_VERSION/bin"
-PAUSE_BIN="$CLUSTER_CACHE/pause-$PAUSE_VERSION/bin"
+: "${NODE_BIN:=$CLUSTER_CACHE/$K8S_VERSION/node-bin}"  # kubelet, kube-proxy
+: "${COREDNS_BIN:=$CLUSTER_CACHE/coredns-$COREDNS_VERSION/bin}"
+: "${PAUSE_BIN:=$CLUSTER_CACHE/pause-$PAUSE_VERSION/bin}"
 if [[ $CLUSTER_NODE == real ]]; then COMPONENTS+=(containerd kubelet kube-proxy); fi
