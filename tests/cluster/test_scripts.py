@@ -3,6 +3,7 @@ recorded and still runs the binary it started, up.sh and build.sh refuse clearly
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -172,3 +173,32 @@ def test_down_unmounts_what_the_real_node_left_under_its_directory(state: dict[s
     finally:
         if os.path.ismount(volume):
             subprocess.run(["umount", volume])
+
+
+def test_oci_image_archives_are_deterministic_and_name_the_image(tmp_path: Path) -> None:
+    """The pause and CoreDNS archives are built at every node start: same input, same bytes."""
+    binary = tmp_path / "tool"
+    binary.write_bytes(b"\x7fELF stand-in\n")
+    script = TOOLS / "node" / "oci-image.sh"
+    archives = []
+    for n in (1, 2):
+        out = tmp_path / f"{n}.tar"
+        args = ["example.test/tool:1", out, "65532:65532", '["/tool"]', f"{binary}=/tool"]
+        done = subprocess.run(["bash", script, *args], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        archives.append(out.read_bytes())
+        time.sleep(1.1)  # a timestamp that leaked in would differ
+    assert archives[0] == archives[1]
+    listing = subprocess.run(["tar", "-xOf", tmp_path / "1.tar", "./index.json"],
+                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+    index = json.loads(listing)
+    [manifest] = index["manifests"]
+    assert manifest["annotations"]["io.containerd.image.name"] == "example.test/tool:1"
+    assert not list(tmp_path.glob("*.tar.*")), "a temporary file was left"
+
+
+def test_oci_image_without_its_arguments_is_a_usage_error(tmp_path: Path) -> None:
+    done = subprocess.run(["bash", TOOLS / "node" / "oci-image.sh", "x:1"], capture_output=True,
+                          text=True)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith("usage: oci-image.sh NAME:TAG OUT.tar")
