@@ -6,6 +6,7 @@ and its ClusterIP (kube-proxy). The kwok nodes are cordoned meanwhile, so every 
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +27,12 @@ from e2e_kind.objects import (
 
 from infergraph.defaults import SERVER_IMAGE
 
-from .local import Local, settings
+from .conftest import NO_REAL_NODE
+from .local import TOOLS, Local, settings
 
 pytestmark = pytest.mark.cluster
 SPACE = "infergraph-node-e2e"
 EXAMPLE = EXAMPLES / "sklearn-single.yaml"
-NO_NODE = "cluster: no real node (CLUSTER_NODE=real make cluster-test starts one)"
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def node(api: Local) -> Iterator[Node]:
     """The session's real node with the server image imported and the kwok nodes cordoned."""
     found = settings(("CLUSTER_NODE", "NODE_NAME", "CLUSTER_DIR"), api.env)
     if found["CLUSTER_NODE"] != "real":
-        pytest.skip(NO_NODE)
+        pytest.skip(NO_REAL_NODE)
     real = Node(api, found["NODE_NAME"], Path(found["CLUSTER_DIR"]) / "node")
     if SERVER_IMAGE not in real.ctr("images", "ls", "-q").split():
         pytest.skip(f"cluster: {SERVER_IMAGE} not in the real node (make image cluster-node-image)")
@@ -145,3 +146,13 @@ def _client_pod(test: dict[str, Any], url: str) -> dict[str, Any]:
     metadata = {"name": "cluster-ip-client", "namespace": SPACE}
     spec = {"restartPolicy": "Never", "securityContext": pod_security(), "containers": [container]}
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
+
+
+def test_the_real_nodes_coredns_objects_pass_a_server_side_dry_run(api: Local) -> None:
+    """Checked on every cluster run, real node or not: node/up.sh applies the same objects."""
+    script = TOOLS / "node" / "coredns-manifest.sh"
+    manifest = subprocess.run(["bash", script], env=api.env, capture_output=True, text=True,
+                              check=True).stdout  # fmt: skip
+    kinds = [o["kind"] for o in yaml.safe_load_all(manifest)]
+    assert kinds == ["ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment", "Service"]
+    api.kubectl("apply", "--dry-run=server", "-f", "-", stdin=manifest)

@@ -83,9 +83,6 @@ wait_for kubelet node_ready
 
 "${kubectl[@]}" -n kube-system create secret generic coredns-client --from-file=ca.crt="$pki/ca.crt" \
   --from-file=tls.crt="$pki/coredns.crt" --from-file=tls.key="$pki/coredns.key" >/dev/null
-sed -e "s|@PORT@|$COREDNS_PORT|g" -e "s|@NODE_IP@|$NODE_IP|g" -e "s|@DNS_IP@|$CLUSTER_DNS_IP|g" -e "s|@NODE_NAME@|$NODE_NAME|g" \
-  -e "s|@APISERVER@|https://127.0.0.1:$APISERVER_PORT|g" \
-  -e "s|@HEALTH@|$COREDNS_HEALTH_PORT|g" -e "s|@READY@|$COREDNS_READY_PORT|g" \
-  -e "s|@VERSION@|$COREDNS_VERSION|g" "$here/node/coredns.yaml" | "${kubectl[@]}" apply -f - >/dev/null
+"$here/node/coredns-manifest.sh" | "${kubectl[@]}" apply -f - >/dev/null
 dns_ready() { "${kubectl[@]}" -n kube-system rollout status deployment/coredns --timeout=5s >/dev/null 2>&1; }
 wait_for kubelet dns_ready
