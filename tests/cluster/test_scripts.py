@@ -202,3 +202,33 @@ def test_oci_image_without_its_arguments_is_a_usage_error(tmp_path: Path) -> Non
                           text=True)  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.startswith("usage: oci-image.sh NAME:TAG OUT.tar")
+
+
+def _cached(directory: Path, *names: str) -> None:
+    """Stand-ins for cached binaries with their SHA256SUMS, as build.sh leaves them."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (directory / name).write_text(f"#!/bin/sh\necho {name}\n")
+        (directory / name).chmod(0o755)
+    sums = subprocess.run(["sha256sum", *names], cwd=directory, capture_output=True, text=True)
+    (directory / "SHA256SUMS").write_text(sums.stdout)
+
+
+def test_build_with_the_real_node_verifies_its_cached_binaries(state: dict[str, str]) -> None:
+    cache = Path(state["CLUSTER_CACHE"])
+    _cached(cache / "v1.32.2" / "bin", "kube-apiserver", "kube-controller-manager",
+            "kube-scheduler", "kubectl")  # fmt: skip
+    _cached(cache / "kwok-v0.7.0" / "bin", "kwok")
+    _cached(cache / "etcd-v3.5.16" / "bin", "etcd")
+    _cached(cache / "v1.32.2" / "node-bin", "kubelet", "kube-proxy")
+    _cached(cache / "coredns-v1.11.3" / "bin", "coredns")
+    _cached(cache / "pause-3.10" / "bin", "pause")
+    real = {**state, "CLUSTER_NODE": "real"}
+    done = _script("build", real)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("build.sh: cached (")
+    assert str(cache / "v1.32.2" / "node-bin") in done.stdout
+    (cache / "v1.32.2" / "node-bin" / "kubelet").write_text("#!/bin/sh\necho tampered\n")
+    done = _script("build", real)
+    assert done.returncode != 0
+    assert "kubelet: FAILED" in done.stdout + done.stderr
