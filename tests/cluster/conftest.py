@@ -23,10 +23,11 @@ from .crds import crd_files
 from .local import TOOLS, Local, free_ports, log, paths
 from .spaces import prepare
 
-__all__ = ["NOT_BUILT", "TURNED_OFF"]
+__all__ = ["NOT_BUILT", "NO_REAL_NODE", "TURNED_OFF"]
 
 NOT_BUILT = "cluster: binaries not built (make cluster-build once; a cold build is too long for CI)"
 TURNED_OFF = "cluster: turned off (INFERGRAPH_CLUSTER=0)"
+NO_REAL_NODE = "cluster: no real node (CLUSTER_NODE=real make cluster-test starts one)"
 
 
 def _skip_reason() -> str | None:
@@ -53,7 +54,7 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Report the tier's skips at one location, so pytest folds them into one summary line."""
     report: pytest.TestReport = yield
-    ours = (NOT_BUILT, TURNED_OFF)
+    ours = (NOT_BUILT, TURNED_OFF, NO_REAL_NODE)
     if (
         report.skipped
         and isinstance(report.longrepr, tuple)

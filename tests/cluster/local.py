@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from loopback import free_port_block
 
 __all__ = [
     "PORTS", "REPO", "TOOLS", "CommandFailed", "Local", "Paths", "free_ports", "log", "paths",
+    "settings",
 ]  # fmt: skip
 
 REPO = Path(__file__).resolve().parents[2]
@@ -52,14 +53,19 @@ class Paths:
         return all(os.access(p, os.X_OK) for p in [*found, self.etcd_bin / "etcd"])
 
 
-def paths(env: Mapping[str, str] | None = None) -> Paths:
-    """The paths tools/cluster/env.sh declares (overrides in `env`, default os.environ)."""
-    names = ("K8S_BIN", "KWOK_BIN", "ETCD_BIN", "KUBECONFIG_ADMIN", "GO", "GOMODCACHE")
+def settings(names: Sequence[str], env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The values tools/cluster/env.sh gives `names` (overrides in `env`, default os.environ)."""
     script = 'source "$0"; printf "%s\\n" ' + " ".join(f'"${n}"' for n in names)
     argv = ["bash", "-c", script, TOOLS / "env.sh"]
     out = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
-    lines = out.split("\n")
-    return Paths(*(Path(line) for line in lines[: len(names)]))
+    return dict(zip(names, out.split("\n"), strict=False))
+
+
+def paths(env: Mapping[str, str] | None = None) -> Paths:
+    """The paths tools/cluster/env.sh declares (overrides in `env`, default os.environ)."""
+    names = ("K8S_BIN", "KWOK_BIN", "ETCD_BIN", "KUBECONFIG_ADMIN", "GO", "GOMODCACHE")
+    found = settings(names, env)
+    return Paths(*(Path(found[n]) for n in names))
 
 
 class Local(Kube):

@@ -3,6 +3,7 @@ recorded and still runs the binary it started, up.sh and build.sh refuse clearly
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -125,3 +126,109 @@ def test_up_that_fails_stops_what_it_started(state: dict[str, str]) -> None:
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", int(port))) != 0, f"{port} still listening"
     assert not list((Path(state["CLUSTER_DIR"]) / "pids").iterdir())
+
+
+ROOT_ONLY = "cluster: the real node's scripts need root"
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason=ROOT_ONLY)
+
+
+def _bridge(name: str) -> bool:
+    """Create bridge `name` (True), or say it exists already or cannot be made (False)."""
+    return subprocess.run(["ip", "link", "add", name, "type", "bridge"]).returncode == 0
+
+
+def _has_link(name: str) -> bool:
+    return subprocess.run(["ip", "link", "show", name], capture_output=True).returncode == 0
+
+
+@needs_root
+def test_down_deletes_the_bridge_the_real_node_recorded_and_no_other(
+    state: dict[str, str],
+) -> None:
+    ours, other = f"igt{os.getpid() % 10**6}a", f"igt{os.getpid() % 10**6}b"
+    assert _bridge(ours) and _bridge(other)
+    try:
+        node = Path(state["CLUSTER_DIR"]) / "node"
+        node.mkdir()
+        (node / "bridge").write_text(f"{ours}\n")
+        done = _script("down", state)
+        assert done.returncode == 0, done.stderr
+        assert not _has_link(ours)
+        assert _has_link(other), "down.sh deleted a bridge it had not recorded"
+        assert not (node / "bridge").exists()
+    finally:
+        for name in (ours, other):
+            subprocess.run(["ip", "link", "delete", name], capture_output=True)
+
+
+@needs_root
+def test_down_unmounts_what_the_real_node_left_under_its_directory(state: dict[str, str]) -> None:
+    volume = Path(state["CLUSTER_DIR"]) / "node" / "kubelet" / "pods" / "p" / "volumes" / "v"
+    volume.mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", volume], check=True)
+    try:
+        done = _script("down", state)
+        assert done.returncode == 0, done.stderr
+        assert not os.path.ismount(volume)
+    finally:
+        if os.path.ismount(volume):
+            subprocess.run(["umount", volume])
+
+
+def test_oci_image_archives_are_deterministic_and_name_the_image(tmp_path: Path) -> None:
+    """The pause and CoreDNS archives are built at every node start: same input, same bytes."""
+    binary = tmp_path / "tool"
+    binary.write_bytes(b"\x7fELF stand-in\n")
+    script = TOOLS / "node" / "oci-image.sh"
+    archives = []
+    for n in (1, 2):
+        out = tmp_path / f"{n}.tar"
+        args = ["example.test/tool:1", out, "65532:65532", '["/tool"]', f"{binary}=/tool"]
+        done = subprocess.run(["bash", script, *args], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        archives.append(out.read_bytes())
+        time.sleep(1.1)  # a timestamp that leaked in would differ
+    assert archives[0] == archives[1]
+    listing = subprocess.run(["tar", "-xOf", tmp_path / "1.tar", "./index.json"],
+                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+    index = json.loads(listing)
+    [manifest] = index["manifests"]
+    assert manifest["annotations"]["io.containerd.image.name"] == "example.test/tool:1"
+    assert not list(tmp_path.glob("*.tar.*")), "a temporary file was left"
+
+
+def test_oci_image_without_its_arguments_is_a_usage_error(tmp_path: Path) -> None:
+    done = subprocess.run(["bash", TOOLS / "node" / "oci-image.sh", "x:1"], capture_output=True,
+                          text=True)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith("usage: oci-image.sh NAME:TAG OUT.tar")
+
+
+def _cached(directory: Path, *names: str) -> None:
+    """Stand-ins for cached binaries with their SHA256SUMS, as build.sh leaves them."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (directory / name).write_text(f"#!/bin/sh\necho {name}\n")
+        (directory / name).chmod(0o755)
+    sums = subprocess.run(["sha256sum", *names], cwd=directory, capture_output=True, text=True)
+    (directory / "SHA256SUMS").write_text(sums.stdout)
+
+
+def test_build_with_the_real_node_verifies_its_cached_binaries(state: dict[str, str]) -> None:
+    cache = Path(state["CLUSTER_CACHE"])
+    _cached(cache / "v1.32.2" / "bin", "kube-apiserver", "kube-controller-manager",
+            "kube-scheduler", "kubectl")  # fmt: skip
+    _cached(cache / "kwok-v0.7.0" / "bin", "kwok")
+    _cached(cache / "etcd-v3.5.16" / "bin", "etcd")
+    _cached(cache / "v1.32.2" / "node-bin", "kubelet", "kube-proxy")
+    _cached(cache / "coredns-v1.11.3" / "bin", "coredns")
+    _cached(cache / "pause-3.10" / "bin", "pause")
+    real = {**state, "CLUSTER_NODE": "real"}
+    done = _script("build", real)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("build.sh: cached (")
+    assert str(cache / "v1.32.2" / "node-bin") in done.stdout
+    (cache / "v1.32.2" / "node-bin" / "kubelet").write_text("#!/bin/sh\necho tampered\n")
+    done = _script("build", real)
+    assert done.returncode != 0
+    assert "kubelet: FAILED" in done.stdout + done.stderr

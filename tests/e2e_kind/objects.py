@@ -21,10 +21,12 @@ __all__ = [
     "MODELS_CLAIM",
     "NAMESPACE",
     "TRAIN_JOB",
+    "container_security",
     "gpu_hog_pod",
     "istio_gateway",
     "models_objects",
     "namespace",
+    "pod_security",
 ]
 
 NAMESPACE = "infergraph-e2e"
@@ -34,13 +36,13 @@ TRAIN_JOB = "infergraph-train-models"
 GATEWAY_RELEASE = "istio-ingressgateway"  # the gateway chart labels its pods istio=ingressgateway
 
 
-def _pod_security() -> dict[str, Any]:
+def pod_security() -> dict[str, Any]:
     """The restricted profile's pod half (the namespace enforces it)."""
     seccomp = {"type": "RuntimeDefault"}
     return {"runAsNonRoot": True, "runAsUser": 1000, "runAsGroup": 1000, "seccompProfile": seccomp}
 
 
-def _container_security() -> dict[str, Any]:
+def container_security() -> dict[str, Any]:
     """The restricted profile's container half."""
     drop = {"drop": ["ALL"]}
     return {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": drop}
@@ -98,7 +100,7 @@ def models_objects(train_script: str, image: str, space: str = NAMESPACE) -> lis
         "imagePullPolicy": "IfNotPresent",
         "command": ["python3", "-c", _TRAIN, *MODELS],
         "env": [{"name": "PYTHONDONTWRITEBYTECODE", "value": "1"}],
-        "securityContext": _container_security(),
+        "securityContext": container_security(),
         "volumeMounts": [
             {"name": "models", "mountPath": "/models"},
             {"name": "script", "mountPath": "/opt/train", "readOnly": True},
@@ -106,7 +108,7 @@ def models_objects(train_script: str, image: str, space: str = NAMESPACE) -> lis
     }
     pod = {
         "restartPolicy": "Never",
-        "securityContext": _pod_security(),
+        "securityContext": pod_security(),
         "containers": [container],
         "volumes": [
             {"name": "models", "persistentVolumeClaim": {"claimName": MODELS_CLAIM}},
@@ -147,7 +149,7 @@ def gpu_hog_pod(name: str, image: str, gpus: int) -> dict[str, Any]:
         "imagePullPolicy": "IfNotPresent",
         "args": ["--help"],
         "resources": resources,
-        "securityContext": _container_security(),
+        "securityContext": container_security(),
     }
     return {
         "apiVersion": "v1",
@@ -155,7 +157,7 @@ def gpu_hog_pod(name: str, image: str, gpus: int) -> dict[str, Any]:
         "metadata": _meta(name),
         "spec": {
             "restartPolicy": "Never",
-            "securityContext": _pod_security(),
+            "securityContext": pod_security(),
             "tolerations": [toleration],
             "containers": [container],
         },

@@ -30,12 +30,7 @@ main() {
   missing=()
   for cmd in "${k8s_cmds[@]}"; do [[ -x "$k8s_bin/$cmd" ]] || missing+=("k8s.io/kubernetes/cmd/$cmd"); done
   if ((${#missing[@]})); then
-    minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
-    ldflags="-s -w"
-    for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-      ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
-      ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
-    done
+    ldflags="$(version_ldflags)"
     mkdir -p "$k8s_bin.tmp"
     echo "build.sh: building ${missing[*]##*/} $K8S_VERSION (nice 19, -p 1; first build is long)"
     (cd "$here" && nice -n 19 "$GO" build -p 1 -ldflags "$ldflags" -o "$k8s_bin.tmp/" "${missing[@]}")
@@ -72,11 +67,66 @@ main() {
     built=1
   fi
 
-  for dir in "$k8s_bin" "$kwok_bin" "$etcd_bin"; do (cd "$dir" && sha256sum --quiet -c SHA256SUMS); done
-  if ((built)); then
-    echo "build.sh: built in $(($(date +%s) - start)) s; binaries and SHA256SUMS in $k8s_bin, $kwok_bin and $etcd_bin"
-  else
-    echo "build.sh: cached ($k8s_bin, $kwok_bin, $etcd_bin; checksums verified)"
+  dirs=("$k8s_bin" "$kwok_bin" "$etcd_bin")
+  if [[ $CLUSTER_NODE == real ]]; then
+    build_node
+    dirs+=("$node_bin" "$COREDNS_BIN" "$PAUSE_BIN")
   fi
+  for dir in "${dirs[@]}"; do (cd "$dir" && sha256sum --quiet -c SHA256SUMS); done
+  if ((built)); then
+    echo "build.sh: built in $(($(date +%s) - start)) s; binaries and SHA256SUMS in ${dirs[*]}"
+  else
+    echo "build.sh: cached (${dirs[*]}; checksums verified)"
+  fi
+}
+# The real node's binaries (CLUSTER_NODE=real): kubelet and kube-proxy from the pinned module into
+# their own directory of the version's cache (the control plane's SHA256SUMS stay as they are),
+# CoreDNS from its module at the release kubeadm deploys, and pause from the C source the
+# Kubernetes module carries (build/pause), static, as upstream builds it.
+build_node() {
+  node_bin="$NODE_BIN"
+  local missing=() cmd
+  for cmd in kubelet kube-proxy; do [[ -x "$node_bin/$cmd" ]] || missing+=("k8s.io/kubernetes/cmd/$cmd"); done
+  if ((${#missing[@]})); then
+    echo "build.sh: building ${missing[*]##*/} $K8S_VERSION (nice 10, -p 1; a cold Go build cache takes long)"
+    mkdir -p "$node_bin.tmp"
+    (cd "$here" && nice -n 10 "$GO" build -p 1 -ldflags "$(version_ldflags)" -o "$node_bin.tmp/" "${missing[@]}")
+    mkdir -p "$node_bin"
+    for cmd in "${missing[@]##*/}"; do mv -f "$node_bin.tmp/$cmd" "$node_bin/$cmd"; done
+    rmdir "$node_bin.tmp"
+    (cd "$node_bin" && sha256sum kubelet kube-proxy > SHA256SUMS.tmp && mv -f SHA256SUMS.tmp SHA256SUMS)
+    built=1
+  fi
+  if [[ ! -x "$COREDNS_BIN/coredns" ]]; then
+    echo "build.sh: building coredns $COREDNS_VERSION (nice 10, -p 1)"
+    mkdir -p "$COREDNS_BIN.tmp"
+    GOBIN="$COREDNS_BIN.tmp" nice -n 10 "$GO" install -p 1 -ldflags "-s -w" "github.com/coredns/coredns@$COREDNS_VERSION"
+    mkdir -p "$COREDNS_BIN"
+    mv -f "$COREDNS_BIN.tmp/coredns" "$COREDNS_BIN/coredns"
+    rmdir "$COREDNS_BIN.tmp"
+    (cd "$COREDNS_BIN" && sha256sum coredns > SHA256SUMS.tmp && mv -f SHA256SUMS.tmp SHA256SUMS)
+    built=1
+  fi
+  if [[ ! -x "$PAUSE_BIN/pause" ]]; then
+    local src="$GOMODCACHE/k8s.io/kubernetes@$K8S_VERSION/build/pause/linux/pause.c"
+    [[ -f "$src" ]] || (cd "$here" && "$GO" mod download k8s.io/kubernetes)
+    echo "build.sh: building pause $PAUSE_VERSION (gcc -static)"
+    mkdir -p "$PAUSE_BIN"
+    gcc -Os -Wall -Werror -static "-DVERSION=v$PAUSE_VERSION-infergraph" -o "$PAUSE_BIN/pause.tmp" "$src"
+    mv -f "$PAUSE_BIN/pause.tmp" "$PAUSE_BIN/pause"
+    (cd "$PAUSE_BIN" && sha256sum pause > SHA256SUMS.tmp && mv -f SHA256SUMS.tmp SHA256SUMS)
+    built=1
+  fi
+}
+
+# -ldflags stamping the release into the binaries' version packages, as Kubernetes' build does.
+version_ldflags() {
+  local minor="${K8S_VERSION#v1.}" ldflags="-s -w" pkg
+  minor="${minor%%.*}"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  done
+  echo "$ldflags"
 }
 main "$@"

@@ -11,16 +11,20 @@ pids="$CLUSTER_DIR/pids"
 running() { [[ -r "/proc/$1/stat" ]] && [[ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]]; }
 
 stopped=()
-for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
-  name=${COMPONENTS[i]} file="$pids/${COMPONENTS[i]}"
-  [[ -f "$file" ]] || continue
+alive_pid() { [[ -f "$pids/$1" ]] && [[ "$(cat "/proc/$(cat "$pids/$1")/comm" 2>/dev/null)" == "${1:0:15}" ]]; }
+stop() {  # name: TERM the recorded process if it is still the binary we started, KILL after 20 s
+  local file="$pids/$1" pid
+  [[ -f "$file" ]] || return 0
   pid=$(cat "$file")
-  if [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == "${name:0:15}" ]]; then
+  if alive_pid "$1"; then
     kill -TERM "$pid"
     for _ in $(seq 20); do running "$pid" || break; sleep 1; done
     if running "$pid"; then kill -KILL "$pid"; fi
-    stopped+=("$name")
+    stopped+=("$1")
   fi
   rm -f "$file"
-done
+}
+# The real node first (whatever CLUSTER_NODE says now: it may have been started with real).
+source "$here/node/down.sh"
+for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do stop "${COMPONENTS[i]}"; done
 echo "cluster: stopped ${stopped[*]:-nothing (none of the recorded processes was running)}"

@@ -22,3 +22,25 @@ ETCD_BIN="$CLUSTER_CACHE/etcd-$ETCD_VERSION/bin"
 KUBECONFIG_ADMIN="$CLUSTER_DIR/kubeconfig"
 # Started in this order, stopped in the reverse one.
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+# The real node (CLUSTER_NODE=real; default kwok only): kubelet and kube-proxy built from the same
+# pinned module, Debian's containerd, runc and CNI plugins, CoreDNS and pause built from source.
+# It is one per machine (a bridge, nftables tables, pod addresses): the bridge is the claim.
+: "${CLUSTER_NODE:=kwok}"
+: "${COREDNS_VERSION:=v1.11.3}"  # kubeadm's CoreDNS for this Kubernetes minor
+: "${PAUSE_VERSION:=3.10}"       # kubeadm's pause for this minor, built from the module's build/pause
+: "${NODE_NAME:=infergraph-node}"
+: "${NODE_BRIDGE:=igbr0}"         # created and deleted by node/up.sh and node/down.sh
+: "${NODE_POD_CIDR:=10.245.0.0/24}"  # not kwok's 10.244.0.0/24
+: "${NODE_IP:=10.245.0.1}"           # the bridge's address: the node's InternalIP and the pods' gateway
+: "${CLUSTER_DNS_IP:=10.96.0.10}"
+: "${KUBELET_PORT:=16450}"
+: "${KUBELET_HEALTHZ_PORT:=16451}"
+: "${KUBE_PROXY_HEALTHZ_PORT:=16452}"
+: "${KUBE_PROXY_METRICS_PORT:=16453}"
+: "${COREDNS_PORT:=16456}"  # on NODE_IP (CoreDNS runs on the host network; kube-dns:53 maps to it)
+: "${COREDNS_HEALTH_PORT:=16454}"
+: "${COREDNS_READY_PORT:=16455}"
+: "${NODE_BIN:=$CLUSTER_CACHE/$K8S_VERSION/node-bin}"  # kubelet, kube-proxy
+: "${COREDNS_BIN:=$CLUSTER_CACHE/coredns-$COREDNS_VERSION/bin}"
+: "${PAUSE_BIN:=$CLUSTER_CACHE/pause-$PAUSE_VERSION/bin}"
+if [[ $CLUSTER_NODE == real ]]; then COMPONENTS+=(containerd kubelet kube-proxy); fi

@@ -57,6 +57,7 @@ cert admin "/O=system:masters/CN=infergraph-admin"
 cert controller-manager "/CN=system:kube-controller-manager"
 cert scheduler "/CN=system:kube-scheduler"
 cert kwok "/O=system:masters/CN=kwok"
+cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
 ossl genrsa -out "$pki/sa.key" 2048
 ossl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub"
 chmod 600 "$pki"/*.key
@@ -120,6 +121,8 @@ start kube-apiserver "$K8S_BIN/kube-apiserver" \
   --service-cluster-ip-range=10.96.0.0/16 \
   --authorization-mode=Node,RBAC \
   --enable-admission-plugins=NodeRestriction,PodSecurity \
+  --kubelet-client-certificate="$pki/apiserver-kubelet-client.crt" \
+  --kubelet-client-key="$pki/apiserver-kubelet-client.key" --kubelet-preferred-address-types=InternalIP \
   --profiling=false --cert-dir="$CLUSTER_DIR/run/apiserver"
 readyz() {
   curl -sf --max-time 5 --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" \
@@ -159,5 +162,6 @@ wait_for kwok nodes_ready
 # The default ServiceAccount the controller manager creates: pods are rejected until it exists.
 default_sa() { "${kubectl[@]}" get serviceaccount default -n default >/dev/null 2>&1; }
 wait_for kube-controller-manager default_sa
+if [[ $CLUSTER_NODE == real ]]; then source "$here/node/up.sh"; fi
 started=1
 echo "cluster: up in $((SECONDS - t0)) s; export KUBECONFIG=$KUBECONFIG_ADMIN"

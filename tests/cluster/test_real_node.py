@@ -1,0 +1,158 @@
+"""The real node (`CLUSTER_NODE=real make cluster-test`; tools/cluster/node): a kubelet and
+kube-proxy built from the pinned source run pods of our image in containerd under the restricted
+Pod Security profile; a compiled example installs with `helm install --wait` on real pods whose
+probes really answer, and `helm test` sends a prediction through the Service's name (CoreDNS)
+and its ClusterIP (kube-proxy). The kwok nodes are cordoned meanwhile, so every pod lands here."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from e2e_kind.graphs import EXAMPLES, compile_graph, helm_release
+from e2e_kind.images import REPO
+from e2e_kind.objects import (
+    MODELS,
+    TRAIN_JOB,
+    container_security,
+    models_objects,
+    namespace,
+    pod_security,
+)  # fmt: skip
+
+from infergraph.defaults import SERVER_IMAGE
+
+from .conftest import NO_REAL_NODE
+from .local import TOOLS, Local, settings
+
+pytestmark = pytest.mark.cluster
+SPACE = "infergraph-node-e2e"
+EXAMPLE = EXAMPLES / "sklearn-single.yaml"
+
+
+@dataclass(frozen=True)
+class Node:
+    """The real node of this session: its name, state directory and the models on its disk."""
+
+    api: Local
+    name: str
+    state: Path
+
+    @property
+    def models(self) -> Path:
+        return self.state / "models"
+
+    def ctr(self, *args: str) -> str:
+        sock = self.state / "containerd.sock"
+        return self.api.run("ctr", "--address", sock, "--namespace", "k8s.io", *args).stdout
+
+
+def _cordon(api: Local, verb: str) -> None:
+    api.kubectl(verb, "-l", "type=kwok")
+
+
+@pytest.fixture(scope="module")
+def node(api: Local) -> Iterator[Node]:
+    """The session's real node with the server image imported and the kwok nodes cordoned."""
+    found = settings(("CLUSTER_NODE", "NODE_NAME", "CLUSTER_DIR"), api.env)
+    if found["CLUSTER_NODE"] != "real":
+        pytest.skip(NO_REAL_NODE)
+    real = Node(api, found["NODE_NAME"], Path(found["CLUSTER_DIR"]) / "node")
+    if SERVER_IMAGE not in real.ctr("images", "ls", "-q").split():
+        pytest.skip(f"cluster: {SERVER_IMAGE} not in the real node (make image cluster-node-image)")
+    real.models.mkdir(mode=0o777, exist_ok=True)
+    real.models.chmod(0o777)  # the training Job writes as uid 1000
+    _cordon(api, "cordon")
+    try:
+        yield real
+    finally:
+        _cordon(api, "uncordon")
+
+
+def _models_on_the_node(node: Node) -> list[dict[str, Any]]:
+    """models_objects in SPACE with the volume on the node's disk (a directory we own)."""
+    objects = models_objects((REPO / "bench" / "train_iris.py").read_text(), SERVER_IMAGE, SPACE)
+    for o in objects:
+        if o["kind"] == "PersistentVolume":
+            o["spec"]["hostPath"]["path"] = str(node.models)
+    return objects
+
+
+def _pods_on(api: Local, selector: str) -> list[dict[str, Any]]:
+    return api.items("pods", selector, SPACE)
+
+
+def test_a_pod_of_our_image_trains_the_models_on_the_node_under_the_restricted_profile(
+    node: Node,
+) -> None:
+    node.api.apply(namespace(SPACE), *_models_on_the_node(node))
+    node.api.kubectl("wait", "--for=condition=Complete", "-n", SPACE, f"job/{TRAIN_JOB}",
+                     "--timeout=600s")  # fmt: skip
+    [pod] = _pods_on(node.api, f"job-name={TRAIN_JOB}")
+    assert pod["spec"]["nodeName"] == node.name
+    assert pod["status"]["phase"] == "Succeeded"
+    space = node.api.get("namespace", SPACE, None)
+    assert space["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    # The files exist on this machine's disk: the container really ran and wrote them.
+    for model in MODELS:
+        assert any((node.models / model).iterdir()), model
+
+
+def test_helm_install_runs_real_pods_and_helm_test_sends_a_prediction(
+    node: Node, tmp_path: Path
+) -> None:
+    graph = compile_graph(node.api, EXAMPLE, tmp_path)
+    graph.values["namespace"] = SPACE
+    graph.values_file.write_text(yaml.safe_dump(graph.values))
+    with helm_release(node.api, graph):
+        pods = _pods_on(node.api, f"app.kubernetes.io/instance={graph.name}")
+        assert pods
+        for pod in pods:
+            assert pod["spec"]["nodeName"] == node.name, pod["metadata"]["name"]
+            statuses = pod["status"]["containerStatuses"]
+            assert all(s["ready"] and "running" in s["state"] for s in statuses), statuses
+        # The containers are containerd's: the kubelet's pod sandboxes and our image's tasks.
+        assert len(node.ctr("tasks", "ls", "-q").split()) >= 2 * len(pods)
+        # helm test: the Service's short name through CoreDNS, then its ClusterIP (kube-proxy).
+        done = node.api.helm("test", graph.name, "-n", SPACE, "--logs", "--timeout", "5m")
+        assert "Phase:          Succeeded" in done.stdout, done.stdout
+        assert "ok:" in done.stdout, done.stdout
+        # The same request to the ClusterIP itself: kube-proxy's rules alone, no name resolved.
+        test = graph.values["test"]
+        host = test["url"].split("/")[2].split(":")[0]
+        ip = node.api.get("service", host, SPACE)["spec"]["clusterIP"]
+        client = _client_pod(test, test["url"].replace(f"//{host}:", f"//{ip}:"))
+        node.api.apply(client)
+        try:
+            node.api.kubectl("wait", "--for=jsonpath={.status.phase}=Succeeded", "-n", SPACE,
+                             "pod/cluster-ip-client", "--timeout=180s")  # fmt: skip
+            assert "ok:" in node.api.kubectl("logs", "-n", SPACE, "cluster-ip-client").stdout
+        finally:
+            node.api.kubectl("delete", "pod", "-n", SPACE, "cluster-ip-client", "--wait=false")
+
+
+def _client_pod(test: dict[str, Any], url: str) -> dict[str, Any]:
+    """The helm test's own command (restricted profile) POSTing its request to `url`."""
+    env = [{"name": "URL", "value": url}, {"name": "REQUEST", "value": test["request"]}]
+    container = {
+        "name": "client", "image": test["image"], "imagePullPolicy": "IfNotPresent",
+        "command": test["command"], "env": env, "securityContext": container_security(),
+    }  # fmt: skip
+    metadata = {"name": "cluster-ip-client", "namespace": SPACE}
+    spec = {"restartPolicy": "Never", "securityContext": pod_security(), "containers": [container]}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
+
+
+def test_the_real_nodes_coredns_objects_pass_a_server_side_dry_run(api: Local) -> None:
+    """Checked on every cluster run, real node or not: node/up.sh applies the same objects."""
+    script = TOOLS / "node" / "coredns-manifest.sh"
+    manifest = subprocess.run(["bash", script], env=api.env, capture_output=True, text=True,
+                              check=True).stdout  # fmt: skip
+    kinds = [o["kind"] for o in yaml.safe_load_all(manifest)]
+    assert kinds == ["ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment", "Service"]
+    api.kubectl("apply", "--dry-run=server", "-f", "-", stdin=manifest)

@@ -1,0 +1,88 @@
+# Sourced by tools/cluster/up.sh when CLUSTER_NODE=real, after the control plane is ready (its
+# helpers: start, wait_for, cert, kubeconfig, ossl, alive; its variables: pki, logs, kubectl).
+# Starts one real node on this machine: containerd (own root, state and socket under
+# $CLUSTER_DIR/node; never Docker's), the CNI bridge $NODE_BRIDGE, the kubelet, kube-proxy in
+# nftables mode (its own tables; no iptables rule) and CoreDNS as a Deployment; imports the pause
+# and CoreDNS images built from source. node/down.sh undoes all of it.
+
+node="$CLUSTER_DIR/node"
+for b in "$NODE_BIN"/{kubelet,kube-proxy} "$COREDNS_BIN/coredns" "$PAUSE_BIN/pause"; do
+  [[ -x "$b" ]] || { echo "cluster: $b missing; run CLUSTER_NODE=real make cluster-build" >&2; exit 1; }
+done
+for tool in containerd containerd-shim-runc-v2 runc ctr nft ip; do
+  command -v "$tool" >/dev/null || { echo "cluster: $tool missing (apt-get install containerd runc containernetworking-plugins nftables iproute2)" >&2; exit 1; }
+done
+[[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/host-local ]] \
+  || { echo "cluster: CNI plugins missing (apt-get install containernetworking-plugins)" >&2; exit 1; }
+for port in "$KUBELET_PORT" "$KUBELET_HEALTHZ_PORT" "$KUBE_PROXY_HEALTHZ_PORT" "$KUBE_PROXY_METRICS_PORT"; do
+  if ss -Hltn "sport = :$port" | grep -q .; then
+    echo "cluster: port $port is taken by another process; set its *_PORT variable" >&2; exit 1
+  fi
+done
+cert kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
+cert kube-proxy "/CN=system:kube-proxy"
+cert coredns "/CN=infergraph:coredns"
+chmod 600 "$pki"/*.key
+for u in kubelet kube-proxy; do kubeconfig "$u"; done
+
+"$here/node/runtime.sh"
+ctr_=(ctr --address "$node/containerd.sock" --namespace k8s.io)
+start containerd containerd --config "$node/containerd.toml"
+wait_for containerd "${ctr_[@]}" version
+
+for image in "$node"/images/*.tar; do "${ctr_[@]}" images import "$image" >>"$logs/containerd-import.log"; done
+
+printf 'nameserver %s\noptions ndots:5\n' "$CLUSTER_DNS_IP" >"$node/resolv.conf"
+cat >"$node/kubelet.yaml" <<KUBELET
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: $NODE_IP
+port: $KUBELET_PORT
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: $KUBELET_HEALTHZ_PORT
+authentication:
+  anonymous: {enabled: false}
+  webhook: {enabled: false}
+  x509: {clientCAFile: "$pki/ca.crt"}
+authorization: {mode: AlwaysAllow}
+containerRuntimeEndpoint: unix://$node/containerd.sock
+cgroupDriver: cgroupfs
+cgroupsPerQOS: false
+enforceNodeAllocatable: []
+failSwapOn: false
+makeIPTablesUtilChains: false
+clusterDNS: [$CLUSTER_DNS_IP]
+clusterDomain: cluster.local
+resolvConf: $node/resolv.conf
+podLogsDir: $node/pod-logs
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+evictionHard: {memory.available: 100Mi, nodefs.available: 1%, imagefs.available: 1%}
+serializeImagePulls: false
+registerWithTaints: []
+KUBELET
+start kubelet "$NODE_BIN/kubelet" --config="$node/kubelet.yaml" \
+  --kubeconfig="$CLUSTER_DIR/kubelet.kubeconfig" --root-dir="$node/kubelet" --cert-dir="$node/kubelet/pki" \
+  --hostname-override="$NODE_NAME" --node-ip="$NODE_IP" --node-labels=type=real
+kubelet_health() { curl -sf --max-time 5 "http://127.0.0.1:$KUBELET_HEALTHZ_PORT/healthz" -o /dev/null; }
+wait_for kubelet kubelet_health
+
+touch "$node/kube-proxy.started"  # down.sh then deletes its nftables tables
+start kube-proxy "$NODE_BIN/kube-proxy" --kubeconfig="$CLUSTER_DIR/kube-proxy.kubeconfig" \
+  --proxy-mode=nftables --hostname-override="$NODE_NAME" --cluster-cidr="$NODE_POD_CIDR" \
+  --nodeport-addresses="$NODE_IP/32" --conntrack-max-per-core=0 \
+  --conntrack-tcp-timeout-established=0 --conntrack-tcp-timeout-close-wait=0 \
+  --healthz-bind-address="127.0.0.1:$KUBE_PROXY_HEALTHZ_PORT" \
+  --metrics-bind-address="127.0.0.1:$KUBE_PROXY_METRICS_PORT"
+proxy_health() { curl -sf --max-time 5 "http://127.0.0.1:$KUBE_PROXY_HEALTHZ_PORT/healthz" -o /dev/null; }
+wait_for kube-proxy proxy_health
+
+node_ready() { "${kubectl[@]}" wait --for=condition=Ready "node/$NODE_NAME" --timeout=5s >/dev/null 2>&1; }
+wait_for kubelet node_ready
+
+"${kubectl[@]}" -n kube-system create secret generic coredns-client --from-file=ca.crt="$pki/ca.crt" \
+  --from-file=tls.crt="$pki/coredns.crt" --from-file=tls.key="$pki/coredns.key" >/dev/null
+"$here/node/coredns-manifest.sh" | "${kubectl[@]}" apply -f - >/dev/null
+dns_ready() { "${kubectl[@]}" -n kube-system rollout status deployment/coredns --timeout=5s >/dev/null 2>&1; }
+wait_for kubelet dns_ready
