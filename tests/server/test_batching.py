@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Awaitable
 from typing import Any
 
 import numpy as np
@@ -11,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from infergraph_server.codecs.v2 import InferRequest, Tensor
-from infergraph_server.component.batching import split_rows
+from infergraph_server.component.batching import Batcher, split_rows
 from infergraph_server.component.dataplane import DataPlane
 from infergraph_server.errors import ModelError
 from infergraph_server.settings import ComponentSettings
@@ -94,8 +96,71 @@ def test_concurrent_requests_share_one_call() -> None:
         return [o["data"]["ndarray"].tolist() for o in outs], plane.model.obj.calls
 
     outs, calls = asyncio.run(main())
-    assert calls == [6]  # arrived in one loop turn to an idle server: one call, at once
+    assert calls == [1, 5]  # the first to an idle node calls at once; the others share one
     assert outs == [[[2 * i + 1.0, 3.0]] for i in range(6)]
+
+
+def test_an_idle_node_calls_the_model_inline() -> None:
+    """One client at a time: each request makes its own call in its own task, at once (no
+    worker task, no queue wait), and every call is still recorded."""
+
+    async def main() -> tuple[list[Any], list[tuple[int, list[float]]]]:
+        observed: list[tuple[int, list[float]]] = []
+        batcher = Batcher(8, 0.002, lambda rows, waits: observed.append((rows, waits)))
+        seen: list[Any] = []
+
+        async def run(arrays: tuple[np.ndarray, ...]) -> Any:
+            seen.append(asyncio.current_task() is caller)
+            return arrays[0] * 2
+
+        answers = []
+        for i in range(3):
+            caller = asyncio.current_task()
+            answers.append(await batcher.submit("k", (np.full((i + 1, 2), float(i)),), run))
+            for _ in range(4):  # a client's next request takes more loop turns than this
+                await asyncio.sleep(0)
+        return [seen, [a.tolist() for a in answers]], observed
+
+    (own_task, answers), observed = asyncio.run(main())
+    assert own_task == [True, True, True]
+    assert answers == [[[0.0, 0.0]], [[2.0, 2.0]] * 2, [[4.0, 4.0]] * 3]
+    assert observed == [(1, [0.0]), (2, [0.0]), (3, [0.0])]
+
+
+@pytest.mark.parametrize("blocking", [False, True], ids=["async-model", "sync-model"])
+def test_requests_arriving_during_an_inline_call_are_batched_after_it(blocking: bool) -> None:
+    """The idle node's first request calls alone; those that arrive during its call (for a
+    blocking model: in the loop turns right after it) queue and share the next call, which
+    starts only once the first has ended."""
+
+    async def main() -> list[str]:
+        events: list[str] = []
+        batcher = Batcher(8, 0.002, None)
+
+        async def run(arrays: tuple[np.ndarray, ...]) -> Any:
+            rows = arrays[0].shape[0]
+            events.append(f"start {rows}")
+            if blocking:
+                time.sleep(0.005)
+            else:
+                await asyncio.sleep(0.005)
+            events.append(f"end {rows}")
+            return arrays[0]
+
+        def submit(value: float) -> Awaitable[Any]:
+            return batcher.submit("k", (np.full((1, 1), value),), run)
+
+        first = asyncio.create_task(submit(0.0))
+        if blocking:
+            await asyncio.sleep(0)  # the first runs its (blocking) call in this turn
+        else:
+            await asyncio.sleep(0.001)  # the first's call is in flight
+        later = [asyncio.create_task(submit(float(i))) for i in (1, 2, 3)]
+        outs = await asyncio.gather(first, *later)
+        assert [o.tolist() for o in outs] == [[[0.0]], [[1.0]], [[2.0]], [[3.0]]]
+        return events
+
+    assert asyncio.run(main()) == ["start 1", "end 1", "start 3", "end 3"]
 
 
 def test_batching_off_calls_the_model_per_request() -> None:
@@ -111,7 +176,8 @@ def test_batching_off_calls_the_model_per_request() -> None:
 def test_an_error_in_one_request_leaves_the_others_intact() -> None:
     async def main() -> tuple[list[Any], list[int]]:
         plane = await loaded(class_path="batching_models:RowWise", max_batch_size=16)
-        rows = [[[1.0, 2.0]], [[-1.0, 0.0]], [[3.0, 4.0], [5.0, 6.0]]]
+        # an idle node's first request calls alone; the three after it are batched
+        rows = [[[0.0, 0.0]], [[1.0, 2.0]], [[-1.0, 0.0]], [[3.0, 4.0], [5.0, 6.0]]]
         outs = await asyncio.gather(
             *(plane.predict(seldon(r, [], str(i))) for i, r in enumerate(rows)),
             return_exceptions=True,
@@ -120,22 +186,24 @@ def test_an_error_in_one_request_leaves_the_others_intact() -> None:
         return list(outs), plane.model.obj.calls
 
     outs, calls = asyncio.run(main())
-    assert calls == [4, 1, 1, 2]  # the batch failed, then each request alone
-    assert outs[0]["data"]["ndarray"].tolist() == [[3.0, 5.0]]
-    assert isinstance(outs[1], ModelError) and "poisoned row" in outs[1].message
-    assert outs[2]["data"]["ndarray"].tolist() == [[7.0, 9.0], [11.0, 13.0]]
+    assert calls == [1, 4, 1, 1, 2]  # the batch failed, then each request alone
+    assert outs[0]["data"]["ndarray"].tolist() == [[1.0, 1.0]]
+    assert outs[1]["data"]["ndarray"].tolist() == [[3.0, 5.0]]
+    assert isinstance(outs[2], ModelError) and "poisoned row" in outs[2].message
+    assert outs[3]["data"]["ndarray"].tolist() == [[7.0, 9.0], [11.0, 13.0]]
 
 
 def test_incompatible_requests_go_in_their_own_calls() -> None:
     async def main() -> list[int]:
         plane = await loaded(class_path="batching_models:RowWise", max_batch_size=16)
-        msgs = [seldon([[1.0, 2.0]], [], "a"), seldon([[1.0, 2.0, 3.0]], [], "b")]
+        msgs = [seldon([[0.0, 0.0]], [], "first")]  # an idle node's first request calls alone
+        msgs += [seldon([[1.0, 2.0]], [], "a"), seldon([[1.0, 2.0, 3.0]], [], "b")]
         msgs += [seldon([[1.0, 2.0]], ["x", "y"], "c"), seldon([[5.0, 6.0]], [], "d")]
         await asyncio.gather(*(plane.predict(m) for m in msgs))
         assert plane.model is not None
         return list(plane.model.obj.calls)
 
-    assert asyncio.run(main()) == [2, 1, 1]  # a+d together; b (3 features), c (names) alone
+    assert asyncio.run(main()) == [1, 2, 1, 1]  # a+d together; b (3 features), c (names) alone
 
 
 def test_cancelled_waiting_request_drops_its_rows() -> None:

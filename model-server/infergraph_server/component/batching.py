@@ -1,15 +1,15 @@
 """Adaptive batching: the rows of concurrent compatible requests go to the model in one call.
 
-An idle server calls the model at once (in the next loop turn, with whatever arrived in the
-same turn), so batching adds no latency at low load. While a call is in flight, arriving
-requests queue; the next call takes up to `max_rows` rows, or what has queued `max_latency`
-seconds after the first of them. A synchronous model blocks the event loop during its call:
-the requests that arrived meanwhile are read in the few loop turns right after it, and count
-as queued during the call. A client answered by that call cannot send its next request within
-those turns, so one client at a time never waits. Only requests with the same key (names,
-dtypes, trailing shapes) are merged. A batched call that raises, or whose answer cannot be
-split by rows, is retried for each request alone, so every request gets its own answer or
-its own error.
+An idle server (nothing queued, no call in flight) calls the model at once, inline in the
+request's own task: no queue, no worker task, no extra loop turn, so batching adds no latency at
+low load. Requests that arrive during a call queue; the next call takes up to `max_rows` rows,
+or what has queued `max_latency` seconds after the first of them. A synchronous model blocks
+the event loop during its call: the requests that arrived meanwhile are read in the few loop
+turns right after it, and count as queued during the call. A client answered by that call
+cannot send its next request within those turns, so one client at a time never waits. Only
+requests with the same key (names, dtypes, trailing shapes) are merged. A batched call that
+raises, or whose answer cannot be split by rows, is retried for each request alone, so every
+request gets its own answer or its own error.
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ def split_rows(out: Any, offsets: Sequence[int]) -> list[Any]:
 
 
 class Batcher:
-    """One node's request queue and the worker task that empties it into model calls."""
+    """One node's request queue and the worker task that empties it into model calls; an idle
+    node's request makes its own call inline."""
 
     def __init__(self, max_rows: int, max_latency: float, observe: Observe | None) -> None:
         self.max_rows = max_rows
@@ -80,11 +81,16 @@ class Batcher:
         self._rows = 0
         self._worker: asyncio.Task[None] | None = None
         self._full: asyncio.Future[None] | None = None
+        self._inline = False  # an idle node's request is making its own call
+        self._settling = 0  # loop turns after that call in which arrivals count as during it
+        self._inline_done: asyncio.Future[None] | None = None  # a worker waits for that call
 
     async def submit(self, key: Hashable, arrays: tuple[np.ndarray, ...], run: Run) -> Any:
         """The answer to one request's rows (`run` called on them, alone or in a batch)."""
-        loop = asyncio.get_running_loop()
         rows = arrays[0].shape[0]
+        if self._worker is None and not self._inline and not self._settling:
+            return await self._call_inline(arrays, rows, run)
+        loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         self._queue.append(_Waiting(key, arrays, rows, run, future, time.perf_counter()))
         self._rows += rows
@@ -94,10 +100,35 @@ class Batcher:
             self._full.set_result(None)
         return await future  # a cancelled caller cancels this future: its rows are skipped
 
+    async def _call_inline(self, arrays: tuple[np.ndarray, ...], rows: int, run: Run) -> Any:
+        """An idle node: this request's own call, in its own task (no future, no loop turn)."""
+        if self._observe is not None:
+            self._observe(rows, [0.0])
+        self._inline = True
+        try:
+            return await run(arrays)
+        finally:
+            self._inline = False
+            self._settling = _SETTLE_TURNS
+            asyncio.get_running_loop().call_soon(self._settle)
+            waiter, self._inline_done = self._inline_done, None
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+
+    def _settle(self) -> None:
+        """One loop turn after an inline call; after the last, an empty node is idle again."""
+        self._settling -= 1
+        if self._settling:
+            asyncio.get_running_loop().call_soon(self._settle)
+
     async def _work(self) -> None:
         try:
-            await self._dispatch(self._take())  # started by an idle server: no waiting
+            if self._inline:  # requests that queued during an inline call go after it
+                self._inline_done = asyncio.get_running_loop().create_future()
+                await self._inline_done
             while True:
+                await self._fill()
+                await self._dispatch(self._take())
                 # A sync call blocked the loop: what arrived meanwhile is read in these turns.
                 for _ in range(_SETTLE_TURNS):
                     if self._queue:
@@ -105,8 +136,6 @@ class Batcher:
                     await asyncio.sleep(0)
                 if not self._queue:
                     return  # idle again
-                await self._fill()
-                await self._dispatch(self._take())
         except asyncio.CancelledError:
             for item in self._queue:
                 item.future.cancel()
