@@ -1,15 +1,19 @@
 # The local cluster (tools/cluster, tests/cluster): Kubernetes built from upstream source through the
 # Go module proxy (pins in tools/cluster/go.mod and env.sh), binaries cached outside the checkout in
 # /var/cache/infergraph/cluster/<version>/bin; etcd built the same way (tools/cluster/etcd); nodes faked by kwok.
-# Every listener is on 127.0.0.1; the admin kubeconfig is build/cluster/kubeconfig.
+# Every listener is on 127.0.0.1; the admin kubeconfig is build/cluster/kubeconfig. istioctl is built
+# from the istio.io/istio module (tools/cluster/build_istioctl.sh) into /var/cache/infergraph/cluster/istio-<version>/bin.
 CLUSTER_ARGS ?=
 
-.PHONY: cluster-build cluster cluster-down cluster-test
+.PHONY: cluster-build istioctl cluster cluster-down cluster-test
 
 cluster-build: ## build kube-apiserver, -controller-manager, -scheduler, kubectl, kwok, etcd (cached; first run is long)
 	bash tools/cluster/build.sh
 
-cluster: cluster-build ## start etcd, the control plane and two kwok nodes on 127.0.0.1 (see cluster-down)
+istioctl: ## build istioctl from the istio.io/istio module (cached; first run is long): the tier's Istio checks
+	bash tools/cluster/build_istioctl.sh
+
+cluster: cluster-build istioctl ## start etcd, the control plane and two kwok nodes on 127.0.0.1 (see cluster-down)
 	bash tools/cluster/up.sh
 
 cluster-down: ## stop every process make cluster started

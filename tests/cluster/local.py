@@ -17,7 +17,8 @@ from e2e_kind.kube import CommandFailed, Kube, log
 from loopback import free_port_block
 
 __all__ = [
-    "PORTS", "REPO", "TOOLS", "CommandFailed", "Local", "Paths", "free_ports", "log", "paths",
+    "PORTS", "REPO", "TOOLS", "CommandFailed", "Local", "Paths", "declared", "free_ports", "log",
+    "paths",
 ]  # fmt: skip
 
 REPO = Path(__file__).resolve().parents[2]
@@ -52,14 +53,18 @@ class Paths:
         return all(os.access(p, os.X_OK) for p in [*found, self.etcd_bin / "etcd"])
 
 
-def paths(env: Mapping[str, str] | None = None) -> Paths:
-    """The paths tools/cluster/env.sh declares (overrides in `env`, default os.environ)."""
-    names = ("K8S_BIN", "KWOK_BIN", "ETCD_BIN", "KUBECONFIG_ADMIN", "GO", "GOMODCACHE")
+def declared(names: tuple[str, ...], env: Mapping[str, str] | None = None) -> list[str]:
+    """The values tools/cluster/env.sh gives `names` (overrides in `env`, default os.environ)."""
     script = 'source "$0"; printf "%s\\n" ' + " ".join(f'"${n}"' for n in names)
     argv = ["bash", "-c", script, TOOLS / "env.sh"]
     out = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
-    lines = out.split("\n")
-    return Paths(*(Path(line) for line in lines[: len(names)]))
+    return out.split("\n")[: len(names)]
+
+
+def paths(env: Mapping[str, str] | None = None) -> Paths:
+    """The paths tools/cluster/env.sh declares (overrides in `env`, default os.environ)."""
+    names = ("K8S_BIN", "KWOK_BIN", "ETCD_BIN", "KUBECONFIG_ADMIN", "GO", "GOMODCACHE")
+    return Paths(*(Path(value) for value in declared(names, env)))
 
 
 class Local(Kube):
