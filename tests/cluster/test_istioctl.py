@@ -79,14 +79,22 @@ def test_istioctl_analyze_finds_nothing_on_the_cluster(
 
 
 @pytest.mark.cluster
-def test_istio_base_chart_installs_with_the_kind_tier_settings(api: Local, istioctl: Istio) -> None:
-    chart = istioctl.base_chart(api.paths)
+def test_istio_base_chart_installs_with_the_kind_tier_settings(api: Local) -> None:
+    chart = istio().base_chart(api.paths)
     crds = [d for d in yaml.safe_load_all((chart / "files" / "crd-all.gen.yaml").read_text()) if d]
     where = ("-n", ISTIO_NAMESPACE)
-    # The tier's API server already has Istio's CRDs (crds.py); the chart takes them over, as
-    # it would create them on a fresh cluster, and the tier's own are put back after.
+    # The tier's API server already has Istio's CRDs (crds.py, applied server-side by kubectl):
+    # the chart takes them over (ownership and fields), as it would create them on a fresh
+    # cluster, and the tier's own are put back after.
     install = ["upgrade", "--install", ISTIO_BASE_RELEASE, chart, *where, *ISTIO_BASE_SETTINGS]
-    install += ["--create-namespace", "--wait", "--timeout", "5m", "--take-ownership"]
+    install += [
+        "--create-namespace",
+        "--wait",
+        "--timeout",
+        "5m",
+        "--take-ownership",
+        "--force-conflicts",
+    ]
     try:
         api.helm(*install)
         status = json.loads(api.helm("status", ISTIO_BASE_RELEASE, *where, "-o", "json").stdout)
