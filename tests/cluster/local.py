@@ -56,8 +56,8 @@ class Paths:
 def declared(names: tuple[str, ...], env: Mapping[str, str] | None = None) -> list[str]:
     """The values tools/cluster/env.sh gives `names` (overrides in `env`, default os.environ)."""
     script = 'source "$0"; printf "%s\\n" ' + " ".join(f'"${n}"' for n in names)
-    argv = ["bash", "-c", script, TOOLS / "env.sh"]
-    out = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
+    argv: list[str | Path] = ["bash", "-c", script, TOOLS / "env.sh"]
+    out: str = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
     return out.split("\n")[: len(names)]
 
 

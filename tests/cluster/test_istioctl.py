@@ -56,7 +56,15 @@ def test_istioctl_analyze_finds_nothing_in_the_rendered_files(
     istioctl: Istio, example: Path, engine: str, tmp_path: Path
 ) -> None:
     rendered = tmp_path / f"{example.stem}.{engine}.yaml"
-    argv = [INFERGRAPH, "render", example, "--engine", engine, "--namespace", NAMESPACE]
+    argv: list[str | Path] = [
+        INFERGRAPH,
+        "render",
+        example,
+        "--engine",
+        engine,
+        "--namespace",
+        NAMESPACE,
+    ]
     subprocess.run([*argv, "-o", rendered], check=True, capture_output=True, timeout=300)
     objects = [o for o in yaml.safe_load_all(rendered.read_text()) if o]
     assert objects, f"{example.name}: nothing rendered"
@@ -86,7 +94,14 @@ def test_istio_base_chart_installs_with_the_kind_tier_settings(api: Local) -> No
     # The tier's API server already has Istio's CRDs (crds.py, applied server-side by kubectl):
     # the chart takes them over (ownership and fields), as it would create them on a fresh
     # cluster, and the tier's own are put back after.
-    install = ["upgrade", "--install", ISTIO_BASE_RELEASE, chart, *where, *ISTIO_BASE_SETTINGS]
+    install: list[str | Path] = [
+        "upgrade",
+        "--install",
+        ISTIO_BASE_RELEASE,
+        chart,
+        *where,
+        *ISTIO_BASE_SETTINGS,
+    ]
     install += [
         "--create-namespace",
         "--wait",
@@ -107,7 +122,7 @@ def test_istio_base_chart_installs_with_the_kind_tier_settings(api: Local) -> No
         names = [f"crd/{crd['metadata']['name']}" for crd in crds]
         api.kubectl("wait", "--for=condition=Established", *names, "--timeout=120s")
         for name in names:
-            labels = api.get(*name.split("/"), namespace=None)["metadata"]["labels"]
+            labels = api.get("crd", name.removeprefix("crd/"), namespace=None)["metadata"]["labels"]
             assert labels["app.kubernetes.io/managed-by"] == "Helm", name
     finally:
         api.helm("uninstall", ISTIO_BASE_RELEASE, *where, "--ignore-not-found", "--wait")
@@ -128,7 +143,16 @@ def test_istioctl_tests_skip_with_one_reason_line_where_istioctl_is_not_cached(
     selected = (
         "tests/cluster/test_istioctl.py::test_istioctl_analyze_finds_nothing_in_the_rendered_files"
     )
-    argv = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", selected]
+    argv: list[str | Path] = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-rs",
+        "-p",
+        "no:cacheprovider",
+        selected,
+    ]
     out = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     skipped = [line for line in out.stdout.splitlines() if line.startswith("SKIPPED")]
     assert len(skipped) == 1, out.stdout
@@ -152,7 +176,7 @@ def _cached_istioctl(tmp_path: Path, content: str) -> dict[str, str]:
 
 def test_build_istioctl_uses_the_cache_after_checking_its_sum(tmp_path: Path) -> None:
     env = _cached_istioctl(tmp_path, "#!/bin/sh\n")
-    argv = ["bash", REPO / "tools" / "cluster" / "build_istioctl.sh"]
+    argv: list[str | Path] = ["bash", REPO / "tools" / "cluster" / "build_istioctl.sh"]
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("build_istioctl.sh: cached ("), done.stdout
@@ -163,7 +187,7 @@ def test_build_istioctl_refuses_a_cached_binary_that_does_not_match_its_sum(
 ) -> None:
     env = _cached_istioctl(tmp_path, "#!/bin/sh\n")
     istio(env).istioctl.write_text("#!/bin/sh\nexit 0\n")
-    argv = ["bash", REPO / "tools" / "cluster" / "build_istioctl.sh"]
+    argv: list[str | Path] = ["bash", REPO / "tools" / "cluster" / "build_istioctl.sh"]
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "FAILED" in done.stdout + done.stderr, done.stdout + done.stderr
