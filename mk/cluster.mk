@@ -3,15 +3,19 @@
 # /var/cache/infergraph/cluster/<version>/bin; etcd built the same way (tools/cluster/etcd); nodes faked by kwok.
 # CLUSTER_NODE=real adds a real node (tools/cluster/node: kubelet, kube-proxy, CoreDNS and pause built
 # from source; Debian's containerd, runc and CNI plugins). Control-plane listeners are on 127.0.0.1; the
-# real node's are on its own bridge. The admin kubeconfig is build/cluster/kubeconfig.
+# real node's are on its own bridge. The admin kubeconfig is build/cluster/kubeconfig. istioctl is built
+# from the istio.io/istio module (tools/cluster/build_istioctl.sh) into /var/cache/infergraph/cluster/istio-<version>/bin.
 CLUSTER_ARGS ?=
 
-.PHONY: cluster-build cluster cluster-down cluster-test cluster-node-image
+.PHONY: cluster-build istioctl cluster cluster-down cluster-test cluster-node-image
 
 cluster-build: ## build kube-apiserver, -controller-manager, -scheduler, kubectl, kwok, etcd (cached; first run is long)
 	bash tools/cluster/build.sh
 
-cluster: cluster-build ## start etcd, the control plane and two kwok nodes on 127.0.0.1 (see cluster-down)
+istioctl: ## build istioctl from the istio.io/istio module (cached; first run is long): the tier's Istio checks
+	bash tools/cluster/build_istioctl.sh
+
+cluster: cluster-build istioctl ## start etcd, the control plane and two kwok nodes on 127.0.0.1 (see cluster-down)
 	bash tools/cluster/up.sh
 
 cluster-down: ## stop every process make cluster started (and remove the real node's containers, mounts, bridge, nftables)

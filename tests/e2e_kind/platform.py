@@ -14,6 +14,8 @@ from .objects import GATEWAY_RELEASE, NAMESPACE, TRAIN_JOB, istio_gateway, model
 from .observe import job_outcome
 
 __all__ = [
+    "ISTIO_BASE_RELEASE",
+    "ISTIO_BASE_SETTINGS",
     "ISTIO_CHARTS",
     "ISTIO_NAMESPACE",
     "ISTIO_VERSION",
@@ -26,6 +28,10 @@ __all__ = [
 ISTIO_VERSION = "1.26.2"  # supports Kubernetes 1.29-1.33; kind v0.27.0 runs 1.32
 ISTIO_CHARTS = "https://istio-release.storage.googleapis.com/charts"
 ISTIO_NAMESPACE = "istio-system"
+# Istio's base chart as installed here (release name, values); tests/cluster installs the chart
+# with the same ones.
+ISTIO_BASE_RELEASE = "istio-base"
+ISTIO_BASE_SETTINGS = ("--set", "defaultRevision=default")
 TRAIN_SCRIPT = REPO / "bench" / "train_iris.py"
 
 
@@ -44,7 +50,7 @@ def install_istio(kube: Kube) -> None:
     common = ["--repo", ISTIO_CHARTS, "--version", ISTIO_VERSION, "-n", ISTIO_NAMESPACE]
     wait = ["--create-namespace", "--wait", "--timeout", "10m"]
     releases: tuple[tuple[str, str, list[str]], ...] = (
-        ("istio-base", "base", ["--set", "defaultRevision=default"]),
+        (ISTIO_BASE_RELEASE, "base", [*ISTIO_BASE_SETTINGS]),
         ("istiod", "istiod", []),
         # kind has no load balancer: a LoadBalancer Service would keep --wait waiting forever
         (GATEWAY_RELEASE, "gateway", ["--set", "service.type=ClusterIP"]),

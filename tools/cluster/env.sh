@@ -5,6 +5,12 @@
 : "${KWOK_VERSION:=v0.7.0}"
 : "${ETCD_VERSION:=v3.5.16}"  # must equal the pin in etcd/go.mod (build.sh checks)
 : "${CLUSTER_CACHE:=/var/cache/infergraph/cluster}"
+# istioctl and Istio's base chart come from the istio.io/istio module. Its release tags (1.26.2,
+# the kind tier's ISTIO_VERSION) are not semantic versions, so the module proxy refuses them, and
+# the proxy this project reaches serves three pseudo-versions of it. This one is master on
+# 2026-08-27 (it requires istio.io/api v1.31.0-rc.0): the newest one whose whole dependency graph
+# the proxy serves (release-1.30's head of 2026-08-26 needs an istio.io/api it refuses).
+: "${ISTIO_MODULE_VERSION:=v0.0.0-20260827124520-eed52ebb66ad}"
 : "${CLUSTER_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/cluster}"
 : "${ETCD_PORT:=23790}"
 : "${ETCD_PEER_PORT:=23800}"
@@ -19,6 +25,7 @@ export GOMODCACHE GOCACHE
 K8S_BIN="$CLUSTER_CACHE/$K8S_VERSION/bin"
 KWOK_BIN="$CLUSTER_CACHE/kwok-$KWOK_VERSION/bin"
 ETCD_BIN="$CLUSTER_CACHE/etcd-$ETCD_VERSION/bin"
+ISTIO_BIN="$CLUSTER_CACHE/istio-$ISTIO_MODULE_VERSION/bin"
 KUBECONFIG_ADMIN="$CLUSTER_DIR/kubeconfig"
 # Started in this order, stopped in the reverse one.
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)

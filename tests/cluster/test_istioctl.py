@@ -1,0 +1,193 @@
+"""Istio's own checks on our objects: `istioctl analyze` finds no error or warning in any
+example's rendered files (helm and jsonnet, `--use-kube=false`) nor in the cluster once the
+example is installed, and Istio's base chart installs with the settings the kind tier gives it.
+
+istioctl and the chart come from the `istio.io/istio` module (istio.py says which version);
+the tests skip with one reason line where istioctl is not cached (`make istioctl`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from e2e_kind.graphs import EXAMPLES, INFERGRAPH, compile_graph, helm_release
+from e2e_kind.objects import NAMESPACE, istio_gateway
+from e2e_kind.platform import ISTIO_BASE_RELEASE, ISTIO_BASE_SETTINGS, ISTIO_NAMESPACE
+
+from .conftest import NOT_BUILT
+from .crds import crd_files
+from .istio import ISTIOCTL_NOT_BUILT, Istio, istio
+from .local import REPO, Local, paths
+from .spaces import prepare
+
+GRAPHS = sorted(EXAMPLES.glob("*.yaml"))
+ENGINES = ("helm", "jsonnet")
+# the cluster-scoped objects of the base chart that carry the settings
+DEFAULT_VALIDATOR = "istiod-default-validator"
+
+
+@pytest.fixture(scope="session")
+def istioctl() -> Istio:
+    """The cached istioctl; every test that needs it skips, with one reason, where it is not."""
+    found = istio()
+    if not found.built():
+        pytest.skip(ISTIOCTL_NOT_BUILT)
+    return found
+
+
+def _platform_gateway(workdir: Path) -> Path:
+    """The Istio Gateway our VirtualServices bind to, as the kind tier applies it: the graph's
+    files name it but do not carry it (the platform does)."""
+    path = workdir / "platform-gateway.yaml"
+    path.write_text(yaml.safe_dump(istio_gateway()))
+    return path
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("example", GRAPHS, ids=lambda p: p.stem)
+def test_istioctl_analyze_finds_nothing_in_the_rendered_files(
+    istioctl: Istio, example: Path, engine: str, tmp_path: Path
+) -> None:
+    rendered = tmp_path / f"{example.stem}.{engine}.yaml"
+    argv: list[str | Path] = [
+        INFERGRAPH,
+        "render",
+        example,
+        "--engine",
+        engine,
+        "--namespace",
+        NAMESPACE,
+    ]
+    subprocess.run([*argv, "-o", rendered], check=True, capture_output=True, timeout=300)
+    objects = [o for o in yaml.safe_load_all(rendered.read_text()) if o]
+    assert objects, f"{example.name}: nothing rendered"
+    gateway = _platform_gateway(tmp_path)
+    assert istioctl.analyze("--use-kube=false", rendered, gateway) == []
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize("example", GRAPHS, ids=lambda p: p.stem)
+def test_istioctl_analyze_finds_nothing_on_the_cluster(
+    api: Local, istioctl: Istio, example: Path, tmp_path: Path
+) -> None:
+    graph = compile_graph(api, example, tmp_path)
+    prepare(api, graph.namespace)
+    platform = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ISTIO_NAMESPACE}}
+    api.apply(platform, istio_gateway())
+    with helm_release(api, graph, wait=False):
+        where = ("--kubeconfig", api.paths.kubeconfig, "-n", graph.namespace)
+        assert istioctl.analyze(*where) == []
+
+
+@pytest.mark.cluster
+def test_istio_base_chart_installs_with_the_kind_tier_settings(api: Local) -> None:
+    chart = istio().base_chart(api.paths)
+    crds = [d for d in yaml.safe_load_all((chart / "files" / "crd-all.gen.yaml").read_text()) if d]
+    where = ("-n", ISTIO_NAMESPACE)
+    # The tier's API server already has Istio's CRDs (crds.py, applied server-side by kubectl):
+    # the chart takes them over (ownership and fields), as it would create them on a fresh
+    # cluster, and the tier's own are put back after.
+    install: list[str | Path] = [
+        "upgrade",
+        "--install",
+        ISTIO_BASE_RELEASE,
+        chart,
+        *where,
+        *ISTIO_BASE_SETTINGS,
+    ]
+    install += [
+        "--create-namespace",
+        "--wait",
+        "--timeout",
+        "5m",
+        "--take-ownership",
+        "--force-conflicts",
+    ]
+    try:
+        api.helm(*install)
+        status = json.loads(api.helm("status", ISTIO_BASE_RELEASE, *where, "-o", "json").stdout)
+        assert status["info"]["status"] == "deployed"
+        # defaultRevision=default: the default validator, calling the unrevisioned istiod
+        validator = api.get("validatingwebhookconfiguration", DEFAULT_VALIDATOR, namespace=None)
+        assert validator["metadata"]["labels"]["istio.io/rev"] == "default"
+        services = [w["clientConfig"]["service"] for w in validator["webhooks"]]
+        assert services == [{**services[0], "name": "istiod", "namespace": ISTIO_NAMESPACE}]
+        names = [f"crd/{crd['metadata']['name']}" for crd in crds]
+        api.kubectl("wait", "--for=condition=Established", *names, "--timeout=120s")
+        for name in names:
+            labels = api.get("crd", name.removeprefix("crd/"), namespace=None)["metadata"]["labels"]
+            assert labels["app.kubernetes.io/managed-by"] == "Helm", name
+    finally:
+        api.helm("uninstall", ISTIO_BASE_RELEASE, *where, "--ignore-not-found", "--wait")
+        api.kubectl("apply", "--server-side", "--force-conflicts", "-f", crd_files(api.paths)[0])
+    gone = api.kubectl("get", "validatingwebhookconfiguration", DEFAULT_VALIDATOR,
+                       "--ignore-not-found", "-o", "name").stdout  # fmt: skip
+    assert gone == ""
+
+
+def test_istioctl_tests_skip_with_one_reason_line_where_istioctl_is_not_cached(
+    tmp_path: Path,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "INFERGRAPH_CLUSTER"}
+    env["ISTIO_MODULE_VERSION"] = "v0.0.0-00010101000000-000000000000"  # never built
+    assert not istio(env).built()
+    # where the cluster tier itself is not built, its own reason comes first
+    reason = ISTIOCTL_NOT_BUILT if paths(env).built() else NOT_BUILT
+    selected = (
+        "tests/cluster/test_istioctl.py::test_istioctl_analyze_finds_nothing_in_the_rendered_files"
+    )
+    argv: list[str | Path] = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-rs",
+        "-p",
+        "no:cacheprovider",
+        selected,
+    ]
+    out = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    skipped = [line for line in out.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert len(skipped) == 1, out.stdout
+    assert skipped[0].endswith(reason), out.stdout
+    assert f"{len(GRAPHS) * len(ENGINES)} skipped" in out.stdout, out.stdout
+
+
+def _cached_istioctl(tmp_path: Path, content: str) -> dict[str, str]:
+    """build_istioctl.sh's environment with a cache in `tmp_path` holding an `istioctl` whose
+    recorded sum is that of `content`."""
+    env = {**os.environ, "CLUSTER_CACHE": str(tmp_path / "cache")}
+    binary = istio(env).istioctl
+    binary.parent.mkdir(parents=True)
+    binary.write_text(content)
+    binary.chmod(0o755)
+    sums = subprocess.run(["sha256sum", "istioctl"], cwd=binary.parent, capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    (binary.parent / "SHA256SUMS").write_text(sums)
+    return env
+
+
+def test_build_istioctl_uses_the_cache_after_checking_its_sum(tmp_path: Path) -> None:
+    env = _cached_istioctl(tmp_path, "#!/bin/sh\n")
+    argv: list[str | Path] = ["bash", REPO / "tools" / "cluster" / "build_istioctl.sh"]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("build_istioctl.sh: cached ("), done.stdout
+
+
+def test_build_istioctl_refuses_a_cached_binary_that_does_not_match_its_sum(
+    tmp_path: Path,
+) -> None:
+    env = _cached_istioctl(tmp_path, "#!/bin/sh\n")
+    istio(env).istioctl.write_text("#!/bin/sh\nexit 0\n")
+    argv: list[str | Path] = ["bash", REPO / "tools" / "cluster" / "build_istioctl.sh"]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "FAILED" in done.stdout + done.stderr, done.stdout + done.stderr
