@@ -96,17 +96,18 @@ def report(cells: dict[tuple[str, int], Cell]) -> str:
             f" req/s through / direct {through32.rps / direct32.rps:.2f} (c=32)"
         )
     plain, plain32 = cells[(SINGLE["rest"], 1)].result, cells[(SINGLE["rest"], 32)].result
-    traced, traced32 = cells[(TRACED, 1)].result, cells[(TRACED, 32)].result
-    lines.append(
-        f"tracing on (all sampled, OTLP/HTTP): added p50 {traced.p50_ms - plain.p50_ms:.3f} ms"
-        f" (c=1); req/s traced / untraced {traced32.rps / plain32.rps:.2f} (c=32)"
-    )
-    for state, label in LOGGED.items():
-        logged, logged32 = cells[(label, 1)].result, cells[(label, 32)].result
+    switched_on = {  # label: (what is on, the ratio's name)
+        TRACED: ("tracing on (all sampled, OTLP/HTTP)", "traced / untraced"),
+        **{
+            label: (f"payload logging on (mode all, receiver {state})", "logged / not logged")
+            for state, label in LOGGED.items()
+        },
+    }
+    for label, (feature, ratio) in switched_on.items():
+        on, on32 = cells[(label, 1)].result, cells[(label, 32)].result
         lines.append(
-            f"payload logging on (mode all, receiver {state}): added p50"
-            f" {logged.p50_ms - plain.p50_ms:.3f} ms (c=1); req/s logged / not logged"
-            f" {logged32.rps / plain32.rps:.2f} (c=32)"
+            f"{feature}: added p50 {on.p50_ms - plain.p50_ms:.3f} ms (c=1);"
+            f" req/s {ratio} {on32.rps / plain32.rps:.2f} (c=32)"
         )
     slowest = max(cells[(f"{child} direct", 1)].result.p50_ms for child in CHILDREN)
     combined = cells[(FAN, 1)].result.p50_ms
