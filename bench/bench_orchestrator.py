@@ -8,6 +8,13 @@
   compiler writes for `spec.tracing` (every request sampled, spans exported over OTLP/HTTP to a
   sink on loopback); its p50 and req/s against the untraced one show what a span per request
   and per node costs. The untraced rows are the figures tracing must leave unchanged.
+- Payload logging on: the REST single-model orchestrator again with its node's `logger: {mode:
+  all}` (two CloudEvents per request, the compiler's default queue and senders), once to a
+  receiver on loopback that takes every event, once to a receiver that is down (every event
+  refused, retried, then dropped and counted). Against the plain REST row they show what
+  logging costs the request path and that a stopped sink does not slow predictions; the plain
+  row, whose graph has no logging, is the figure logging off must leave unchanged (no
+  `PayloadLog` is built, the executor does one None check).
 - 3-model AVERAGE_COMBINER graph: p50 at c=1 through the orchestrator minus the slowest of the
   three models asked directly (the fan-out, the /aggregate call and the hops are the cost;
   on 2 cores the three children and the orchestrator also queue for CPU).
@@ -23,12 +30,15 @@ import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import servers
-from harness import ServerProcess
+from harness import ServerProcess, free_ports
 from loadgen import require_wrk
 from matrix import Cell, Target, add_run_flags, check_answers, measure
 from train_iris import train
+
+from infergraph import defaults
 
 __all__ = ["build", "main", "report"]
 
@@ -38,6 +48,7 @@ CHILDREN = ("model-a", "model-b", "model-c")
 
 SINGLE = {"rest": "orchestrator (rest->node)", "grpc": "orchestrator (grpc->node)"}
 TRACED = "orchestrator traced (rest)"
+LOGGED = {"up": "orchestrator logged (rest)", "down": "logged, receiver down"}
 FAN = "orchestrator combiner"
 
 
@@ -50,6 +61,23 @@ def traced_env(endpoint: str) -> dict[str, str]:
         "OTEL_TRACES_SAMPLER_ARG": "1.0",
         "OTEL_PROPAGATORS": "b3multi,tracecontext,baggage",
     }
+
+
+def logged_graph(root: dict[str, Any], receiver: str) -> dict[str, Any]:
+    """The single-model runtime graph with every payload of its node sent to `receiver`, with
+    the logging settings the compiler writes by default."""
+    node = {**root, "logger": {"mode": "all", "url": receiver}}
+    graph = servers.runtime_graph("logged", node)
+    graph["logging"] = {
+        "sampleRate": defaults.LOG_SAMPLE_RATE,
+        "queueSize": defaults.LOG_QUEUE_SIZE,
+        "senders": defaults.LOG_SENDERS,
+        "retries": defaults.LOG_RETRIES,
+        "backoffMs": defaults.LOG_BACKOFF_MS,
+        "timeoutMs": defaults.LOG_TIMEOUT_MS,
+        "source": "http://bench-logged:9000/",
+    }
+    return graph
 
 
 def report(cells: dict[tuple[str, int], Cell]) -> str:
@@ -68,11 +96,19 @@ def report(cells: dict[tuple[str, int], Cell]) -> str:
             f" req/s through / direct {through32.rps / direct32.rps:.2f} (c=32)"
         )
     plain, plain32 = cells[(SINGLE["rest"], 1)].result, cells[(SINGLE["rest"], 32)].result
-    traced, traced32 = cells[(TRACED, 1)].result, cells[(TRACED, 32)].result
-    lines.append(
-        f"tracing on (all sampled, OTLP/HTTP): added p50 {traced.p50_ms - plain.p50_ms:.3f} ms"
-        f" (c=1); req/s traced / untraced {traced32.rps / plain32.rps:.2f} (c=32)"
-    )
+    switched_on = {  # label: (what is on, the ratio's name)
+        TRACED: ("tracing on (all sampled, OTLP/HTTP)", "traced / untraced"),
+        **{
+            label: (f"payload logging on (mode all, receiver {state})", "logged / not logged")
+            for state, label in LOGGED.items()
+        },
+    }
+    for label, (feature, ratio) in switched_on.items():
+        on, on32 = cells[(label, 1)].result, cells[(label, 32)].result
+        lines.append(
+            f"{feature}: added p50 {on.p50_ms - plain.p50_ms:.3f} ms (c=1);"
+            f" req/s {ratio} {on32.rps / plain32.rps:.2f} (c=32)"
+        )
     slowest = max(cells[(f"{child} direct", 1)].result.p50_ms for child in CHILDREN)
     combined = cells[(FAN, 1)].result.p50_ms
     lines.append(
@@ -86,7 +122,8 @@ def build(
     work: Path, model: Path, otlp: str
 ) -> tuple[dict[str, servers.Launch], list[Target], list[Target]]:
     """Launches (not started) of every server, the single-model and the combiner targets;
-    the traced orchestrator exports to `otlp`."""
+    the traced orchestrator exports to `otlp`, the logged one sends its events there too (the
+    sink answers 200 to any POST) and to a port nobody listens on."""
     flags = servers.sklearn_flags(model)
     node = servers.our_component(work, flags, name="clf")
     kids = {name: servers.our_component(work, flags, name=name) for name in CHILDREN}
@@ -104,6 +141,12 @@ def build(
     rest_file = work / "rest.json"
     launches[TRACED] = servers.orchestrator(rest_file, work, env=traced_env(otlp))
     single_targets.append(Target(TRACED, TRACED, f"{launches[TRACED].url}{PREDICT}", body))
+    receivers = {"up": f"{otlp}/events", "down": f"http://127.0.0.1:{free_ports(1)[0]}/"}
+    for state, label in LOGGED.items():
+        graph = logged_graph(single_root, receivers[state])
+        log_file = servers.write_json(work / f"logged-{state}.json", graph)
+        launches[label] = servers.orchestrator(log_file, work)
+        single_targets.append(Target(label, label, f"{launches[label].url}{PREDICT}", body))
     kid_nodes = [servers.runtime_node(n, "MODEL", "SKLEARN_SERVER", kids[n], []) for n in CHILDREN]
     fan_root = servers.runtime_node("average", "COMBINER", "AVERAGE_COMBINER", combiner, kid_nodes)
     fan_file = servers.write_json(work / "combiner.json", servers.runtime_graph("fan", fan_root))

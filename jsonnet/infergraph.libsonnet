@@ -299,6 +299,28 @@ local claim(c, p) = {
     },
   },
 
+  // receiverNetworkPolicy({values, workload, namespace}): who may reach a payload-log receiver
+  // (the log sink, a detector): on http the orchestrators of networkPolicy.logClients (none when
+  // no orchestrator logs to it), on metrics anyone.
+  receiverNetworkPolicy(params):: {
+    local c = self._config,
+    local w = c.workload,
+    local clients = c.values.networkPolicy.logClients[w.fullname],
+    _config:: required { workload: error 'must provide workload' } + params,
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: metadata(w.fullname, c.namespace, w.labels, w.annotations),
+    spec: {
+      podSelector: { matchLabels: w.selectorLabels },
+      policyTypes: ['Ingress'],
+      ingress: (if clients == [] then [] else [{
+                  from: [{ podSelector: { matchLabels: labels } } for labels in clients],
+                  ports: [{ port: 'http', protocol: 'TCP' }],
+                }])
+               + [{ ports: [{ port: 'metrics', protocol: 'TCP' }] }],
+    },
+  },
+
   // virtualService({values, namespace}): weighted routes to the predictors, shadow mirrored.
   virtualService(params):: {
     local c = self._config,
@@ -469,6 +491,8 @@ local claim(c, p) = {
       for p in predictors
       for n in std.objectFields(v.predictors[p].nodes)
     ];
+    local receivers = std.objectValues(v.detectors)
+                      + (if v.logSink != null then [v.logSink.workload] else []);
     local scaled = [w for w in workloads if w.workload.autoscaling != null];
     local keda = [w for w in scaled if std.objectHas(w.workload.autoscaling, 'keda')];
     local objectsOf(group) = [o for o in std.objectValues(group) if o != null];
@@ -496,6 +520,10 @@ local claim(c, p) = {
       ]
       + [self.pdb(base + w) for w in workloads if w.workload.podDisruptionBudget != null]
       + (if v.networkPolicy.enabled then [self.networkPolicy(base + w) for w in workloads] else [])
+      + (if v.networkPolicy.enabled then [
+           self.receiverNetworkPolicy(base { workload: w })
+           for w in receivers
+         ] else [])
       + (if v.istio.enabled then [self.destinationRule(base), self.virtualService(base)] else [])
       + (if v.gatewayApi.enabled then [self.httpRoute(base), self.grpcRoute(base)] else [])
       + (if v.istio.peerAuthentication then [self.peerAuthentication(base)] else [])

@@ -314,7 +314,11 @@ local compile(spec) =
       timeouts: null,
       grpcHeaders: [{ name: k.GRPC_ROUTE_HEADER, value: G }],
     },
-    networkPolicy: { enabled: false, gatewayNamespaces: [k.NETWORK_POLICY_GATEWAY_NAMESPACE] },
+    networkPolicy: {
+      enabled: false,
+      gatewayNamespaces: [k.NETWORK_POLICY_GATEWAY_NAMESPACE],
+      logClients: {},  // a prototype deploys no log receivers
+    },
     serviceMonitor: { enabled: false, interval: k.SERVICE_MONITOR_INTERVAL, labels: {} },
     test: d.test {
       predictor: top,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from infergraph.compile import compile_values
+from infergraph.loading import load, load_text
 from infergraph.model import Node, Serving, Tracing
 
 from .render import HPA, JSON, KEDA, compile_graph, find, model, predictor, render_chart
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 KINDS_OFF_BY_DEFAULT = (
     "NetworkPolicy",
     "ServiceMonitor",
@@ -217,3 +222,62 @@ def test_tracing_writes_the_otel_environment_of_every_pod_and_nothing_when_off()
     untraced = render_chart(compile_graph(predictor(graph=router)))
     for deployment in find(untraced, "Deployment"):
         assert not [k for k in _env(deployment) if k.startswith("OTEL_")]
+
+
+def _receiver_policies(values: JSON) -> dict[str, JSON]:
+    objects = render_chart(values)
+    return {
+        p["metadata"]["name"]: p["spec"]
+        for p in find(objects, "NetworkPolicy")
+        if p["metadata"]["name"] in values["networkPolicy"]["logClients"]
+    }
+
+
+def test_log_receivers_admit_only_the_orchestrators_that_log_to_them() -> None:
+    values = compile_values(load(EXAMPLES / "monitored.yaml"))
+    assert values["networkPolicy"]["enabled"]
+    policies = _receiver_policies(values)
+    assert set(policies) == {"monitored-logsink", "monitored-drift"}
+    for name, sender in (("monitored-logsink", "main"), ("monitored-drift", "watch")):
+        orchestrator = values["predictors"][sender]["orchestrator"]["selectorLabels"]
+        assert policies[name]["ingress"] == [
+            {
+                "from": [{"podSelector": {"matchLabels": orchestrator}}],
+                "ports": [{"port": "http", "protocol": "TCP"}],
+            },
+            {"ports": [{"port": "metrics", "protocol": "TCP"}]},
+        ]
+    assert (
+        policies["monitored-drift"]["podSelector"]["matchLabels"]
+        == (values["detectors"]["drift"]["selectorLabels"])
+    )
+    assert (
+        policies["monitored-logsink"]["podSelector"]["matchLabels"]
+        == (values["logSink"]["workload"]["selectorLabels"])
+    )
+
+
+def test_a_receiver_nobody_logs_to_admits_only_scrapes() -> None:
+    # an empty `from` would admit every pod: the rule is left out instead
+    text = (EXAMPLES / "monitored.yaml").read_text().replace("url: detector:drift", "url: sink")
+    values = compile_values(load_text(text, "monitored.yaml"))
+    orchestrators = [
+        values["predictors"][p]["orchestrator"]["selectorLabels"] for p in ("main", "watch")
+    ]
+    assert values["networkPolicy"]["logClients"] == {
+        "monitored-drift": [],
+        "monitored-logsink": orchestrators,
+    }
+    policies = _receiver_policies(values)
+    assert policies["monitored-drift"]["ingress"] == [
+        {"ports": [{"port": "metrics", "protocol": "TCP"}]}
+    ]
+    assert policies["monitored-logsink"]["ingress"][0]["from"] == [
+        {"podSelector": {"matchLabels": labels}} for labels in orchestrators
+    ]
+
+
+def test_log_receivers_have_no_policy_with_network_policies_off() -> None:
+    values = compile_values(load(EXAMPLES / "monitored.yaml"))
+    values["networkPolicy"]["enabled"] = False
+    assert find(render_chart(values), "NetworkPolicy") == []

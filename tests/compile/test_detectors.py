@@ -109,15 +109,42 @@ def test_each_rule_names_its_pointer(doc: JSON, expected: str) -> None:
 
 
 def test_schema_problems_name_the_field() -> None:
-    doc = with_detectors({"name": "d", "implementation": "DRIFT", "eventsUrl": "https://a/"})
+    doc = with_detectors({"name": "d", "implementation": "DRIFT", "eventsUrl": ""})
     found = problems(doc)
     assert [p.split(": ")[0] for p in found] == [
         f"{D0}/eventsUrl",
         f"{D0}/implementation",
         f"{D0}/modelUri",
     ]
-    assert "expected an http:// URL" in found[0]
+    assert found[0].endswith("is empty; expected a non-empty string")
     assert '"OUTLIER_DETECTOR", "DRIFT_DETECTOR"' in found[1]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://alerts/", "alerts.monitoring", "http:///events", "http://a:99999/", "http://a b/"],
+    ids=["scheme", "no-scheme", "no-host", "port-range", "space"],
+)
+def test_a_bad_events_url_is_named_with_the_others(url: str) -> None:
+    doc = with_detectors(drift(eventsUrl=url), drift("second", eventsUrl="https://ok/"))
+    doc["spec"]["detectors"].append(drift("third", eventsUrl=url))
+    expected = (
+        f"{json.dumps(url)} is not an http(s) URL with a host; expected where findings go, e.g. "
+        "http://alerts.monitoring/ or https://alerts.example.com/detector"
+    )
+    assert problems(doc) == [
+        f"{D0}/eventsUrl: {expected}",
+        f"/spec/detectors/2/eventsUrl: {expected}",
+    ]
+
+
+@pytest.mark.parametrize(
+    "url", ["http://alerts.monitoring/", "https://alerts.example.com:8443/in?key=1"]
+)
+def test_http_and_https_events_urls_compile_into_the_detector(url: str) -> None:
+    values = compile_values(load_text(dump(with_detectors(drift(eventsUrl=url))), "g.yaml"))
+    env = {e["name"]: e["value"] for e in values["detectors"]["drift"]["container"]["env"]}
+    assert env["INFERGRAPH_EVENTS_URL"] == url
 
 
 def test_a_seldondeployment_takes_no_detectors() -> None:

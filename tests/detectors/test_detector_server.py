@@ -4,9 +4,12 @@ the `cloudevents` SDK, as a logger sends them), answers, /metrics and finding ev
 from __future__ import annotations
 
 import argparse
+import datetime
 import http.server
+import ipaddress
 import json
 import re
+import ssl
 import sys
 import threading
 import urllib.error
@@ -17,7 +20,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from cloudevents.core.bindings.http import HTTPMessage, from_binary_event, to_binary_event
+from cloudevents.core.bindings.http import (
+    HTTPMessage,
+    from_binary_event,
+    to_binary_event,
+    to_structured_event,
+)
 from cloudevents.core.v1.event import CloudEvent
 
 from infergraph_server.detectors.reference import ReferenceDataError
@@ -36,8 +44,11 @@ ROW = b'{"data":{"ndarray":[[1,2,3,4]]}}'
 LOGGED = {"ce-specversion": "1.0", "ce-type": REQUEST}
 
 
-def seldon_event(payload: Any, kind: str = REQUEST, puid: str = "puid-1") -> HTTPMessage:
-    """A logged payload as Seldon's executor (and our orchestrator) sends it: binary mode."""
+def seldon_event(
+    payload: Any, kind: str = REQUEST, puid: str = "puid-1", structured: bool = False
+) -> HTTPMessage:
+    """A logged payload as Seldon's executor (and our orchestrator) sends it: binary mode;
+    or in structured mode, as a Knative broker may deliver it."""
     attributes = {
         "type": kind,
         "source": "http://iris-main:9000/",
@@ -48,7 +59,8 @@ def seldon_event(payload: Any, kind: str = REQUEST, puid: str = "puid-1") -> HTT
         "endpoint": "main",
         "datacontenttype": "application/json",
     }
-    return to_binary_event(CloudEvent(attributes=attributes, data=payload))
+    event = CloudEvent(attributes=attributes, data=payload)
+    return to_structured_event(event) if structured else to_binary_event(event)
 
 
 def post(server: ComponentProcess, message: HTTPMessage) -> tuple[int, Any]:
@@ -76,10 +88,12 @@ def sample(server: ComponentProcess, name: str) -> float:
 
 
 class Receiver:
-    """A CloudEvents receiver on loopback: every POST parsed back by the SDK."""
+    """A CloudEvents receiver on loopback: every POST parsed back by the SDK; HTTPS with
+    `tls` (a server context)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.events: list[Any] = []
+        self.paths: list[str] = []
         self.arrived = threading.Condition()
         outer = self
 
@@ -89,6 +103,7 @@ class Receiver:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 event = from_binary_event(HTTPMessage(headers=headers, body=body))
                 with outer.arrived:
+                    outer.paths.append(self.path)
                     outer.events.append(event)
                     outer.arrived.notify_all()
                 self.send_response(202)
@@ -99,7 +114,10 @@ class Receiver:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/events"
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}/events?key=1"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -202,6 +220,100 @@ def outlier_server(reference: Path) -> Iterator[ComponentProcess]:
         yield server
 
 
+@pytest.mark.parametrize("data", ["json", "base64"])
+def test_structured_events_are_read_as_binary_ones(
+    outlier_server: ComponentProcess, data: str
+) -> None:
+    far = {"data": {"ndarray": [[9.0, -9.0, 9.0, -9.0]]}}
+    payload: Any = far if data == "json" else json.dumps(far).encode()  # bytes: data_base64
+    message = seldon_event(payload, structured=True)
+    assert message.headers["content-type"].startswith("application/cloudevents+json")
+    assert not any(k.startswith("ce-") for k in message.headers)
+    assert ("data_base64" in json.loads(message.body)) == (data == "base64")
+    status, answer = post(outlier_server, message)
+    assert (status, answer["data"]["is_outlier"]) == (200, [1]), answer
+    status, answer = post(outlier_server, seldon_event(payload, RESPONSE, structured=True))
+    assert (status, answer) == (200, {"ignored": RESPONSE})
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b"not json", "not a structured-mode CloudEvent"),
+        (b'{"specversion":"1.0","type":"x"}', "not a structured-mode CloudEvent"),
+        (
+            b'{"specversion":"1.0","id":"1","source":"s","type":"x","data":{}}',
+            'ce-type: "x"; expected io.seldon.serving.inference.request',
+        ),
+    ],
+    ids=["not-json", "no-id-or-source", "other-type"],
+)
+def test_bad_structured_events_are_refused_with_a_reason(
+    outlier_server: ComponentProcess, body: bytes, says: str
+) -> None:
+    headers = {"content-type": "application/cloudevents+json; charset=utf-8"}
+    status, answer = post(outlier_server, HTTPMessage(headers=headers, body=body))
+    assert status == 400
+    assert says in answer["error"]
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """(certificate, key) of a self-signed certificate for 127.0.0.1."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_findings_go_to_an_https_events_url(reference: Path, tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    receiver = Receiver(tls)
+    try:
+        args = ["--detector", "OUTLIER_DETECTOR", "--model-uri", str(reference)]
+        args += ["--events-url", receiver.url]
+        # the detector trusts what the system trusts: here, our certificate alone
+        with start_server("detector", args, env={"SSL_CERT_FILE": str(cert)}) as server:
+            far = {"data": {"ndarray": [[9.0, -9.0, 9.0, -9.0]]}}
+            status, answer = post(server, seldon_event(far, puid="p-tls"))
+            assert (status, answer["data"]["is_outlier"]) == (200, [1])
+            (event,) = receiver.wait_for(1)
+        assert event.get_extension("requestid") == "p-tls"
+        assert receiver.paths == ["/events?key=1"]
+    finally:
+        receiver.close()
+
+
 @pytest.mark.parametrize(
     ("headers", "body", "says"),
     [
@@ -255,9 +367,14 @@ def _start(argv: list[str]) -> None:
             '"x" is not a parameter of DRIFT_DETECTOR',
         ),
         (
-            ["--detector", "OUTLIER_DETECTOR", "--events-url", "https://example.com/"],
+            ["--detector", "OUTLIER_DETECTOR", "--events-url", "ftp://example.com/"],
             SettingsError,
-            "--events-url",
+            '--events-url: "ftp://example.com/" is not an http',
+        ),
+        (
+            ["--detector", "OUTLIER_DETECTOR", "--events-url", "http://example.com:99999/"],
+            SettingsError,
+            '--events-url: "http://example.com:99999/" is not an http',
         ),
         (
             [
@@ -288,7 +405,8 @@ def _start(argv: list[str]) -> None:
     ids=[
         "unknown",
         "unknown-parameter",
-        "https-events",
+        "ftp-events",
+        "events-port-range",
         "negative-index",
         "index-beyond",
         "no-reference",

@@ -248,7 +248,9 @@ def test_predictions_succeed_with_the_receiver_down_and_drops_are_counted(
         assert dropped["undeliverable"] > 0, dropped
 
 
-def test_monitored_example_files_every_payload_in_its_log_sink(workdir: Path) -> None:
+def test_monitored_example_files_every_payload_in_its_log_sink_and_feeds_its_detector(
+    workdir: Path,
+) -> None:
     with Up("monitored.yaml", workdir) as up:
         assert "logsink" in up.ports
         conn = up.connection()
@@ -278,3 +280,14 @@ def test_monitored_example_files_every_payload_in_its_log_sink(workdir: Path) ->
             )
             body = e["data"]
             assert "data" in body, body
+        # the shadow `watch` logs its requests to the drift detector: one row per prediction
+        metrics_port = up.ports["detector drift"] + 1  # http, then metrics
+        rows = 'infergraph_detector_rows_total{detector="drift"}'
+        found, deadline = None, time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics") as answer:
+                found = re.search(rf"^{re.escape(rows)} (\S+)$", answer.read().decode(), re.M)
+            if found and float(found[1]) == 3:
+                break
+            time.sleep(0.1)
+        assert found and float(found[1]) == 3, found

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from infergraph.compile import compile_runtime, compile_values
 from infergraph.loading import load_text
 from infergraph.local import plan_local
@@ -229,4 +231,16 @@ def test_a_detector_may_not_take_the_sinks_name() -> None:
     assert problems(doc) == [
         '/spec/detectors/0/name: "logsink" names its Deployment and Service "iris-logsink", as '
         "the workload of /spec/logging/sink is named; expected another detector name",
+    ]
+
+
+@pytest.mark.parametrize("url", ["http://logger:99999/", "http://logger:0/", "http://a b/"])
+def test_a_logger_url_the_sender_could_not_open_is_refused(url: str) -> None:
+    # urlsplit took these, and the orchestrator's sender then failed on every event
+    doc = native()
+    doc["spec"]["predictors"][0]["graph"]["logger"] = {"url": url}
+    assert problems(doc) == [
+        f"{P0}/graph/logger/url: {json.dumps(url)} is neither an http:// or https:// URL with a "
+        'host nor a target; expected e.g. http://logger.seldon/, "sink" (the graph\'s log sink) '
+        'or "detector:NAME" (one of spec.detectors)'
     ]

@@ -178,3 +178,35 @@ spec:
   ports:
     {{- toYaml $ports | nindent 4 }}
 {{- end }}
+
+{{- /* The NetworkPolicy of a payload-log receiver (the log sink, a detector): its http port admits
+the orchestrators of networkPolicy.logClients (none when no orchestrator logs to it), its
+metrics port every scraper, as every workload's does.
+Usage: {{ include "infergraph.receiverNetworkPolicy" (list $ $workload) }} */}}
+{{- define "infergraph.receiverNetworkPolicy" -}}
+{{- $root := index . 0 }}{{ $w := index . 1 }}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  {{- include "infergraph.metadata" (dict "root" $root "name" $w.fullname "labels" $w.labels "annotations" $w.annotations) | nindent 2 }}
+spec:
+  podSelector:
+    matchLabels:
+      {{- toYaml $w.selectorLabels | nindent 6 }}
+  policyTypes: [Ingress]
+  ingress:
+    {{- with index $root.Values.networkPolicy.logClients $w.fullname }}
+    - from:
+        {{- range . }}
+        - podSelector:
+            matchLabels:
+              {{- toYaml . | nindent 14 }}
+        {{- end }}
+      ports:
+        - port: http
+          protocol: TCP
+    {{- end }}
+    - ports:
+        - port: metrics
+          protocol: TCP
+{{- end }}

@@ -10,7 +10,8 @@ from ..model import Graph
 from ..pointers import JSON
 from .containers import service_ports
 from .detectors import detector_workload
-from .labels import graph_labels
+from .labels import graph_labels, workload_labels
+from .log_targets import log_clients
 from .logsink import logsink_values
 from .nodes import node_workload, orchestrator_fullname
 from .orchestrator import orchestrator_workload
@@ -87,6 +88,10 @@ def compile_values(graph: Graph) -> JSON:
         "networkPolicy": {
             "enabled": serving.network_policy,
             "gatewayNamespaces": gateway_namespaces(graph),
+            "logClients": {
+                receiver: [workload_labels(graph, p, None)[1] for p in senders]
+                for receiver, senders in log_clients(graph).items()
+            },
         },
         "serviceMonitor": {
             "enabled": serving.service_monitor,

@@ -10,12 +10,12 @@ runtime graph by the chart and jsonnet values) and its loopback address under `i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
 from .. import defaults
-from ..model import Graph, Node
+from ..model import Graph, Node, Predictor
 from ..naming import object_name
 from ..pointers import quote
+from ..urls import http_url_problem
 from .detectors import detector_fullname
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "SINK",
     "EffectiveLogger",
     "effective_logger",
+    "log_clients",
     "resolve_target",
     "sink_fullname",
     "target_problem",
@@ -64,6 +65,19 @@ def targets(graph: Graph, addresses: Mapping[str, str] | None = None) -> dict[st
     }
 
 
+def log_clients(graph: Graph) -> dict[str, list[Predictor]]:
+    """Fullname of every receiver the graph deploys -> the predictors (by name) whose
+    orchestrators send it events: whom its NetworkPolicy admits. A receiver named by an absolute
+    URL rather than its target is not counted (the compiler cannot tell it is ours)."""
+    fullnames = dict(_deployed(graph))
+    clients: dict[str, list[Predictor]] = {fullname: [] for fullname in fullnames.values()}
+    for predictor in sorted(graph.predictors, key=lambda p: p.name):
+        urls = {log[1] for n in predictor.graph.walk() if (log := effective_logger(graph, n))}
+        for target in sorted(urls & fullnames.keys()):
+            clients[fullnames[target]].append(predictor)
+    return clients
+
+
 def resolve_target(url: str, known: Mapping[str, str]) -> str:
     """The address `url` stands for: a target's URL, else `url` itself."""
     return known.get(url, url)
@@ -88,8 +102,7 @@ def target_problem(
             f"{quote(url)} names no detector of spec.detectors; expected {DETECTOR}:NAME "
             f"with NAME one of: {names or 'none are declared'}"
         )
-    parts = urlsplit(url)
-    if parts.scheme in ("http", "https") and parts.hostname:
+    if http_url_problem(url) is None:
         return None
     return (
         f'"{url}" is neither an http:// or https:// URL with a host nor a target; expected e.g. '

@@ -14,7 +14,8 @@ from ..compile.log_targets import sink_fullname
 from ..compile.nodes import node_fullname, orchestrator_fullname
 from ..errors import Findings
 from ..model import Detector, Graph
-from ..pointers import JSON
+from ..pointers import JSON, quote
+from ..urls import http_url_problem
 from ..vocabulary import VOCABULARY
 from .fields import read_parameters, read_resources
 from .prepackaged import parameter_problems
@@ -31,6 +32,13 @@ def read_detectors(raws: list[Mapping[str, JSON]], findings: Findings) -> tuple[
         uri: str = raw["modelUri"]
         if problem := model_uri_problem(uri):
             findings.error(f"{at}/modelUri", problem)
+        events_url: str | None = raw.get("eventsUrl")
+        if events_url is not None and (wrong := http_url_problem(events_url)):
+            findings.error(
+                f"{at}/eventsUrl",
+                f"{quote(events_url)} {wrong}; expected where findings go, e.g. "
+                "http://alerts.monitoring/ or https://alerts.example.com/detector",
+            )
         out.append(
             Detector(
                 name=raw["name"],
@@ -39,7 +47,7 @@ def read_detectors(raws: list[Mapping[str, JSON]], findings: Findings) -> tuple[
                 pointer=at,
                 env_secret_ref=raw.get("envSecretRefName"),
                 parameters=read_parameters(raw.get("parameters", []), at, findings, "detector"),
-                events_url=raw.get("eventsUrl"),
+                events_url=events_url,
                 resources=read_resources(raw.get("resources"), f"{at}/resources", findings),
             )
         )

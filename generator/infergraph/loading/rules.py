@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from ..defaults import GPU_RESOURCE
 from ..model import Graph, Node, Predictor, Tracing
 from ..pointers import JSON, pointer, quote
+from ..urls import http_url_problem
 from ..vocabulary import VOCABULARY
 from .reader import reject_constant
 
@@ -141,18 +142,12 @@ def graph_problems(graph: Graph) -> Iterator[tuple[str, str]]:
 def _tracing(tracing: Tracing) -> Iterator[tuple[str, str]]:
     """The endpoint is an OTLP/HTTP base URL the exporter can POST to."""
     endpoint = tracing.endpoint
-    try:
+    wrong = http_url_problem(endpoint)
+    if wrong is None:
         parts = urlsplit(endpoint)
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:
-        parts, port_ok = urlsplit(""), False
-    spaced = any(c.isspace() for c in endpoint)
-    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok or spaced:
-        wrong = "is not an http(s) URL with a host"
-    elif parts.query or parts.fragment:
+        if not (parts.query or parts.fragment):
+            return
         wrong = "has a query or fragment"
-    else:
-        return
     yield (
         f"{tracing.pointer}/endpoint",
         f"{quote(endpoint)} {wrong}; expected the collector's OTLP/HTTP base URL, "

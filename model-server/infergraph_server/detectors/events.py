@@ -1,10 +1,14 @@
-"""Seldon's payload-log CloudEvents (binary mode), in and out.
+"""Seldon's payload-log CloudEvents, in (binary or structured mode) and out (binary mode).
 
-In: an HTTP POST whose body is the payload a node saw (Seldon protocol `{"data": {"ndarray" |
-"tensor"}}` or V2 `{"inputs": [...]}`) and whose `ce-*` headers say what it is: `ce-type`
-`io.seldon.serving.inference.request` or `.response`, `ce-id`, `ce-requestid` (the
-prediction's puid), `ce-modelid` (the node), `ce-inferenceservicename` (the graph),
-`ce-namespace`, `ce-endpoint` (the predictor). Payloads are decoded by the server's own codecs.
+In: an HTTP POST in binary mode, whose body is the payload a node saw (Seldon protocol
+`{"data": {"ndarray" | "tensor"}}` or V2 `{"inputs": [...]}`) and whose `ce-*` headers say
+what it is: `ce-type` `io.seldon.serving.inference.request` or `.response`, `ce-id`,
+`ce-requestid` (the prediction's puid), `ce-modelid` (the node), `ce-inferenceservicename`
+(the graph), `ce-namespace`, `ce-endpoint` (the predictor); or in structured mode (`Content-Type:
+application/cloudevents+json`, as a Knative broker or another sender may deliver it), one JSON
+document holding those attributes and the payload as `data` (or `data_base64`), read by the
+`cloudevents` SDK and then checked as a binary one is. Payloads are decoded by the server's own
+codecs.
 
 Out: a finding (an outlier, a drift) as a binary-mode CloudEvent that carries the request's
 attributes on, so a consumer can link it to the prediction.
@@ -28,6 +32,7 @@ __all__ = [
     "OUTLIER",
     "REQUEST",
     "RESPONSE",
+    "STRUCTURED",
     "InboundEvent",
     "event_headers",
     "parse_event",
@@ -38,6 +43,8 @@ REQUEST = "io.seldon.serving.inference.request"
 RESPONSE = "io.seldon.serving.inference.response"
 OUTLIER = "io.seldon.serving.inference.outlier"
 DRIFT = "io.seldon.serving.inference.drift"
+#: the media type of a CloudEvent in structured HTTP mode, JSON event format
+STRUCTURED = "application/cloudevents+json"
 #: attributes carried from an inbound event onto the events it causes
 _CARRIED = ("requestid", "modelid", "inferenceservicename", "namespace", "endpoint")
 
@@ -53,12 +60,34 @@ class InboundEvent:
     attributes: dict[str, str] = field(default_factory=dict)  # Seldon's, without `ce-`
 
 
+def _unwrap(body: bytes) -> tuple[dict[str, str], bytes]:
+    """A structured-mode event as the headers and body of the same event in binary mode."""
+    from cloudevents.core.exceptions import BaseCloudEventException
+    from cloudevents.core.formats.json import JSONFormat
+
+    try:
+        event = JSONFormat().read(None, body)
+    except (BaseCloudEventException, ValueError, TypeError, KeyError) as exc:
+        raise BadRequest(f"not a structured-mode CloudEvent ({STRUCTURED}): {exc}") from None
+    headers = {f"ce-{k}": str(v) for k, v in event.get_attributes().items()}
+    data = event.get_data()
+    if isinstance(data, str):
+        return headers, data.encode()
+    if isinstance(data, bytes):
+        return headers, data
+    return headers, orjson.dumps(data)
+
+
 def parse_event(headers: dict[str, str], body: bytes) -> InboundEvent:
-    """A binary-mode CloudEvent from lower-case `headers`; BadRequest names what is missing."""
+    """A CloudEvent from lower-case `headers` and `body`, binary or structured; BadRequest
+    names what is missing."""
+    if headers.get("content-type", "").partition(";")[0].strip().lower() == STRUCTURED:
+        headers, body = _unwrap(body)
     if "ce-specversion" not in headers:
         raise BadRequest(
-            "not a binary-mode CloudEvent: no ce-specversion header; expected Seldon's "
-            "payload-log events (ce-specversion: 1.0)"
+            "not a CloudEvent: no ce-specversion header and not structured mode "
+            f"(Content-Type: {STRUCTURED}); expected Seldon's payload-log events "
+            "(ce-specversion: 1.0)"
         )
     if headers["ce-specversion"] != "1.0":
         raise BadRequest(f'ce-specversion: "{headers["ce-specversion"]}"; expected 1.0')

@@ -1,11 +1,11 @@
 """`infergraph-server detector`: one detector behind HTTP, fed the payload-log CloudEvents.
 
-POST / takes one binary-mode CloudEvent (events.py): a request payload is scored (outlier) or
-added to the window (drift) and answered with the result as JSON; a response payload is
-acknowledged and not read (detectors watch what the models are asked). Health answers on the
-V2 and Seldon paths; /metrics is on the metrics port. Findings go as CloudEvents to the
-optional `events_url`, fire and forget with a bound on those in flight, so a slow receiver
-costs events (counted), never answers.
+POST / takes one CloudEvent in binary or structured mode (events.py): a request payload is
+scored (outlier) or added to the window (drift) and answered with the result as JSON; a
+response payload is acknowledged and not read (detectors watch what the models are asked).
+Health answers on the V2 and Seldon paths; /metrics is on the metrics port. Findings go as
+CloudEvents to the optional `events_url` (http or https), fire and forget with a bound on
+those in flight, so a slow receiver costs events (counted), never answers.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import dataclasses
 import logging
+import ssl
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -63,7 +64,7 @@ class DetectorSettings(ServerSettings):
     parameters: dict[str, Any] = dataclasses.field(default_factory=dict)
     """Its declared parameters, a JSON list of {name, type, value} (INFERGRAPH_PARAMETERS)."""
     events_url: str | None = None
-    """An http:// URL that receives a CloudEvent per finding (INFERGRAPH_EVENTS_URL)."""
+    """An http:// or https:// URL that receives a CloudEvent per finding (INFERGRAPH_EVENTS_URL)."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> DetectorSettings:
@@ -84,10 +85,10 @@ class DetectorSettings(ServerSettings):
                 f" use one of: {', '.join(DETECTORS[detector].parameters)}"
             )
         events_url = setting(args, "events_url", "INFERGRAPH_EVENTS_URL", "", str) or None
-        if events_url is not None and (
-            urlsplit(events_url).scheme != "http" or not urlsplit(events_url).hostname
-        ):
-            raise SettingsError(f'--events-url: "{events_url}" is not an http://HOST[:PORT]/ URL')
+        if events_url is not None and not _is_http_url(events_url):
+            raise SettingsError(
+                f'--events-url: "{events_url}" is not an http(s)://HOST[:PORT][/PATH] URL'
+            )
         return cls(
             **fields,
             name=setting(args, "name", "INFERGRAPH_NAME", cls.name, str),
@@ -98,13 +99,27 @@ class DetectorSettings(ServerSettings):
         )
 
 
+def _is_http_url(url: str) -> bool:
+    """An http:// or https:// URL with a host and, if it names one, a port from 1 to 65535."""
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        return False
+    spaced = any(c.isspace() for c in url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and port_ok and not spaced
+
+
 class _EventSender:
     """Posts findings to one URL without making anyone wait for them."""
 
     def __init__(self, url: str, source: str, metrics: bool) -> None:
         parts = urlsplit(url)
-        self.client = HttpClient(parts.hostname or "", parts.port or 80, 16, 10.0)
-        self.path = parts.path or "/"
+        tls = ssl.create_default_context() if parts.scheme == "https" else None
+        port = parts.port or (443 if tls else 80)
+        self.client = HttpClient(parts.hostname or "", port, 16, 10.0, tls=tls)
+        path = parts.path or "/"
+        self.path = f"{path}?{parts.query}" if parts.query else path
         self.source = source
         self.tasks: set[asyncio.Task[None]] = set()
         self.failed: Any = None
@@ -214,7 +229,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--events-url",
-        help="http:// URL receiving a CloudEvent per finding [INFERGRAPH_EVENTS_URL]",
+        help="http(s):// URL receiving a CloudEvent per finding [INFERGRAPH_EVENTS_URL]",
     )
     add_server_flags(parser)
     parser.set_defaults(func=_run)
