@@ -35,7 +35,7 @@ lint: setup ## ruff check and format check, mypy --strict on both packages
 	$(BIN)/ruff format --check generator model-server tests bench tools
 	$(BIN)/mypy generator/infergraph model-server/infergraph_server
 
-test: setup lint $(TEST_DEPS) ## unit, golden, parity, policy, local end-to-end and container tests (kind skips)
+test: setup lint $(TEST_DEPS) ## unit, golden, parity, policy, local end-to-end, container and, where built, local cluster tests
 	$(DOCKER_SESSION) $(PY) -m pytest -q
 
 clean: ## remove build output and virtual environments

@@ -15,5 +15,5 @@ cluster: cluster-build ## start etcd, the control plane and two kwok nodes on 12
 cluster-down: ## stop every process make cluster started
 	bash tools/cluster/down.sh
 
-cluster-test: setup cluster ## the cluster tier (tests/cluster) against the local cluster; CLUSTER_ARGS=-x
-	INFERGRAPH_CLUSTER=1 $(PY) -m pytest tests/cluster -o log_cli=true --log-cli-level=INFO $(CLUSTER_ARGS)
+cluster-test: setup cluster ## the cluster tier (tests/cluster) on the local cluster; CLUSTER_ARGS=-x
+	INFERGRAPH_CLUSTER_PROVIDER=local $(PY) -m pytest tests/cluster -o log_cli=true --log-cli-level=INFO $(CLUSTER_ARGS)
