@@ -56,7 +56,7 @@ def paths(env: Mapping[str, str] | None = None) -> Paths:
     """The paths tools/cluster/env.sh declares (overrides in `env`, default os.environ)."""
     names = ("K8S_BIN", "KWOK_BIN", "ETCD_BIN", "KUBECONFIG_ADMIN", "GO", "GOMODCACHE")
     script = 'source "$0"; printf "%s\\n" ' + " ".join(f'"${n}"' for n in names)
-    argv = ["bash", "-c", script, TOOLS / "env.sh"]
+    argv: list[str | Path] = ["bash", "-c", script, TOOLS / "env.sh"]
     out = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
     lines = out.split("\n")
     return Paths(*(Path(line) for line in lines[: len(names)]))

@@ -23,7 +23,7 @@ STALL_SECONDS = 60  # how long the maxSurge 1 rollout is given (it can never fin
 def _gpu_deployment(api: Kube, instance: str) -> dict[str, Any]:
     out = api.kubectl("get", "deployments", "-n", NAMESPACE, "-l",
                       f"app.kubernetes.io/instance={instance}", "-o", "json")  # fmt: skip
-    found = [
+    found: list[dict[str, Any]] = [
         d for d in json.loads(out.stdout)["items"]
         if GPU_RESOURCE in d["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
     ]  # fmt: skip

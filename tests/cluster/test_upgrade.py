@@ -42,7 +42,7 @@ def _images(api: Kube, graph: Graph) -> dict[str, set[str]]:
     }
 
 
-def _replica_sets(api: Kube, graph: Graph, deployment: dict[str, Any]) -> dict[str, int]:
+def _replica_sets(api: Kube, graph: Graph, deployment: dict[str, Any]) -> dict[int, int]:
     """The Deployment's ReplicaSets: controller revision -> replicas."""
     labels = deployment["spec"]["selector"]["matchLabels"]
     selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
