@@ -26,7 +26,12 @@ from .provider import (
 
 LIVE = "tests/cluster/test_nodes.py::test_live_gpu_node_keeps_its_gpu_taint_and_is_ready"
 SERVING = "tests/cluster/test_serving.py::test_single_model_answers_with_probabilities"
+EXAMPLE = (
+    "tests/cluster/test_examples.py::"
+    "test_helm_install_waits_for_every_rollout_and_uninstall_leaves_nothing[sklearn-single]"
+)
 SETTINGS = ("INFERGRAPH_CLUSTER", "INFERGRAPH_CLUSTER_PROVIDER")
+LOCAL_ITSELF = "kind: the test is of the local cluster itself (fixture local_cluster)"
 
 
 def _run(test: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -50,21 +55,40 @@ def _skipped(out: str) -> list[str]:
     [
         ({}, LIVE, NOT_BUILT),
         ({"INFERGRAPH_CLUSTER": "0"}, LIVE, TURNED_OFF),
-        ({"INFERGRAPH_CLUSTER_PROVIDER": "kind", "PATH": "/nonexistent"}, LIVE, NO_DOCKER),
+        ({"INFERGRAPH_CLUSTER_PROVIDER": "kind", "PATH": "none"}, LIVE, NO_DOCKER),
         (
             {"INFERGRAPH_CLUSTER_PROVIDER": "local"},
             SERVING,
             f"local: {LOCAL.lacks[Capability.SERVING]}",
         ),
+        (
+            {"INFERGRAPH_CLUSTER_PROVIDER": "kind", "PATH": "docker answers"},
+            EXAMPLE,
+            f"kind: {KIND.lacks[Capability.ANY_IMAGE]}",
+        ),
+        ({"INFERGRAPH_CLUSTER_PROVIDER": "kind", "PATH": "docker answers"}, LIVE, LOCAL_ITSELF),
     ],
-    ids=["unbuilt", "turned-off", "kind-without-docker", "local-lacks-serving"],
+    ids=[
+        "unbuilt",
+        "turned-off",
+        "kind-without-docker",
+        "local-lacks-serving",
+        "kind-lacks-any-image",
+        "kind-skips-local-itself",
+    ],
 )
 def test_tier_skips_with_one_reason_line(
     tmp_path: Path, settings: dict[str, str], test: str, reason: str
 ) -> None:
-    """The local-lacks-serving case runs no cluster: the test is skipped at collection."""
+    """No case starts a cluster: each test is skipped at collection. kind is faked by a
+    `docker` that answers (kind itself is never reached); "without docker" has none on PATH."""
     env = _env(tmp_path, **settings)
-    if "PATH" in settings:  # the interpreter stays reachable; docker does not
+    if settings.get("PATH") == "docker answers":
+        docker = tmp_path / "docker"
+        docker.write_text("#!/bin/sh\nexit 0\n")
+        docker.chmod(0o755)
+        env["PATH"] = f"{tmp_path}:{os.environ['PATH']}"
+    elif "PATH" in settings:
         env["PATH"] = str(tmp_path)
     out = _run(test, env).stdout
     assert "1 skipped" in out, out
