@@ -21,8 +21,8 @@ cluster: cluster-build istioctl ## start etcd, the control plane and two kwok no
 cluster-down: ## stop every process make cluster started (and remove the real node's containers, mounts, bridge, nftables)
 	bash tools/cluster/down.sh
 
-cluster-test: setup cluster ## the cluster tier (tests/cluster) against the local cluster; CLUSTER_ARGS=-x
-	INFERGRAPH_CLUSTER=1 $(PY) -m pytest tests/cluster -o log_cli=true --log-cli-level=INFO $(CLUSTER_ARGS)
+cluster-test: setup cluster ## the cluster tier (tests/cluster) on the local cluster; CLUSTER_ARGS=-x
+	INFERGRAPH_CLUSTER_PROVIDER=local $(PY) -m pytest tests/cluster -o log_cli=true --log-cli-level=INFO $(CLUSTER_ARGS)
 
 cluster-node-image: setup ## copy the server image (make image) into the real node's containerd (CLUSTER_NODE=real)
 	$(DOCKER_SESSION) bash tools/cluster/node/import-image.sh \

@@ -1,50 +1,91 @@
-"""Fixtures of the cluster tier: the local control plane of tools/cluster, up once per session.
+"""Fixtures of the cluster tier: one suite on the provider this run chose (provider.py).
 
-The tier runs wherever its binaries are cached (`make cluster-build` once; `make test` then runs
-it) or INFERGRAPH_CLUSTER=1 asks for it (`make cluster-test` does; a missing build is made
-first, which takes long); INFERGRAPH_CLUSTER=0 turns it off. Otherwise every `cluster` test
-skips with one reason line: a cold build takes far longer than CI's budget (README, "Local
-cluster"). A cluster already running for this checkout (`make cluster`) is used and left
-running; one this session starts gets free loopback ports (another checkout's cluster may hold
-the default ones) and is stopped at the session's end.
+`local`: the control plane of tools/cluster, up once per session. It runs wherever its binaries
+are cached (`make cluster-build` once; `make test` then runs it) or when asked
+(INFERGRAPH_CLUSTER=1 or INFERGRAPH_CLUSTER_PROVIDER=local: `make cluster-test`; a missing build
+is made first, which takes long). A cluster already running for this checkout (`make cluster`) is
+used and left running; one this session starts gets free loopback ports (another checkout's
+cluster may hold the default ones) and is stopped at the session's end.
+
+`kind` (INFERGRAPH_CLUSTER_PROVIDER=kind: `make e2e`): pytest-kind's cluster from our kind config
+(kindconfig.py), our image built and loaded, GPUs advertised, Istio and the models installed, each
+step logged. `kind_cluster` replaces pytest-kind's fixture of that name to pass our kind config;
+pytest-kind's options (--cluster-name, --keep-cluster, --kind-image, --kind-bin,
+--kind-kubectl-bin) keep working.
+
+Tests take `cluster` (the cluster ready for graphs, either provider); `local_cluster` and `api`
+are the local cluster itself and skip on kind. Where the tier cannot run, or a test needs what the
+provider lacks, it skips with one reason line, reported at one location so pytest folds it.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
 
 import pytest
+import yaml
+from e2e_kind.graphs import Graph, compile_graph
+from e2e_kind.images import REPO, server_image
+from e2e_kind.kindconfig import kind_config
+from e2e_kind.kube import Kube
 from e2e_kind.objects import NAMESPACE
+from e2e_kind.platform import (
+    ISTIO_NAMESPACE,
+    advertise_gpus,
+    build_and_load,
+    gpu_node_name,
+    install_istio,
+    provide_models,
+)
+from pytest_kind import KindCluster
+
+from tests.containers.docker import docker_answers
 
 from .crds import crd_files
 from .local import TOOLS, Local, free_ports, log, paths
+from .provider import KIND, Capability, Provider, choose, skip_reason
 from .spaces import prepare
 
-__all__ = ["NOT_BUILT", "NO_REAL_NODE", "TURNED_OFF"]
+__all__ = ["CompileExample"]
 
-NOT_BUILT = "cluster: binaries not built (make cluster-build once; a cold build is too long for CI)"
-TURNED_OFF = "cluster: turned off (INFERGRAPH_CLUSTER=0)"
-NO_REAL_NODE = "cluster: no real node (CLUSTER_NODE=real make cluster-test starts one)"
+CompileExample = Callable[[Path], Graph]
+WORKDIR = REPO / "build" / "e2e-kind"
+MIN_KUBERNETES = (1, 30)  # the chart's kubeVersion (lifecycle.preStop.sleep)
+_CHOSEN = pytest.StashKey[Provider | str]()
+_OURS = ("cluster: ", "kind: ", "local: ", "istioctl: ")  # the prefixes of the tier's skip reasons
 
 
-def _skip_reason() -> str | None:
-    """Why the tier does not run in this session, or None when it does."""
-    asked = os.environ.get("INFERGRAPH_CLUSTER")
-    if asked == "0":
-        return TURNED_OFF
-    if asked == "1" or paths().built():
-        return None
-    return NOT_BUILT
+def _chosen(config: pytest.Config) -> Provider | str:
+    """This run's provider or the tier's skip reason, decided once (docker info runs once)."""
+    if _CHOSEN not in config.stash:
+        try:
+            config.stash[_CHOSEN] = choose(
+                os.environ, local_built=lambda: paths().built(), docker=docker_answers
+            )
+        except ValueError as error:
+            raise pytest.UsageError(str(error)) from None
+    return config.stash[_CHOSEN]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip the whole tier with one reason when it cannot run here unasked."""
+    """Mark each tier test skipped where the tier cannot run or the provider lacks a need.
+
+    A skip marker (not a skip raised per test) lets pytest fold the summary into one line.
+    """
     tier = [item for item in items if item.get_closest_marker("cluster")]
-    if tier and (reason := _skip_reason()):
-        for item in tier:
+    if not tier:
+        return
+    chosen = _chosen(config)
+    for item in tier:
+        needs = {c for m in item.iter_markers("needs") for c in m.args}
+        if bad := [c for c in needs if not isinstance(c, Capability)]:
+            raise pytest.UsageError(f"{item.nodeid}: needs() takes Capability members, not {bad}")
+        fixtures = getattr(item, "fixturenames", ())
+        reason = chosen if isinstance(chosen, str) else skip_reason(chosen, needs, fixtures)
+        if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
@@ -52,16 +93,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Report the tier's skips at one location, so pytest folds them into one summary line."""
+    """Report the tier's skips at one location, so pytest folds them into one line per reason."""
     report: pytest.TestReport = yield
-    ours = (NOT_BUILT, TURNED_OFF, NO_REAL_NODE)
     if (
         report.skipped
         and isinstance(report.longrepr, tuple)
-        and any(reason in report.longrepr[2] for reason in ours)
+        and report.longrepr[2].removeprefix("Skipped: ").startswith(_OURS)
     ):
-        report.longrepr = (str(Path(__file__).parent), None, report.longrepr[2])
+        # no line number: pytest then prints the location alone (and folds by it)
+        report.longrepr = (str(Path(__file__).parent), None, report.longrepr[2])  # type: ignore[assignment]
     return report
+
+
+@pytest.fixture(scope="session")
+def provider(request: pytest.FixtureRequest) -> Provider:
+    """The provider this run chose (tests of a tier that cannot run were skipped before)."""
+    chosen = _chosen(request.config)
+    if isinstance(chosen, str):
+        pytest.skip(chosen)
+    return chosen
+
+
+# the local cluster
 
 
 def _script(name: str, env: Mapping[str, str]) -> None:
@@ -91,11 +144,96 @@ def local_cluster() -> Iterator[Local]:
 
 
 @pytest.fixture(scope="session")
-def api(local_cluster: Local) -> Local:
-    """The cluster ready for graphs: the third-party CRDs established, and the kind tier's
-    namespace prepared (spaces.py)."""
-    for crd in crd_files(local_cluster.paths):
-        local_cluster.kubectl("apply", "--server-side", "-f", crd)
-    local_cluster.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=120s")
-    prepare(local_cluster, NAMESPACE)
-    return local_cluster
+def api(cluster: Kube) -> Kube:
+    """The local cluster ready for graphs (the name before `cluster`; it skips on kind)."""
+    return cluster
+
+
+# kind
+
+
+@pytest.fixture(scope="session")
+def kind_cluster(request: pytest.FixtureRequest) -> Iterator[KindCluster]:
+    """pytest-kind's cluster, created from our kind config; deleted unless --keep-cluster."""
+    models_dir = WORKDIR / "models"
+    models_dir.mkdir(parents=True, exist_ok=True)
+    models_dir.chmod(0o777)  # the training Job writes here as uid 1000
+    config = WORKDIR / "kind-config.yaml"
+    config.write_text(yaml.safe_dump(kind_config(models_dir.resolve()), sort_keys=False))
+    option = request.config.getoption
+    paths_ = {k: Path(v) if (v := option(o)) else None for k, o in
+              (("kubeconfig", "kubeconfig"), ("kind_path", "kind_bin"),
+               ("kubectl_path", "kind_kubectl_bin"))}  # fmt: skip
+    cluster = KindCluster(option("cluster_name"), image=option("kind_image"), **paths_)
+    log.info("kind cluster %s from %s", cluster.name, config)
+    cluster.create(config_file=config)
+    version = tuple(int(part.rstrip("+")) for part in cluster.api.version)
+    if version < MIN_KUBERNETES:
+        raise pytest.UsageError(
+            f"kind made Kubernetes {'.'.join(map(str, version))}; the chart needs "
+            f"{'.'.join(map(str, MIN_KUBERNETES))}+: run `make e2e` (it pins KIND_VERSION)"
+        )
+    yield cluster
+    if not option("keep_cluster"):
+        cluster.delete()
+
+
+# either provider
+
+
+@pytest.fixture(scope="session")
+def kube(provider: Provider, request: pytest.FixtureRequest) -> Kube:
+    """Commands on the provider's cluster (nothing installed yet)."""
+    if provider is KIND:
+        return Kube(request.getfixturevalue("kind_cluster"))
+    local: Local = request.getfixturevalue("local_cluster")
+    return local
+
+
+@pytest.fixture(scope="session")
+def image(provider: Provider, kube: Kube) -> str:
+    """The server image under the name the compiler writes: on kind built here and loaded (with
+    its rolling-update tag); kwok never pulls it."""
+    name = server_image()
+    if provider is KIND:
+        build_and_load(kube, name)
+    return name
+
+
+@pytest.fixture(scope="session")
+def gpu_node(provider: Provider, kube: Kube) -> str:
+    """The GPU node, advertising GPU_CAPACITY GPUs (kind's is patched to; kwok's declares them)."""
+    return advertise_gpus(kube) if provider is KIND else gpu_node_name(kube)
+
+
+@pytest.fixture(scope="session")
+def cluster(provider: Provider, kube: Kube, image: str, gpu_node: str) -> Kube:
+    """The cluster ready for graphs. kind: Istio with our Gateway, the models trained into the
+    claim. local: the third-party CRDs established, the suite's namespace and its claim."""
+    if provider is KIND:
+        install_istio(kube)
+        provide_models(kube, image)
+        return kube
+    assert isinstance(kube, Local)
+    for crd in crd_files(kube.paths):
+        kube.kubectl("apply", "--server-side", "-f", crd)
+    kube.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=120s")
+    prepare(kube, NAMESPACE)
+    return kube
+
+
+@pytest.fixture(scope="session")
+def gateway(cluster: Kube) -> Iterator[int]:
+    """Local port of a port-forward to the Istio ingress gateway's HTTP port (needs ISTIO)."""
+    with cluster.port_forward("service/istio-ingressgateway", 80, ISTIO_NAMESPACE) as port:
+        yield port
+
+
+@pytest.fixture
+def compile_example(cluster: Kube, tmp_path: Path) -> CompileExample:
+    """`compile_example(path)`: the compiled values of a graph definition."""
+
+    def compile_(source: Path) -> Graph:
+        return compile_graph(cluster, source, tmp_path)
+
+    return compile_

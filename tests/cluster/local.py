@@ -56,7 +56,7 @@ class Paths:
 def settings(names: Sequence[str], env: Mapping[str, str] | None = None) -> dict[str, str]:
     """The values tools/cluster/env.sh gives `names` (overrides in `env`, default os.environ)."""
     script = 'source "$0"; printf "%s\\n" ' + " ".join(f'"${n}"' for n in names)
-    argv = ["bash", "-c", script, TOOLS / "env.sh"]
+    argv: list[str | Path] = ["bash", "-c", script, TOOLS / "env.sh"]
     out = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
     return dict(zip(names, out.split("\n"), strict=False))
 

@@ -20,10 +20,10 @@ from e2e_kind.graphs import EXAMPLES, INFERGRAPH, compile_graph, helm_release
 from e2e_kind.objects import NAMESPACE, istio_gateway
 from e2e_kind.platform import ISTIO_BASE_RELEASE, ISTIO_BASE_SETTINGS, ISTIO_NAMESPACE
 
-from .conftest import NOT_BUILT
 from .crds import crd_files
 from .istio import ISTIOCTL_NOT_BUILT, Istio, istio
 from .local import REPO, Local, paths
+from .provider import NOT_BUILT
 from .spaces import prepare
 
 GRAPHS = sorted(EXAMPLES.glob("*.yaml"))

@@ -1,4 +1,4 @@
-"""The local cluster's kwok nodes are the kind tier's nodes: same GPU taint and label, one GPU."""
+"""The local cluster's kwok nodes are kind's nodes: same GPU taint, label and GPU count."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 import yaml
-from e2e_kind.kindconfig import GPU_LABEL, GPU_RESOURCE, GPU_TAINT
+from e2e_kind.kindconfig import GPU_CAPACITY, GPU_LABEL, GPU_RESOURCE, GPU_TAINT
 from e2e_kind.kube import wait_for
 
 from .local import TOOLS, Local
@@ -18,12 +18,12 @@ def _nodes() -> dict[str, Any]:
     return {n["metadata"]["name"]: n for n in yaml.safe_load_all(NODES.read_text())}
 
 
-def test_gpu_node_carries_the_kind_tiers_taint_label_and_one_gpu() -> None:
+def test_gpu_node_carries_kinds_taint_label_and_gpu_count() -> None:
     gpu = _nodes()["kwok-gpu"]
     assert gpu["spec"]["taints"] == [GPU_TAINT]
     assert gpu["metadata"]["labels"][GPU_LABEL] == "true"
-    assert gpu["status"]["capacity"][GPU_RESOURCE] == "1"
-    assert gpu["status"]["allocatable"][GPU_RESOURCE] == "1"
+    assert gpu["status"]["capacity"][GPU_RESOURCE] == str(GPU_CAPACITY)
+    assert gpu["status"]["allocatable"][GPU_RESOURCE] == str(GPU_CAPACITY)
 
 
 def test_cpu_node_has_no_gpu_and_no_taint() -> None:
@@ -35,7 +35,7 @@ def test_cpu_node_has_no_gpu_and_no_taint() -> None:
 @pytest.mark.cluster
 def test_live_gpu_node_keeps_its_gpu_taint_and_is_ready(local_cluster: Local) -> None:
     node = local_cluster.get("node", "kwok-gpu", namespace=None)
-    assert node["status"]["allocatable"][GPU_RESOURCE] == "1"
+    assert node["status"]["allocatable"][GPU_RESOURCE] == str(GPU_CAPACITY)
     assert GPU_TAINT in node["spec"]["taints"]
     ready = {c["type"]: c["status"] for c in node["status"]["conditions"]}["Ready"]
     assert ready == "True"

@@ -27,8 +27,8 @@ from e2e_kind.objects import (
 
 from infergraph.defaults import SERVER_IMAGE
 
-from .conftest import NO_REAL_NODE
 from .local import TOOLS, Local, settings
+from .provider import NO_REAL_NODE
 
 pytestmark = pytest.mark.cluster
 SPACE = "infergraph-node-e2e"

@@ -12,31 +12,29 @@ from typing import Any
 import pytest
 import yaml
 from e2e_kind.graphs import EXAMPLES, Graph, compile_graph, helm_release
-from e2e_kind.images import image_override, server_image, upgraded_image
+from e2e_kind.images import image_override, upgraded_image
+from e2e_kind.kube import Kube
 
 from infergraph.render_helm import CHART_DIR
-
-from .local import Local
-from .spaces import prepare
 
 pytestmark = pytest.mark.cluster
 NEW_WEIGHTS = {"main": 40, "canary": 60}
 REVISION = "deployment.kubernetes.io/revision"
 
 
-def _weights(api: Local, graph: Graph) -> dict[str, int]:
+def _weights(api: Kube, graph: Graph) -> dict[str, int]:
     """The VirtualService's route weights as the API server holds them, by subset (predictor)."""
     service = api.get("virtualservice", graph.name, namespace=graph.namespace)
     (route,) = service["spec"]["http"]
     return {r["destination"]["subset"]: r["weight"] for r in route["route"]}
 
 
-def _deployments(api: Local, graph: Graph) -> dict[str, dict[str, Any]]:
+def _deployments(api: Kube, graph: Graph) -> dict[str, dict[str, Any]]:
     found = api.items("deployments", f"app.kubernetes.io/instance={graph.name}", graph.namespace)
     return {d["metadata"]["name"]: d for d in found}
 
 
-def _images(api: Local, graph: Graph) -> dict[str, set[str]]:
+def _images(api: Kube, graph: Graph) -> dict[str, set[str]]:
     """Each Deployment's container images."""
     return {
         name: {c["image"] for c in d["spec"]["template"]["spec"]["containers"]}
@@ -44,7 +42,7 @@ def _images(api: Local, graph: Graph) -> dict[str, set[str]]:
     }
 
 
-def _replica_sets(api: Local, graph: Graph, deployment: dict[str, Any]) -> dict[str, int]:
+def _replica_sets(api: Kube, graph: Graph, deployment: dict[str, Any]) -> dict[int, int]:
     """The Deployment's ReplicaSets: controller revision -> replicas."""
     labels = deployment["spec"]["selector"]["matchLabels"]
     selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
@@ -53,11 +51,10 @@ def _replica_sets(api: Local, graph: Graph, deployment: dict[str, Any]) -> dict[
 
 
 def test_upgrade_changes_weights_and_image_and_rollback_restores_them(
-    api: Local, tmp_path: Path
+    cluster: Kube, image: str, tmp_path: Path
 ) -> None:
-    graph = compile_graph(api, EXAMPLES / "canary-75-25.yaml", tmp_path)
-    prepare(api, graph.namespace)
-    old_image = server_image()  # what the compiler writes into every workload
+    graph = compile_graph(cluster, EXAMPLES / "canary-75-25.yaml", tmp_path)
+    old_image = image  # what the compiler writes into every workload
     new_image = upgraded_image(old_image)
     override = image_override(graph.values, new_image)
     for predictor, weight in NEW_WEIGHTS.items():
@@ -66,31 +63,31 @@ def test_upgrade_changes_weights_and_image_and_rollback_restores_them(
     upgrade_values.write_text(yaml.safe_dump(override))
     where = ("-n", graph.namespace, "--wait", "--timeout", "5m")
 
-    with helm_release(api, graph):
-        before = _weights(api, graph)
+    with helm_release(cluster, graph):
+        before = _weights(cluster, graph)
         assert before == {"main": 75, "canary": 25}
-        first_images = _images(api, graph)
+        first_images = _images(cluster, graph)
         assert set().union(*first_images.values()) == {old_image}
 
-        api.helm("upgrade", graph.name, CHART_DIR, "-f", graph.values_file, "-f", upgrade_values,
-                 *where)  # fmt: skip
-        assert _weights(api, graph) == NEW_WEIGHTS
-        assert _images(api, graph) == {name: {new_image} for name in first_images}
-        for name, deployment in _deployments(api, graph).items():
+        files = ("-f", graph.values_file, "-f", upgrade_values)
+        cluster.helm("upgrade", graph.name, CHART_DIR, *files, *where)
+        assert _weights(cluster, graph) == NEW_WEIGHTS
+        assert _images(cluster, graph) == {name: {new_image} for name in first_images}
+        for name, deployment in _deployments(cluster, graph).items():
             assert deployment["status"].get("updatedReplicas") == deployment["spec"]["replicas"]
             assert deployment["status"].get("readyReplicas") == deployment["spec"]["replicas"]
-            history = _replica_sets(api, graph, deployment)
+            history = _replica_sets(cluster, graph, deployment)
             assert history == {1: 0, 2: deployment["spec"]["replicas"]}, name
 
-        api.helm("rollback", graph.name, "1", *where)
-        assert _weights(api, graph) == before
-        assert _images(api, graph) == first_images
-        for name, deployment in _deployments(api, graph).items():
+        cluster.helm("rollback", graph.name, "1", *where)
+        assert _weights(cluster, graph) == before
+        assert _images(cluster, graph) == first_images
+        for name, deployment in _deployments(cluster, graph).items():
             # the controller scales the first ReplicaSet back up and gives it the next revision
-            history = _replica_sets(api, graph, deployment)
+            history = _replica_sets(cluster, graph, deployment)
             assert history == {2: 0, 3: deployment["spec"]["replicas"]}, name
             assert deployment["metadata"]["annotations"][REVISION] == "3"
 
-        out = api.helm("history", graph.name, "-n", graph.namespace, "-o", "json").stdout
+        out = cluster.helm("history", graph.name, "-n", graph.namespace, "-o", "json").stdout
         releases = [(r["revision"], r["status"]) for r in json.loads(out)]
         assert releases == [(1, "superseded"), (2, "superseded"), (3, "deployed")]

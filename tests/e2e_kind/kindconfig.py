@@ -28,7 +28,8 @@ __all__ = [
     "kind_config",
 ]
 
-GPU_CAPACITY = 2  # GPUs the GPU worker advertises; the pending test asks for one more
+GPU_CAPACITY = 1  # GPUs the GPU node has on either provider (tools/cluster/nodes.yaml too): one
+# GPU is what makes maxSurge 1 stall a GPU rollout; the pending test asks for one more
 GPU_LABEL = "infergraph.io/e2e-gpu"  # marks the GPU worker so the suite can find it
 GPU_TAINT = {"key": GPU_RESOURCE, "value": "present", "effect": "NoSchedule"}
 MODELS_NODE_PATH = "/infergraph-models"  # inside every kind node (a Docker container)

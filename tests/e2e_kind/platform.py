@@ -21,6 +21,7 @@ __all__ = [
     "ISTIO_VERSION",
     "advertise_gpus",
     "build_and_load",
+    "gpu_node_name",
     "install_istio",
     "provide_models",
 ]
@@ -73,12 +74,17 @@ def provide_models(kube: Kube, image: str) -> None:
     log.info("models trained:\n%s", kube.logs(f"job-name={TRAIN_JOB}"))
 
 
-def advertise_gpus(kube: Kube) -> str:
-    """Patch the GPU worker's status with GPU_CAPACITY GPUs; return the node's name."""
+def gpu_node_name(kube: Kube) -> str:
+    """The one node labelled as the GPU node (kind's GPU worker, the local cluster's kwok-gpu)."""
     out = kube.kubectl("get", "nodes", "-l", f"{GPU_LABEL}=true", "-o", "name").stdout.split()
     if len(out) != 1:
         raise CommandFailed(f"expected one node labelled {GPU_LABEL}=true, found {out}")
-    node = out[0].removeprefix("node/")
+    return out[0].removeprefix("node/")
+
+
+def advertise_gpus(kube: Kube) -> str:
+    """Patch the GPU worker's status with GPU_CAPACITY GPUs; return the node's name."""
+    node = gpu_node_name(kube)
     patch = json.dumps(gpu_capacity_patch())
     kube.kubectl("patch", "node", node, "--subresource=status", "--type=json", "-p", patch)
 

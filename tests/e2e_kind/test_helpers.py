@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,6 @@ from infergraph.render_helm import CHART_DIR, helm_executable, render_helm
 from infergraph_server.metrics import Metrics, render_metrics
 from tests.local_examples import runs_on_the_default_image
 
-from .conftest import NO_DOCKER
 from .graphs import EXAMPLES
 from .images import (
     UPGRADE_SUFFIX,
@@ -284,18 +281,3 @@ def test_graph_selectors_find_every_object_helm_renders(example: str) -> None:
     for obj in render_helm(compile_values(load(EXAMPLES / f"{example}.yaml")), "x"):
         labels = obj["metadata"].get("labels", {})
         assert any(s.items() <= labels.items() for s in selectors), obj["metadata"]
-
-
-# the skip line
-
-
-def test_without_docker_the_tier_skips_with_one_reason_line(tmp_path: Path) -> None:
-    env = {**os.environ, "PATH": str(tmp_path)}  # no docker on PATH: `docker info` fails
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "kind",
-               str(Path(__file__).parent)]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
-    skipped = [line for line in result.stdout.splitlines() if line.startswith("SKIPPED")]
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert len(skipped) == 1 and skipped[0].endswith(": " + NO_DOCKER), result.stdout
-    count = int(re.search(r"(\d+) skipped", result.stdout)[1])  # type: ignore[index]
-    assert f"[{count}]" in skipped[0] and count >= 11, result.stdout

@@ -1,8 +1,8 @@
-"""The kind tier: the examples installed from compiled values and answering through Istio,
-the jsonnet path, upgrades under load, helm test, uninstall, and the failure modes.
+"""Graphs serving on the cluster: the examples installed from compiled values and answering
+through Istio, the jsonnet path, upgrades under load, helm test, uninstall, and the failure modes.
 
-Every test here is marked `kind`; conftest.py skips them all with one reason line where no
-Docker engine answers (they share this one module so the skip summary folds into one line).
+Most of these need pods that run our image and Istio's data plane (kind); the GPU placement
+tests need only the scheduler, and run on the local cluster too (provider.py).
 """
 
 from __future__ import annotations
@@ -12,28 +12,31 @@ from pathlib import Path
 
 import pytest
 import yaml
+from e2e_kind.client import PREDICT, ROW, Client, Load, post_once, predict_once, wait_until_serving
+from e2e_kind.graphs import EXAMPLES, INFERGRAPH, helm_release, leftovers_after, served
+from e2e_kind.images import image_override, upgraded_image
+from e2e_kind.kindconfig import GPU_CAPACITY
+from e2e_kind.kube import CommandFailed, Kube, wait_for
+from e2e_kind.objects import NAMESPACE, gpu_hog_pod
+from e2e_kind.observe import pod_ready, unschedulable_message
+from e2e_kind.stats import split_problems
 
 from infergraph.checks.gpu import tolerates_gpu_taint
 from infergraph.defaults import GPU_RESOURCE
 from infergraph.render_helm import CHART_DIR
 
-from .client import PREDICT, ROW, Client, Load, post_once, predict_once, wait_until_serving
 from .conftest import CompileExample
-from .graphs import EXAMPLES, INFERGRAPH, helm_release, leftovers_after, served
-from .images import image_override, upgraded_image
-from .kindconfig import GPU_CAPACITY
-from .kube import CommandFailed, Kube, wait_for
-from .objects import NAMESPACE, gpu_hog_pod
-from .observe import pod_ready, unschedulable_message
-from .stats import split_problems
+from .provider import Capability
 
-pytestmark = pytest.mark.kind
+pytestmark = pytest.mark.cluster
+THROUGH_ISTIO = pytest.mark.needs(Capability.SERVING, Capability.ISTIO)
 
 MODELS = {"model-a", "model-b", "model-c"}
 SINGLE = EXAMPLES / "sklearn-single.yaml"
 BROKEN = Path(__file__).parent / "graphs" / "missing-model.yaml"
 
 
+@THROUGH_ISTIO
 def test_single_model_answers_with_probabilities(
     cluster: Kube, gateway: int, compile_example: CompileExample
 ) -> None:
@@ -46,6 +49,7 @@ def test_single_model_answers_with_probabilities(
     assert set(answer["meta"]["requestPath"]) == {"classifier"}, answer["meta"]
 
 
+@THROUGH_ISTIO
 def test_ensemble_calls_every_model_then_the_combiner(
     cluster: Kube, gateway: int, compile_example: CompileExample
 ) -> None:
@@ -56,6 +60,7 @@ def test_ensemble_calls_every_model_then_the_combiner(
     assert set(answer["meta"]["requestPath"]) == {"average"} | MODELS, answer["meta"]
 
 
+@THROUGH_ISTIO
 def test_bandit_routes_to_one_model_and_takes_feedback(
     cluster: Kube, gateway: int, compile_example: CompileExample
 ) -> None:
@@ -70,6 +75,7 @@ def test_bandit_routes_to_one_model_and_takes_feedback(
     assert status == 200, body[:500]
 
 
+@THROUGH_ISTIO
 def test_canary_75_25_split_of_1000_requests_within_5_points(
     cluster: Kube, gateway: int, compile_example: CompileExample
 ) -> None:
@@ -85,6 +91,7 @@ def test_canary_75_25_split_of_1000_requests_within_5_points(
     assert split_problems(counts, weights, points=5) == [], counts
 
 
+@THROUGH_ISTIO
 def test_shadow_gets_mirrored_requests_callers_only_main(
     cluster: Kube, gateway: int, compile_example: CompileExample
 ) -> None:
@@ -106,11 +113,10 @@ def test_shadow_gets_mirrored_requests_callers_only_main(
 
 
 def test_gpu_model_lands_on_the_gpu_node_with_limits_and_toleration(
-    cluster: Kube, gateway: int, gpu_node: str, compile_example: CompileExample
+    cluster: Kube, gpu_node: str, compile_example: CompileExample
 ) -> None:
+    """Placement only (the scheduler's); on kind `--wait` also means the model loaded."""
     with helm_release(cluster, compile_example(EXAMPLES / "gpu-model.yaml")) as graph:
-        wait_until_serving(gateway, graph.prefix)
-        predict_once(gateway, graph.prefix)
         node = graph.predictors()["main"]["nodes"]["classifier"]
         (pod,) = cluster.items("pods", graph.selector(node))
     spec = pod["spec"]
@@ -120,6 +126,7 @@ def test_gpu_model_lands_on_the_gpu_node_with_limits_and_toleration(
     assert spec["nodeName"] == gpu_node, "only the GPU worker advertises GPUs"
 
 
+@THROUGH_ISTIO
 def test_jsonnet_output_applied_with_kubectl_serves_and_deletes_cleanly(
     cluster: Kube, gateway: int, compile_example: CompileExample, tmp_path: Path
 ) -> None:
@@ -148,6 +155,7 @@ def test_jsonnet_output_applied_with_kubectl_serves_and_deletes_cleanly(
     assert leftovers_after(cluster, graph) == []
 
 
+@THROUGH_ISTIO
 def test_rolling_update_of_the_image_under_load_fails_no_request(
     cluster: Kube, gateway: int, image: str, compile_example: CompileExample, tmp_path: Path
 ) -> None:
@@ -171,6 +179,7 @@ def test_rolling_update_of_the_image_under_load_fails_no_request(
     assert {c["image"] for p in live for c in p["spec"]["containers"]} == {new_image}
 
 
+@pytest.mark.needs(Capability.SERVING)
 def test_helm_test_passes_and_uninstall_leaves_nothing_labelled(
     cluster: Kube, compile_example: CompileExample
 ) -> None:
@@ -181,6 +190,7 @@ def test_helm_test_passes_and_uninstall_leaves_nothing_labelled(
     assert leftovers_after(cluster, graph) == []
 
 
+@pytest.mark.needs(Capability.SERVING)
 def test_node_whose_model_cannot_load_is_never_ready_and_is_named_in_5xx(
     cluster: Kube, compile_example: CompileExample
 ) -> None:
