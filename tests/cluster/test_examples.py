@@ -17,7 +17,7 @@ from e2e_kind.kube import Kube
 from e2e_kind.objects import NAMESPACE, namespace
 
 from .provider import Capability
-from .spaces import prepare
+from .spaces import prepare, volumes_for_claims
 
 pytestmark = pytest.mark.cluster
 GRAPHS = sorted(EXAMPLES.glob("*.yaml"))
@@ -45,6 +45,7 @@ def test_helm_install_waits_for_every_rollout_and_uninstall_leaves_nothing(
 ) -> None:
     graph = compile_graph(cluster, example, tmp_path)
     prepare(cluster, graph.namespace)
+    volumes_for_claims(cluster, graph)
     with helm_release(cluster, graph):
         where = ("-n", graph.namespace)
         status = json.loads(cluster.helm("status", graph.name, *where, "-o", "json").stdout)

@@ -86,8 +86,8 @@ def helm_release(kube: Kube, graph: Graph, *, wait: bool = True) -> Iterator[Gra
     """
     args: list[str | Path] = ["install", graph.name, CHART_DIR, "-n", graph.namespace]
     args += ["-f", graph.values_file, "--timeout", "5m"]
-    kube.helm(*args, *(["--wait"] if wait else []))
     try:
+        kube.helm(*args, *(["--wait"] if wait else []))  # a failed install is uninstalled too
         yield graph
     finally:
         kube.helm("uninstall", graph.name, "-n", graph.namespace, "--ignore-not-found", "--wait")
