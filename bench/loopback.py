@@ -1,4 +1,5 @@
-"""Free loopback ports for the servers tests start, chosen where nothing else takes them.
+"""Free loopback ports for the servers tests and benchmarks start, chosen where nothing else
+takes them (the tests import it too: pytest's pythonpath has bench/).
 
 A port from `bind(0)` lies in the kernel's ephemeral range, the range every outgoing
 connection draws its source port from: between our probe and the server's own bind, a client
