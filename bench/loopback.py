@@ -14,9 +14,11 @@ import random
 import socket
 from pathlib import Path
 
-__all__ = ["free_port", "free_port_block"]
+__all__ = ["UP_PORTS", "free_port", "free_port_block"]
 
 _LOWEST = 10_000
+# ports one `infergraph up` of an example graph may take from its --port up
+UP_PORTS = 60
 _EPHEMERAL = Path("/proc/sys/net/ipv4/ip_local_port_range")
 
 
@@ -43,7 +45,7 @@ def _bindable(port: int) -> bool:
         return True
 
 
-def free_port_block(size: int = 60) -> int:
+def free_port_block(size: int = UP_PORTS) -> int:
     """A base port with `size` consecutive ports above it free on loopback, below the
     ephemeral range."""
     top = _ephemeral_start() - size

@@ -83,10 +83,18 @@ def probabilities(answer: dict[str, object]) -> list[float]:
     return [float(x) for x in data["ndarray"][0]]
 
 
+_TAKEN: set[int] = set()
+
+
 def _ports() -> tuple[int, int, int]:
-    """HTTP, gRPC and metrics ports for one server."""
-    base = free_port_block(3)
-    return base, base + 1, base + 2
+    """HTTP, gRPC and metrics ports for one server, none handed out before: a script builds
+    every Launch before it starts any, so a block probed free may be one already given."""
+    while True:
+        base = free_port_block(3)
+        ports = (base, base + 1, base + 2)
+        if _TAKEN.isdisjoint(ports):
+            _TAKEN.update(ports)
+            return ports
 
 
 def sklearn_flags(model: Path) -> list[str]:
