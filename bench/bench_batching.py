@@ -43,10 +43,8 @@ def start(
     batch = ["--max-batch-size", str(LIMITS[0]), "--max-batch-latency-ms", f"{LIMITS[1]:g}"]
     off = servers.our_component(work, flags, workers=args.our_workers)
     on = servers.our_component(work, [*flags, *batch], name="iris", workers=args.our_workers)
-    graph = servers.runtime_graph(
-        "iris", servers.runtime_node("iris", "MODEL", "SKLEARN_SERVER", on, [])
-    )
-    orch = servers.orchestrator(servers.write_json(work / "graph.json", graph), work)
+    root = servers.runtime_node("iris", "MODEL", "SKLEARN_SERVER", on)
+    orch = servers.orchestrator(servers.write_runtime_graph(work / "graph.json", root), work)
     seldon = servers.seldon_core(work, parameters=servers.seldon_iris_parameters(model), workers=2)
     ml_off = servers.mlserver(model, 0, work)
     ml_on = servers.mlserver(model, 0, work, batching=(LIMITS[0], LIMITS[1] / 1000))

@@ -33,8 +33,9 @@ from pathlib import Path
 from typing import Any
 
 import servers
-from harness import ServerProcess, free_ports
+from harness import ServerProcess
 from loadgen import require_wrk
+from loopback import free_port
 from matrix import Cell, Target, add_run_flags, check_answers, measure
 from train_iris import train
 
@@ -63,12 +64,11 @@ def traced_env(endpoint: str) -> dict[str, str]:
     }
 
 
-def logged_graph(root: dict[str, Any], receiver: str) -> dict[str, Any]:
+def write_logged_graph(path: Path, root: dict[str, Any], receiver: str) -> Path:
     """The single-model runtime graph with every payload of its node sent to `receiver`, with
-    the logging settings the compiler writes by default."""
+    the logging settings the compiler writes by default, written to `path`; the path."""
     node = {**root, "logger": {"mode": "all", "url": receiver}}
-    graph = servers.runtime_graph("logged", node)
-    graph["logging"] = {
+    logging = {
         "sampleRate": defaults.LOG_SAMPLE_RATE,
         "queueSize": defaults.LOG_QUEUE_SIZE,
         "senders": defaults.LOG_SENDERS,
@@ -77,7 +77,7 @@ def logged_graph(root: dict[str, Any], receiver: str) -> dict[str, Any]:
         "timeoutMs": defaults.LOG_TIMEOUT_MS,
         "source": "http://bench-logged:9000/",
     }
-    return graph
+    return servers.write_runtime_graph(path, node, logging=logging)
 
 
 def report(cells: dict[tuple[str, int], Cell]) -> str:
@@ -132,24 +132,23 @@ def build(
     launches = {"node": node, **kids, "combiner": combiner}
     body = servers.SELDON_BODY
     single_targets = [Target("node direct", "node", f"{node.url}{PREDICT}", body)]
-    single_root = servers.runtime_node("clf", "MODEL", "SKLEARN_SERVER", node, [])
+    single_root = servers.runtime_node("clf", "MODEL", "SKLEARN_SERVER", node)
     for transport, label in SINGLE.items():
-        graph = servers.runtime_graph("single", single_root, transport)
-        launch = servers.orchestrator(servers.write_json(work / f"{transport}.json", graph), work)
+        graph_file = servers.write_runtime_graph(work / f"{transport}.json", single_root, transport)
+        launch = servers.orchestrator(graph_file, work)
         launches[label] = launch
         single_targets.append(Target(label, label, f"{launch.url}{PREDICT}", body))
     rest_file = work / "rest.json"
     launches[TRACED] = servers.orchestrator(rest_file, work, env=traced_env(otlp))
     single_targets.append(Target(TRACED, TRACED, f"{launches[TRACED].url}{PREDICT}", body))
-    receivers = {"up": f"{otlp}/events", "down": f"http://127.0.0.1:{free_ports(1)[0]}/"}
+    receivers = {"up": f"{otlp}/events", "down": f"http://127.0.0.1:{free_port()}/"}
     for state, label in LOGGED.items():
-        graph = logged_graph(single_root, receivers[state])
-        log_file = servers.write_json(work / f"logged-{state}.json", graph)
+        log_file = write_logged_graph(work / f"logged-{state}.json", single_root, receivers[state])
         launches[label] = servers.orchestrator(log_file, work)
         single_targets.append(Target(label, label, f"{launches[label].url}{PREDICT}", body))
-    kid_nodes = [servers.runtime_node(n, "MODEL", "SKLEARN_SERVER", kids[n], []) for n in CHILDREN]
-    fan_root = servers.runtime_node("average", "COMBINER", "AVERAGE_COMBINER", combiner, kid_nodes)
-    fan_file = servers.write_json(work / "combiner.json", servers.runtime_graph("fan", fan_root))
+    kid_nodes = [servers.runtime_node(n, "MODEL", "SKLEARN_SERVER", kids[n]) for n in CHILDREN]
+    fan_root = servers.runtime_node("average", "COMBINER", "AVERAGE_COMBINER", combiner, *kid_nodes)
+    fan_file = servers.write_runtime_graph(work / "combiner.json", fan_root)
     launches[FAN] = servers.orchestrator(fan_file, work)
     fan_targets = [Target(f"{n} direct", n, f"{kids[n].url}{PREDICT}", body) for n in CHILDREN]
     fan_targets.append(Target(FAN, FAN, f"{launches[FAN].url}{PREDICT}", body))

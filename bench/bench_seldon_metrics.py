@@ -20,11 +20,13 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Histogram
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from runtime_graph import node
+
 from infergraph_server.metrics import Metrics
 from infergraph_server.orchestrator.executor import Executor
 from infergraph_server.orchestrator.seldon_metrics import SELDON_BUCKETS, SeldonMetrics
 from infergraph_server.orchestrator.transport import InProcessTransport
-from tests.orchestrator.nodes import graph, node, seldon_node
+from tests.orchestrator.nodes import graph, seldon_node
 
 __all__ = ["main"]
 

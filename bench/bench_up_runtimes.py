@@ -18,8 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import free_ports, post_json
+from harness import post_json
 from loadgen import LoadResult, require_wrk, run_load
+from loopback import UP_PORTS, free_port_block
 from train_iris import train
 
 __all__ = ["main"]
@@ -86,7 +87,8 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-up-") as tmp:
         volumes = Path(tmp, "volumes")
         train(volumes / "infergraph-models" / "iris")
-        ports = dict(zip(("processes", "containers"), free_ports(2), strict=True))
+        base = free_port_block(2 * UP_PORTS)
+        ports = {"processes": base, "containers": base + UP_PORTS}
         procs = {r: _start(r, p, volumes, Path(tmp, f"{r}.log")) for r, p in ports.items()}
         try:
             for runtime, proc in procs.items():

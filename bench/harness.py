@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -22,18 +21,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-__all__ = ["ServerProcess", "free_ports", "post_json", "session_pids", "session_rss_bytes"]
+__all__ = ["ServerProcess", "post_json", "session_pids", "session_rss_bytes"]
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct TCP ports on 127.0.0.1 that were free a moment ago."""
-    with contextlib.ExitStack() as stack:
-        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in socks:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in socks]
 
 
 def session_pids(sid: int) -> list[int]:

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import joblib
-from harness import ServerProcess, free_ports
+from harness import ServerProcess
+from loopback import free_port_block
+from runtime_graph import Message, node, write_graph_doc
 
 __all__ = [
     "IRIS_ROW",
@@ -33,12 +35,11 @@ __all__ = [
     "otlp_sink",
     "our_component",
     "probabilities",
-    "runtime_graph",
     "runtime_node",
     "seldon_core",
     "seldon_iris_parameters",
     "sklearn_flags",
-    "write_json",
+    "write_runtime_graph",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,9 +83,18 @@ def probabilities(answer: dict[str, object]) -> list[float]:
     return [float(x) for x in data["ndarray"][0]]
 
 
+_TAKEN: set[int] = set()
+
+
 def _ports() -> tuple[int, int, int]:
-    http, grpc, metrics = free_ports(3)
-    return http, grpc, metrics
+    """HTTP, gRPC and metrics ports for one server, none handed out before: a script builds
+    every Launch before it starts any, so a block probed free may be one already given."""
+    while True:
+        base = free_port_block(3)
+        ports = (base, base + 1, base + 2)
+        if _TAKEN.isdisjoint(ports):
+            _TAKEN.update(ports)
+            return ports
 
 
 def sklearn_flags(model: Path) -> list[str]:
@@ -119,30 +129,22 @@ def our_component(
 
 
 def runtime_node(
-    name: str, kind: str, implementation: str, launch: Launch, children: list[Any]
-) -> dict[str, Any]:
-    """One node of a runtime graph, served by ``launch`` on loopback."""
-    return {
-        "name": name, "type": kind, "implementation": implementation, "image": None,
-        "host": "127.0.0.1", "httpPort": launch.http_port, "grpcPort": launch.grpc_port,
-        "protocol": "seldon", "readinessPath": "/v2/health/ready", "fallback": False,
-        "timeoutMs": 10000, "retries": 2, "logger": None, "children": children,
-    }  # fmt: skip
+    name: str, kind: str, implementation: str, launch: Launch, *children: Message
+) -> Message:
+    """One node of a runtime graph, served by ``launch`` on loopback, with a timeout a loaded
+    machine does not reach."""
+    return node(name, kind, *children, implementation=implementation, image=None,
+                httpPort=launch.http_port, grpcPort=launch.grpc_port, timeoutMs=10_000)  # fmt: skip
 
 
-def runtime_graph(name: str, root: dict[str, Any], transport: str = "rest") -> dict[str, Any]:
-    """A runtime graph document around ``root`` (Seldon protocol; ``transport`` to the nodes)."""
-    return {
-        "graph": name, "predictor": "main", "predictorVersion": "", "protocol": "seldon",
-        "transport": transport, "maxConcurrency": 512, "maxBodyBytes": 10485760,
-        "probePeriodMs": 500, "logging": None, "root": root,
-    }  # fmt: skip
-
-
-def write_json(path: Path, doc: dict[str, Any]) -> Path:
-    """Write ``doc`` to ``path`` (e.g. a runtime graph for ``orchestrator``); return the path."""
-    path.write_text(json.dumps(doc))
-    return path
+def write_runtime_graph(path: Path, root: Message, transport: str = "rest", **fields: Any) -> Path:
+    """A Seldon-protocol runtime graph around ``root``, named after the file, written to
+    ``path`` for ``orchestrator`` (``transport`` to the nodes), with room for every connection
+    of a load; ``fields`` override graph-level settings (``logging=...``); the path."""
+    return write_graph_doc(
+        path, root, "seldon", graph=path.stem, transport=transport,
+        maxConcurrency=512, maxBodyBytes=10 << 20, probePeriodMs=500, **fields,
+    )  # fmt: skip
 
 
 def orchestrator(

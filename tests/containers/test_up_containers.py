@@ -15,7 +15,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from background_load import Load
 from e2e_local.conftest import workdir
 from e2e_local.up import EXAMPLES, Up, post
 from loopback import free_port_block
@@ -209,7 +209,7 @@ def test_a_node_stopped_under_load_finishes_what_it_accepted_and_comes_back(
     """model-a alone gets SIGTERM, as the kubelet sends it after preStop: the requests it
     accepted are answered, the ones after it are refused fast with a 503 naming it (no
     connection is cut mid-answer), and its container, exiting 0, is started again."""
-    with _Load(graph.port, *_request("ab-test.yaml")) as load:
+    with _load(graph.port, *_request("ab-test.yaml")) as load:
         time.sleep(1)
         started = time.monotonic()
         target = {c.labels[LABEL_POD]: c for c in _containers(client, graph)}
@@ -222,48 +222,29 @@ def test_a_node_stopped_under_load_finishes_what_it_accepted_and_comes_back(
     assert "model-a exited with code 0; restarting" in graph.text()
 
 
-class _Load:
-    """Clients posting `body` to the gateway until the block ends, and what each got: a
-    status ("503 model-a" when a 503 names model-a), "closed" when the connection was refused
-    or reset before any answer began, "cut: ..." when an answer began and did not finish."""
+def _load(port: int, path: str, body: Any, clients: int = 8) -> Load[int | str]:
+    """Clients posting `body` to the gateway, each request on a new connection, until the
+    block ends; `results` says what each got: a status ("503 model-a" when a 503 names
+    model-a), "closed" when the connection was refused or reset before any answer began,
+    "cut: ..." when an answer began and did not finish."""
+    text = json.dumps(body)
+    headers = {"Content-Type": "application/json"}
 
-    def __init__(self, port: int, path: str, body: Any, clients: int = 8) -> None:
-        self.port, self.path, self.body = port, path, json.dumps(body)
-        self.results: list[int | str] = []
-        self.stop = threading.Event()
-        self.threads = [threading.Thread(target=self.run) for _ in range(clients)]
+    def send(conn: http.client.HTTPConnection) -> int | str:
+        try:
+            conn.request("POST", path, text, headers)
+            answer = conn.getresponse()
+        except (ConnectionError, http.client.RemoteDisconnected):
+            time.sleep(0.05)
+            return "closed"  # refused or reset before any answer: not accepted
+        try:
+            got = answer.read().decode()
+        except (OSError, http.client.HTTPException) as exc:
+            return f"cut: {exc!r}"  # an answer begun and not finished: lost
+        named = "model-a" if "model-a" in got else "?"
+        return answer.status if answer.status != 503 else f"503 {named}"
 
-    def __enter__(self) -> _Load:
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        for thread in self.threads:
-            thread.join(60)
-
-    def run(self) -> None:
-        headers = {"Content-Type": "application/json"}
-        while not self.stop.is_set():
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-            try:
-                conn.request("POST", self.path, self.body, headers)
-                answer = conn.getresponse()
-            except (ConnectionError, http.client.RemoteDisconnected):
-                self.results.append("closed")  # refused or reset before any answer: not accepted
-                conn.close()
-                time.sleep(0.05)
-                continue
-            try:
-                text = answer.read().decode()
-            except (OSError, http.client.HTTPException) as exc:
-                self.results.append(f"cut: {exc!r}")  # an answer begun and not finished: lost
-                continue
-            finally:
-                conn.close()
-            named = "model-a" if "model-a" in text else "?"
-            self.results.append(answer.status if answer.status != 503 else f"503 {named}")
+    return Load(port, send, clients=clients, keep_alive=False)
 
 
 def test_sigterm_under_load_loses_no_in_flight_request_and_leaves_nothing(
@@ -271,7 +252,7 @@ def test_sigterm_under_load_loses_no_in_flight_request_and_leaves_nothing(
 ) -> None:
     """Every pod stops with its grace period (preStop first): an accepted request is answered."""
     run = run_id(graph.text())
-    with _Load(graph.port, *_request("ab-test.yaml")) as load:
+    with _load(graph.port, *_request("ab-test.yaml")) as load:
         time.sleep(2)
         assert graph.stop() == 0, graph.text()
     answered = [r for r in load.results if r != "closed"]

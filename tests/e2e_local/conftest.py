@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import joblib
@@ -10,8 +9,6 @@ import pytest
 from sklearn.datasets import load_iris
 from sklearn.naive_bayes import GaussianNB
 from sklearn.tree import DecisionTreeClassifier
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from train_iris import train
 from train_runtimes import train_all
 

@@ -8,15 +8,14 @@ import http.client
 import json
 import os
 import signal
-import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from background_load import Load
+from server.serverproc import is_ready
 
 from .up import EXAMPLES, Up
 
@@ -43,52 +42,27 @@ class Answer:
         return dict(self.doc["meta"]["requestPath"]) if self.status == 200 else {}
 
 
-class Load:
-    """`CLIENTS` keep-alive clients posting through the gateway until stopped."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.answers: list[Answer] = []
-        self.stop = threading.Event()
-        self.threads = [threading.Thread(target=self._client) for _ in range(CLIENTS)]
-
-    def _client(self) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        while not self.stop.is_set():
-            started = time.monotonic()
-            conn.request("POST", PREDICT, BODY, {"Content-Type": "application/json"})
-            answer = conn.getresponse()
-            doc = json.loads(answer.read())
-            self.answers.append(Answer(started, time.monotonic() - started, answer.status, doc))
-        conn.close()
-
-    def __enter__(self) -> Load:
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        for thread in self.threads:
-            thread.join(40)
+def _send(conn: http.client.HTTPConnection) -> Answer:
+    started = time.monotonic()
+    conn.request("POST", PREDICT, BODY, {"Content-Type": "application/json"})
+    answer = conn.getresponse()
+    doc = json.loads(answer.read())
+    return Answer(started, time.monotonic() - started, answer.status, doc)
 
 
-def _ready(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/health/ready", timeout=1) as r:
-            return bool(r.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
+def _load(port: int) -> Load[Answer]:
+    """`CLIENTS` keep-alive clients posting through the gateway until the block ends."""
+    return Load(port, _send, clients=CLIENTS, keep_alive=True, timeout=30)
 
 
 def _kill_and_wait_for_restart(up: Up, name: str) -> float:
     """SIGKILL the node; `up` restarts it; the moment its new process is ready."""
     port = up.ports[name]
     os.kill(up.pids[name], signal.SIGKILL)
-    while _ready(port):
+    while is_ready(port):
         time.sleep(0.01)
     deadline = time.monotonic() + 60
-    while not _ready(port):
+    while not is_ready(port):
         assert time.monotonic() < deadline, up.text()
         time.sleep(0.02)
     return time.monotonic()
@@ -105,34 +79,34 @@ def _ab_graph(workdir: Path, fallback: bool) -> str:
 def test_restarted_node_gets_no_traffic_until_ready_and_its_router_fails_fast(
     workdir: Path,
 ) -> None:
-    with Up("ab-test.yaml", workdir) as up, Load(up.port) as load:
+    with Up("ab-test.yaml", workdir) as up, _load(up.port) as load:
         time.sleep(0.5)
         ready_at = _kill_and_wait_for_restart(up, "node main/model-b")
         time.sleep(PROBE_PERIOD_S + 1.5)
-    failures = [a for a in load.answers if a.status != 200]
+    failures = [a for a in load.results if a.status != 200]
     assert failures, "no request needed the killed node"
     assert {a.status for a in failures} == {503}, [(a.status, a.info) for a in failures][:5]
     assert all("node 'model-b'" in a.info for a in failures), [a.info for a in failures][:5]
     assert max(a.took for a in failures) < 1.0
     late = [a for a in failures if a.started > ready_at + PROBE_PERIOD_S + 0.5]
     assert late == [], [(a.started - ready_at, a.info) for a in late]
-    after = [a for a in load.answers if a.started > ready_at + PROBE_PERIOD_S + 0.5]
+    after = [a for a in load.results if a.started > ready_at + PROBE_PERIOD_S + 0.5]
     assert any("model-b" in a.path for a in after), "model-b took no traffic after its restart"
 
 
 def test_router_with_fallback_sends_everything_to_the_live_child(workdir: Path) -> None:
-    with Up(_ab_graph(workdir, fallback=True), workdir) as up, Load(up.port) as load:
+    with Up(_ab_graph(workdir, fallback=True), workdir) as up, _load(up.port) as load:
         time.sleep(0.5)
         killed_at = time.monotonic()
         ready_at = _kill_and_wait_for_restart(up, "node main/model-b")
         time.sleep(PROBE_PERIOD_S + 1.5)
-    failures = [a for a in load.answers if a.status != 200]
+    failures = [a for a in load.results if a.status != 200]
     # only requests already on their way to model-b when it died can fail
     assert len(failures) <= CLIENTS, [(a.status, a.info) for a in failures]
-    down = [a for a in load.answers if killed_at + 0.5 < a.started < ready_at]
+    down = [a for a in load.results if killed_at + 0.5 < a.started < ready_at]
     assert down and all(a.status == 200 and "model-b" not in a.path for a in down)
     assert all(a.doc["meta"]["routing"] == {"ab": 0} for a in down)
-    after = [a for a in load.answers if a.started > ready_at + PROBE_PERIOD_S + 0.5]
+    after = [a for a in load.results if a.started > ready_at + PROBE_PERIOD_S + 0.5]
     assert any("model-b" in a.path for a in after), "model-b took no traffic after its restart"
 
 

@@ -18,11 +18,9 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
+from train_runtimes import TRAINERS
 
 from .up import EXAMPLES, Up, post
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from train_runtimes import TRAINERS
 
 pytestmark = pytest.mark.e2e_local
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
 import pytest
+from train_iris import train
 
 from infergraph_server.proto import inference_pb2 as pb
 from tests.e2e_local.up import Up
@@ -29,9 +29,6 @@ from tests.server.serverproc import (
     start_orchestrator,
     write_graph,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from train_iris import train
 
 pytestmark = pytest.mark.e2e_local
 

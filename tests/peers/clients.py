@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import math
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
+import servers
+from train_iris import train
+
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "bench"))
-import servers  # noqa: E402
-from train_iris import train  # noqa: E402
 
 __all__ = [
     "IRIS_ROWS",

@@ -96,11 +96,10 @@ def orchestrated(
     """(client transport, node transport) → answer, from two orchestrators over one node."""
     work = tmp_path_factory.mktemp("orchestrated")
     node = servers.our_component(work, servers.sklearn_flags(iris_model), name="classifier")
-    root = servers.runtime_node("classifier", "MODEL", "SKLEARN_SERVER", node, [])
+    root = servers.runtime_node("classifier", "MODEL", "SKLEARN_SERVER", node)
     orchestrators = {}
     for transport in ("rest", "grpc"):
-        graph = servers.runtime_graph("iris", root, transport)
-        graph_file = servers.write_json(work / f"{transport}.json", graph)
+        graph_file = servers.write_runtime_graph(work / f"{transport}.json", root, transport)
         orchestrators[transport] = servers.orchestrator(graph_file, work)
     specs = [call("seldon", client, endpoint(orchestrators[to_node], client), "tensor")
              for client, to_node in ORCHESTRATED]  # fmt: skip

@@ -26,6 +26,7 @@ from runtime_graph import sklearn_node, write_graph_doc
 
 __all__ = [
     "ComponentProcess",
+    "is_ready",
     "start_component",
     "start_orchestrator",
     "start_server",
@@ -70,7 +71,8 @@ class ComponentProcess:
         return self.proc.returncode
 
 
-def _ready(port: int) -> bool:
+def is_ready(port: int) -> bool:
+    """True when the server on `port` answers its readiness probe with 200."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/health/ready", timeout=1) as r:
             return bool(r.status == 200)
@@ -141,7 +143,7 @@ def start_server(
         server = ComponentProcess(proc, *ports)
         try:
             deadline = time.monotonic() + timeout
-            while wait_ready and not _ready(ports[0]):
+            while wait_ready and not is_ready(ports[0]):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     server.stop()
                     out_file.seek(0)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ import pandas as pd
 import pytest
 import xgboost
 from sklearn.linear_model import LogisticRegression
+from train_runtimes import TRAINERS, iris
 
 from infergraph_server.codecs.v2 import InferRequest, Tensor
 from infergraph_server.component.dataplane import DataPlane
@@ -29,9 +29,6 @@ from infergraph_server.component.prepackaged.onnx import providers
 from infergraph_server.errors import BadRequest, ModelError
 from infergraph_server.metrics import render_metrics
 from infergraph_server.settings import ComponentSettings
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from train_runtimes import TRAINERS, iris
 
 ROWS = np.array([[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], [5.9, 3.0, 4.2, 1.5]])
 IMPLEMENTATION = {

@@ -1,8 +1,9 @@
-"""Runtime graph documents, the orchestrator's input, built for tests that run one by hand.
+"""Runtime graph documents, the orchestrator's input, for the tests and benchmarks that run
+one by hand (the tests import it too: pytest's pythonpath has bench/).
 
 One builder, so a field the compiler starts writing into runtime graphs reaches every such
-test from here. Defaults put nodes on loopback with short timeouts; keyword arguments
-override any field, spelled as the document spells it.
+test and benchmark from here. Defaults put nodes on loopback with short timeouts; keyword
+arguments override any field, spelled as the document spells it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Free loopback ports for the servers tests start, chosen where nothing else takes them.
+"""Free loopback ports for the servers tests and benchmarks start, chosen where nothing else
+takes them (the tests import it too: pytest's pythonpath has bench/).
 
 A port from `bind(0)` lies in the kernel's ephemeral range, the range every outgoing
 connection draws its source port from: between our probe and the server's own bind, a client
@@ -13,9 +14,11 @@ import random
 import socket
 from pathlib import Path
 
-__all__ = ["free_port", "free_port_block"]
+__all__ = ["UP_PORTS", "free_port", "free_port_block"]
 
 _LOWEST = 10_000
+# ports one `infergraph up` of an example graph may take from its --port up
+UP_PORTS = 60
 _EPHEMERAL = Path("/proc/sys/net/ipv4/ip_local_port_range")
 
 
@@ -42,7 +45,7 @@ def _bindable(port: int) -> bool:
         return True
 
 
-def free_port_block(size: int = 60) -> int:
+def free_port_block(size: int = UP_PORTS) -> int:
     """A base port with `size` consecutive ports above it free on loopback, below the
     ephemeral range."""
     top = _ephemeral_start() - size
