@@ -183,7 +183,7 @@ def test_oci_image_archives_are_deterministic_and_name_the_image(tmp_path: Path)
     archives = []
     for n in (1, 2):
         out = tmp_path / f"{n}.tar"
-        args = ["example.test/tool:1", out, "65532:65532", '["/tool"]', f"{binary}=/tool"]
+        args = ["example.test/tool:1", str(out), "65532:65532", '["/tool"]', f"{binary}=/tool"]
         done = subprocess.run(["bash", script, *args], capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         archives.append(out.read_bytes())
