@@ -39,7 +39,7 @@ image: setup ## build the server image under the name the compiler writes (start
 
 # The variants (`-xgboost`, `-lightgbm`, `-onnx`, `-mlflow`: one per runtime extra). The
 # container tier of `make test` builds the ones its examples run on with
-# `make images VARIANTS='xgboost onnx ...'` (cached like the default image: seconds when warm).
+# `make images VARIANTS='xgboost onnx ...'` (cached like the default image: about a minute for the four when warm).
 VARIANTS ?= all
 images: setup ## build the server image and every runtime variant (<tag>-xgboost, ...); VARIANTS='xgboost onnx' picks some
 	$(DOCKER_SESSION) $(PY) tools/build_image.py --platforms '$(IMAGE_PLATFORMS)' \
