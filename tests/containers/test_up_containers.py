@@ -1,8 +1,12 @@
 """`infergraph up --runtime containers` end to end: the rendered pods in a real Docker Engine.
 
-Graphs start concurrently (each `up` is its own run: network, containers, volumes) so the tier
-pays for model loading once per wave, not once per test; one jsonnet-rendered A/B graph is
-shared by the hardening, restart and shutdown tests.
+Every example our servers can run here (tests/local_examples.py) runs, as containers and as
+processes, on the same model files (the e2e_local `workdir`: iris models trained in the test,
+one per runtime library); the runtime examples run on their image variants (`-xgboost`, ...),
+which the module builds first with `make images VARIANTS=...`. Graphs start concurrently (each
+`up` is its own run: network, containers, volumes) so the tier pays for model loading once per
+wave, not once per test; one jsonnet-rendered A/B graph is shared by the hardening, restart and
+shutdown tests.
 """
 
 from __future__ import annotations
@@ -23,15 +27,18 @@ from urllib.parse import urlsplit
 
 import pytest
 from background_load import Load
-from e2e_local.conftest import workdir
+from e2e_local.conftest import CLAIM, workdir
+from e2e_local.runtimes import ROWS, assert_gateway_answers, library_answer
 from e2e_local.up import EXAMPLES, Up, post
+from local_examples import image_variants, runs_on_our_servers
 from loopback import free_port_block
 
 from infergraph.api import compile_values
 from infergraph.containers.dockerargs import LABEL_OWNER, LABEL_POD, LABEL_ROLE, LABEL_RUN
+from infergraph.defaults import SERVER_IMAGE
 from infergraph.loading import load
 
-from .tier import custom_images, docker_client, leftovers, run_id
+from .tier import build_variants, custom_images, docker_client, leftovers, run_id
 
 pytestmark = pytest.mark.containers
 
@@ -41,14 +48,24 @@ CONTAINERS = ("--runtime", "containers")
 READY_S = 480  # a wave of graphs loading models on a loaded machine
 REQUESTS = 30
 SHARED = "ab-test.yaml"  # kept running for the hardening, restart and shutdown tests
-# A router, a combiner, a transformer in a custom image, a traffic split between predictors: each
-# runtime feature once, within the tier's time on a shared 2-core machine. Every example runs
-# with INFERGRAPH_CONTAINERS_EXAMPLES=all (and every one is planned, both engines, in test_plan).
+RUNNABLE = sorted(p.name for p in EXAMPLES.glob("*.yaml") if runs_on_our_servers(p))
+# By default a router, a combiner, a transformer in a custom image, a traffic split between
+# predictors, and each runtime beyond scikit-learn on its image variant. All 21 at once (with
+# INFERGRAPH_CONTAINERS_EXAMPLES=all) drove this shared 2-core machine to a load average of 110
+# and past its startup probes; monitored.yaml's log sink also needs a writable claim, which the
+# runner mounts read-only.
+# The -lightgbm image does not start: lightgbm's wheel needs the system's libgomp.so.1, which
+# neither the debootstrap base nor python:3.11-slim has (found by this tier; not fixed yet).
+BROKEN_VARIANTS = {"lightgbm"}
 EXAMPLE_NAMES = (
-    sorted(p.name for p in EXAMPLES.glob("*.yaml"))
+    RUNNABLE
     if os.environ.get("INFERGRAPH_CONTAINERS_EXAMPLES") == "all"
     else [SHARED, "canary-75-25.yaml", "ensemble.yaml", "transformer-chain.yaml"]
+    + [p for p in RUNNABLE if image_variants(EXAMPLES / p) - BROKEN_VARIANTS]
 )
+#: the image variants those run on (`xgboost`: `-xgboost`), each the runtime of its example
+#: `examples/<variant>.yaml` serving `iris-<variant>`
+VARIANTS = sorted(set().union(*(image_variants(EXAMPLES / name) for name in EXAMPLE_NAMES)))
 STOP_S = 120  # preStop sleeps, then the servers drain, then every object is removed
 
 
@@ -92,7 +109,14 @@ def client(image: str) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def fleet(workdir: Path, client: Any) -> Iterator[dict[tuple[str, str], Up]]:
+def variants(image: str) -> None:
+    """The image variants the runtime examples run on, built (the time it took printed)."""
+    took = build_variants(set(VARIANTS))
+    print(f"\nimage variants {', '.join(VARIANTS)}: built in {took:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def fleet(workdir: Path, client: Any, variants: None) -> Iterator[dict[tuple[str, str], Up]]:
     """Every example as containers (the shared one rendered by jsonnet), then as processes.
 
     Two waves, containers first, so that each wave's model loading competes only with itself.
@@ -120,6 +144,22 @@ def fleet(workdir: Path, client: Any) -> Iterator[dict[tuple[str, str], Up]]:
 def graph(fleet: dict[tuple[str, str], Up]) -> Up:
     """The A/B example, rendered by jsonnet, running as containers."""
     return fleet[(SHARED, "containers")]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_each_runtime_answers_as_its_library_on_its_image_variant(
+    fleet: dict[tuple[str, str], Up], workdir: Path, client: Any, variant: str
+) -> None:
+    """`examples/<variant>.yaml` (XGBOOST_SERVER, ...) runs its node on the `-<variant>` image,
+    and Seldon and V2 through the gateway, containers and processes alike, answer the library's
+    own predictions for the model file both serve (`iris-<variant>`), to 1e-6."""
+    example = f"{variant}.yaml"
+    expected = library_answer(variant, workdir / CLAIM / f"iris-{variant}", ROWS)
+    for runtime in ("containers", "processes"):
+        assert_gateway_answers(fleet[(example, runtime)], variant, expected)
+    up = fleet[(example, "containers")]
+    images = {c.attrs["Config"]["Image"] for c in _containers(client, up)}
+    assert f"{SERVER_IMAGE}-{variant}" in images, images
 
 
 def test_every_example_answers_as_under_processes(fleet: dict[tuple[str, str], Up]) -> None:
