@@ -184,6 +184,10 @@ def test_ctrl_c_while_reading_the_input(verb: str, tmp_path: Path) -> None:
     try:
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # not left running into later tests
+        stdout, stderr = proc.communicate()
+        pytest.fail(f"still running 60 s after SIGINT; stderr: {stderr!r}")
     finally:
         os.close(writer)
     done = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from e2e_kind.kindconfig import GPU_CAPACITY, GPU_RESOURCE, gpu_capacity_patch
+from e2e_kind.kindconfig import GPU_RESOURCE, gpu_capacity_patch
 
 from .local import Local
 
@@ -20,13 +20,12 @@ def test_gpu_capacity_patch_reaches_capacity_and_kwok_leaves_allocatable(
     local_cluster: Local,
 ) -> None:
     before = local_cluster.get("node", GPU_NODE, namespace=None)["status"]
-    assert before["capacity"][GPU_RESOURCE] != str(GPU_CAPACITY), "nothing to patch"
+    declared = int(before["capacity"][GPU_RESOURCE])
     patch = ("patch", "node", GPU_NODE, "--subresource=status", "--type=json", "-p")
-    try:
-        local_cluster.kubectl(*patch, json.dumps(gpu_capacity_patch()))
+    try:  # one GPU more than declared: the kind tier patches its node the same way
+        local_cluster.kubectl(*patch, json.dumps(gpu_capacity_patch(declared + 1)))
         after = local_cluster.get("node", GPU_NODE, namespace=None)["status"]
-        assert after["capacity"][GPU_RESOURCE] == str(GPU_CAPACITY)
+        assert after["capacity"][GPU_RESOURCE] == str(declared + 1)
         assert after["allocatable"][GPU_RESOURCE] == before["allocatable"][GPU_RESOURCE]
     finally:  # the GPU rollout tests need the node's one GPU back
-        restore = gpu_capacity_patch(int(before["capacity"][GPU_RESOURCE]))
-        local_cluster.kubectl(*patch, json.dumps(restore))
+        local_cluster.kubectl(*patch, json.dumps(gpu_capacity_patch(declared)))

@@ -6,6 +6,7 @@ surge pod cannot be placed and the rollout stalls (the Seldon deadlock)."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ def _pods(api: Kube, deployment: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _rollout(api: Kube, name: str, timeout: int) -> bool:
     """Restart the Deployment's pods; True when the rollout finished within `timeout` seconds."""
+    time.sleep(1)  # kubectl refuses a restart within a second of the last (kwok rolls that fast)
     api.kubectl("rollout", "restart", f"deployment/{name}", "-n", NAMESPACE)
     try:
         api.kubectl("rollout", "status", f"deployment/{name}", "-n", NAMESPACE,
