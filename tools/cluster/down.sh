@@ -19,7 +19,7 @@ stop() {  # name: TERM the recorded process if it is still the binary we started
   if alive_pid "$1"; then
     kill -TERM "$pid"
     for _ in $(seq 20); do running "$pid" || break; sleep 1; done
-    if running "$pid"; then kill -KILL "$pid"; fi
+    if running "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi  # it may end meanwhile
     stopped+=("$1")
   fi
   rm -f "$file"
