@@ -4,7 +4,9 @@ reads the kubeconfig: KUBECONFIG or ~/.kube/config, its current context, exec pl
 Requests go through the client's own urllib3 pool (TLS, proxy and credentials as the kubeconfig
 sets them) but not through its generated API classes, whose calling conventions change between
 client releases: every object here is a plain JSON document. Every failure becomes one line in
-a `ClusterError`; a 404 is `NotFound`, which callers may expect.
+a `ClusterError`; a 404 is `NotFound`, which callers may expect. An answer the server asks to be
+retried (429 or 5xx with `Retry-After`: a CRD whose storage is still initializing, API priority
+and fairness throttling) is retried as client-go does, at most `RETRIES` times.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from time import sleep
 from urllib.parse import urlencode
 
 import urllib3
@@ -29,6 +32,9 @@ __all__ = ["Connection"]
 
 #: connect and read timeouts of one request, seconds
 TIMEOUT = urllib3.Timeout(connect=5.0, read=60.0)
+#: retries of an answer with `Retry-After` (client-go's limit), and the longest wait honoured
+RETRIES = 10
+LONGEST_WAIT = 10.0
 _ERRNO = re.compile(r"\[Errno -?\d+\] ([^')\]]+)")
 
 
@@ -54,6 +60,17 @@ def _server_message(body: bytes) -> str:
     except ValueError:
         return body.decode(errors="replace").strip()[:200] or "no message"
     return str(status.get("message", "no message")) if isinstance(status, dict) else "no message"
+
+
+def _retry_after(response: urllib3.BaseHTTPResponse) -> float | None:
+    """Seconds the server asked us to wait before asking again, or None: not to be retried."""
+    if response.status != 429 and response.status < 500:
+        return None
+    try:
+        seconds = int(response.headers.get("Retry-After", ""))
+    except ValueError:
+        return None
+    return min(max(seconds, 0), LONGEST_WAIT)
 
 
 class Connection:
@@ -104,17 +121,12 @@ class Connection:
         """The decoded JSON answer to one request; raise NotFound on 404, ClusterError else."""
         url = self.host + path + (f"?{urlencode(query)}" if query else "")
         data = None if body is None else json.dumps(body)
-        try:
-            response = self._pool.request(
-                method,
-                url,
-                body=data,
-                headers=self._headers(content_type, accept),
-                timeout=TIMEOUT,
-                retries=False,
-            )
-        except urllib3.exceptions.HTTPError as err:
-            raise ClusterError(f"cannot reach the API server {self.host}: {_reason(err)}") from None
+        for attempt in range(RETRIES + 1):
+            response = self._send(method, url, data, self._headers(content_type, accept))
+            wait = _retry_after(response)
+            if wait is None or attempt == RETRIES:
+                break
+            sleep(wait)
         status = response.status
         if 200 <= status < 300:
             try:
@@ -131,3 +143,14 @@ class Connection:
         if status == 403:
             raise ClusterError(f"forbidden: {said}")
         raise ClusterError(f"{method} {path}: {status} {said}")
+
+    def _send(
+        self, method: str, url: str, data: str | None, headers: dict[str, str]
+    ) -> urllib3.BaseHTTPResponse:
+        """One attempt; a connection that fails is a ClusterError, never retried here."""
+        try:
+            return self._pool.request(
+                method, url, body=data, headers=headers, timeout=TIMEOUT, retries=False
+            )
+        except urllib3.exceptions.HTTPError as err:
+            raise ClusterError(f"cannot reach the API server {self.host}: {_reason(err)}") from None
