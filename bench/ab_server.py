@@ -2,7 +2,8 @@
 
 ``python bench/ab_server.py --baseline VENV/bin/infergraph-server`` starts both on loopback
 with the same iris model and measures them interleaved (matrix.py), Seldon REST and V2 REST,
-at c=1 and c=32, best of ``--rounds``. It prints each pair's req/s ratio and p50 difference.
+at c=1 and c=32, best of ``--rounds``. It prints each pair's req/s ratio, p50 difference and
+server CPU time per request (the steadiest of the three where other work shares the machine).
 Not part of ``make bench`` (it needs a second build); a change's budget is checked with it on a
 quiet machine, for example the runtime hardening against the commit before it:
 ``git worktree add /tmp/before <commit> && python -m venv /tmp/before-venv &&
@@ -62,13 +63,12 @@ def main(argv: list[str]) -> int:
         cells = measure(targets, procs, CONCURRENCY, args.seconds, args.rounds)
     for protocol, _, _ in ROUTES:
         for c in CONCURRENCY:
-            this, base = (
-                cells[(f"this {protocol}", c)].result,
-                cells[(f"baseline {protocol}", c)].result,
-            )
-            print(f"{protocol:6} c={c:<3} req/s {this.rps:8.0f} vs {base.rps:8.0f} "
-                  f"(ratio {this.rps / base.rps:.3f}); p50 {this.p50_ms:.3f} vs "
-                  f"{base.p50_ms:.3f} ms ({this.p50_ms - base.p50_ms:+.3f} ms)")  # fmt: skip
+            this, base = cells[(f"this {protocol}", c)], cells[(f"baseline {protocol}", c)]
+            a, b = this.result, base.result
+            print(f"{protocol:6} c={c:<3} req/s {a.rps:8.0f} vs {b.rps:8.0f} "
+                  f"(ratio {a.rps / b.rps:.3f}); p50 {a.p50_ms:.3f} vs {b.p50_ms:.3f} ms "
+                  f"({a.p50_ms - b.p50_ms:+.3f} ms); server CPU {this.cpu_us:.0f} vs "
+                  f"{base.cpu_us:.0f} us/req (ratio {this.cpu_us / base.cpu_us:.3f})")  # fmt: skip
     return 0
 
 

@@ -2,8 +2,9 @@
 
 All servers are up at once and every round visits each target in turn, so a burst of other
 load on the machine hits every server alike instead of one of them; per cell (target,
-concurrency) the round with the highest req/s counts, and the server's peak RSS is the
-highest seen in any of its runs at that concurrency.
+concurrency) the round with the highest req/s counts, the server's peak RSS is the highest
+seen in any of its runs at that concurrency, and its CPU time per request the lowest (the
+round least disturbed by other work).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from harness import ServerProcess, post_json
+from harness import ServerProcess, post_json, session_cpu_seconds
 from loadgen import LoadResult, run_load
 
 __all__ = ["Cell", "Target", "add_run_flags", "check_answers", "measure"]
@@ -31,10 +32,12 @@ class Target:
 
 @dataclass(frozen=True)
 class Cell:
-    """Best round of one target at one concurrency, and its server's peak RSS over rounds."""
+    """Best round of one target at one concurrency, its server's peak RSS over rounds and its
+    lowest CPU time per request, in microseconds."""
 
     result: LoadResult
     peak_rss: int
+    cpu_us: float
 
 
 def add_run_flags(parser: argparse.ArgumentParser) -> None:
@@ -71,14 +74,17 @@ def measure(
             for target in targets:
                 proc = procs[target.server]
                 proc.reset_peak()
+                cpu_before = session_cpu_seconds(proc.pid)
                 result = run_load(target.url, target.body, connections, seconds)
                 if result.failures:
                     raise SystemExit(f"{target.label}: {result.failures} failed requests")
+                cpu_us = (session_cpu_seconds(proc.pid) - cpu_before) * 1e6 / result.requests
                 key = (target.label, connections)
                 old = cells.get(key)
                 if old is None:
-                    cells[key] = Cell(result, proc.peak_rss)
+                    cells[key] = Cell(result, proc.peak_rss, cpu_us)
                 else:
                     best = result if result.rps > old.result.rps else old.result
-                    cells[key] = Cell(best, max(proc.peak_rss, old.peak_rss))
+                    peak = max(proc.peak_rss, old.peak_rss)
+                    cells[key] = Cell(best, peak, min(cpu_us, old.cpu_us))
     return cells

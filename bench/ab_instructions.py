@@ -1,0 +1,106 @@
+"""This checkout's component server against another build of it, counted in instructions.
+
+``python bench/ab_instructions.py --baseline VENV/bin/infergraph-server`` runs both under
+valgrind's callgrind with the same iris model and sends each the same sequential requests,
+Seldon REST and V2 REST over one keep-alive connection, and prints the instructions each
+spends per request and their ratio. Wall-clock A/B (ab_server.py) needs a quiet machine to
+resolve a few percent; instruction counts do not care what else runs, so a change's budget
+("costs at most 2%") can be checked on a shared one. Not part of ``make bench``: it needs
+valgrind and a second build, and a run takes minutes (the servers run ~50x slower).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+import servers
+from harness import ServerProcess
+from train_iris import train
+
+__all__ = ["main"]
+
+ROUTES = (("seldon", "/api/v1.0/predictions", servers.SELDON_BODY),
+          ("v2", "/v2/models/iris/infer", servers.V2_BODY))  # fmt: skip
+WARM_UP = 50
+_TOTALS = re.compile(rb"^(?:totals|summary): (\d+)", re.MULTILINE)
+
+
+def _under_callgrind(proc: ServerProcess, out: Path) -> ServerProcess:
+    """The same server started under callgrind, given the time its start-up takes there."""
+    argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *proc.argv]
+    return ServerProcess(proc.name, argv, proc.ready_url, log_path=proc.log_path,
+                         start_timeout=900.0)  # fmt: skip
+
+
+def _send(port: int, path: str, body: bytes, count: int) -> None:
+    """`count` requests, one after the other, on one connection; each must answer 200."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        for _ in range(count):
+            connection.request("POST", path, body, {"Content-Type": "application/json"})
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise SystemExit(f"{path}: answered {response.status}")
+    finally:
+        connection.close()
+
+
+def _instructions(pid: int, out: Path) -> int:
+    """Instructions the server has run since its last dump: dump now and read the totals."""
+    before = set(out.parent.glob(f"{out.name}.*"))
+    subprocess.run(["callgrind_control", "--dump", str(pid)], check=True, capture_output=True)
+    (dump,) = set(out.parent.glob(f"{out.name}.*")) - before
+    found = _TOTALS.search(dump.read_bytes())
+    if found is None:
+        raise SystemExit(f"{dump}: no totals line")
+    return int(found.group(1))
+
+
+def main(argv: list[str]) -> int:
+    """CLI: count both builds and print the comparison."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--baseline", type=Path, required=True, help="the other infergraph-server")
+    parser.add_argument("--requests", type=int, default=300, help="counted requests per route")
+    args = parser.parse_args(argv)
+    if not os.access(args.baseline, os.X_OK):
+        parser.error(f"--baseline {args.baseline}: not an executable")
+    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+        raise SystemExit("valgrind is needed: apt-get install -y valgrind")
+    counts: dict[tuple[str, str], float] = {}
+    with tempfile.TemporaryDirectory(prefix="ab-instructions-") as tmp:
+        work = Path(tmp)
+        flags = servers.sklearn_flags(train(work))
+        (work / "baseline").mkdir()
+        builds = {
+            "this": servers.our_component(work, flags),
+            "baseline": servers.our_component(work / "baseline", flags, binary=args.baseline),
+        }
+        for build, launch in builds.items():
+            out = work / f"{build}.callgrind"
+            with ExitStack() as stack:
+                proc = stack.enter_context(_under_callgrind(launch.proc, out))
+                for protocol, path, body in ROUTES:
+                    _send(launch.http_port, path, body, WARM_UP)
+                    _instructions(proc.pid, out)
+                    _send(launch.http_port, path, body, args.requests)
+                    counts[(build, protocol)] = _instructions(proc.pid, out) / args.requests
+    print(f"ab_instructions: {args.requests} sequential requests per route, keep-alive")
+    for protocol, _, _ in ROUTES:
+        this, base = counts[("this", protocol)], counts[("baseline", protocol)]
+        print(f"{protocol:6} instructions/request {this:10.0f} vs {base:10.0f} "
+              f"(ratio {this / base:.4f}, {100 * (this / base - 1):+.2f}%)")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
