@@ -127,9 +127,10 @@ def models_objects(train_script: str, image: str, space: str = NAMESPACE) -> lis
     ]  # fmt: skip
 
 
-def istio_gateway() -> dict[str, Any]:
-    """The Istio Gateway the compiled VirtualServices bind to (plain HTTP on port 80)."""
-    gateway_namespace, name = ISTIO_GATEWAYS[0].split("/")
+def istio_gateway(ref: str = ISTIO_GATEWAYS[0]) -> dict[str, Any]:
+    """The platform's Istio Gateway `ref` (namespace/name; by default the one compiled
+    VirtualServices bind to): plain HTTP on port 80, every host."""
+    gateway_namespace, name = ref.split("/")
     server = {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["*"]}
     return {
         "apiVersion": "networking.istio.io/v1",
