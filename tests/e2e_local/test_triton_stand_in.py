@@ -32,10 +32,10 @@ import joblib
 import numpy as np
 import pytest
 import tritonclient.http as thttp
+from servers import start_component, start_orchestrator
 
 from infergraph.compile import compile_values
 from infergraph.loading import load
-from tests.server.serverproc import start_component, start_orchestrator
 
 from .conftest import CLAIM
 from .up import EXAMPLES

@@ -8,7 +8,6 @@ from __future__ import annotations
 import http.server
 import json
 import re
-import tempfile
 import threading
 import urllib.request
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 import orjson
 import pytest
 from runtime_graph import graph_doc, node
-from server.serverproc import start_component, start_orchestrator
+from servers import start_component, start_orchestrator
 
 pytestmark = pytest.mark.e2e_local
 
@@ -48,21 +47,20 @@ def _served(logged: bool, receiver: str, tmp: Path) -> tuple[set[str], str]:
     """(modules the orchestrator imported, its /metrics text) after one prediction."""
     env = {"PYTHONPROFILEIMPORTTIME": "1", "PYTHONPATH": str(HERE)}
     args = ["--name", "m", "--class", "graph_nodes:Scale"]
-    with tempfile.TemporaryFile() as component_log, tempfile.TemporaryFile() as log:
-        with start_component(args, env, log=component_log) as srv:
-            logger = {"mode": "all", "url": receiver} if logged else None
-            root = node("m", httpPort=srv.http_port, grpcPort=srv.grpc_port, logger=logger)
-            path = tmp / "graph.json"
-            path.write_text(json.dumps(graph_doc(root, logging=LOGGING if logged else None)))
-            with start_orchestrator(path, env=env, log=log) as orch:
-                body = b'{"data":{"ndarray":[[1]]}}'
-                request = urllib.request.Request(orch.url("/api/v1.0/predictions"), body)
-                with urllib.request.urlopen(request, timeout=10) as answer:
-                    assert orjson.loads(answer.read())["data"]["ndarray"] == [[1.0]]
-                with urllib.request.urlopen(orch.metrics_url, timeout=5) as answer:
-                    metrics = answer.read().decode()
-        log.seek(0)
-        imports = log.read().decode(errors="replace")
+    log = tmp / "orchestrator.log"
+    with start_component(args, env, log=tmp / "component.log") as srv:
+        logger = {"mode": "all", "url": receiver} if logged else None
+        root = node("m", httpPort=srv.http_port, grpcPort=srv.grpc_port, logger=logger)
+        path = tmp / "graph.json"
+        path.write_text(json.dumps(graph_doc(root, logging=LOGGING if logged else None)))
+        with start_orchestrator(path, env=env, log=log) as orch:
+            body = b'{"data":{"ndarray":[[1]]}}'
+            request = urllib.request.Request(orch.url + "/api/v1.0/predictions", body)
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                assert orjson.loads(answer.read())["data"]["ndarray"] == [[1.0]]
+            with urllib.request.urlopen(orch.metrics_url, timeout=5) as answer:
+                metrics = answer.read().decode()
+    imports = log.read_text(errors="replace")
     return set(re.findall(r"^import time: .*\| +(\S+)$", imports, re.MULTILINE)), metrics
 
 
