@@ -17,18 +17,17 @@ from __future__ import annotations
 import contextlib
 import json
 import tempfile
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import joblib
 from harness import ServerProcess
 from loopback import free_port_block
+from loopback_http import QuietHandler, serving
 from runtime_graph import Message, node, sklearn_node, write_graph_doc
 
 __all__ = [
@@ -276,30 +275,19 @@ def write_graph(
     )
 
 
-class _Sink(BaseHTTPRequestHandler):
+class _Sink(QuietHandler):
     """Reads an OTLP/HTTP export request and answers 200 with an empty export response."""
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length", 0)))
-        self.send_response(200)
-        self.send_header("content-type", "application/x-protobuf")
-        self.send_header("content-length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.answer(200, b"", "application/x-protobuf")
 
 
 @contextlib.contextmanager
 def otlp_sink() -> Iterator[str]:
     """An OTLP/HTTP endpoint on loopback that accepts and drops spans; its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Sink) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def seldon_core(

@@ -33,6 +33,7 @@ from infergraph_server.detectors.service import DetectorService, DetectorSetting
 from infergraph_server.settings import SettingsError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
+from loopback_http import QuietHandler
 from servers import Launch, start_server
 
 pytestmark = pytest.mark.e2e_local
@@ -97,7 +98,7 @@ class Receiver:
         self.arrived = threading.Condition()
         outer = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["content-length"]))
                 headers = {k.lower(): v for k, v in self.headers.items()}
@@ -106,13 +107,9 @@ class Receiver:
                     outer.paths.append(self.path)
                     outer.events.append(event)
                     outer.arrived.notify_all()
-                self.send_response(202)
-                self.send_header("content-length", "0")
-                self.end_headers()
+                self.answer(202, b"")
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        # its own server, not loopback_http.serving: the socket is wrapped in TLS before serving
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         if tls is not None:
             self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)

@@ -5,16 +5,14 @@ request is a figure of bench/bench_orchestrator.py, not a test."""
 
 from __future__ import annotations
 
-import http.server
 import json
 import re
-import threading
 import urllib.request
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
+from loopback_http import QuietHandler, serving
 from runtime_graph import graph_doc, node
 from servers import start_component, start_orchestrator
 
@@ -32,15 +30,10 @@ LOGGING = {
 }
 
 
-class _Accept(http.server.BaseHTTPRequestHandler):
+class _Accept(QuietHandler):
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length", 0)))
-        self.send_response(202)
-        self.send_header("content-length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.answer(202, b"")
 
 
 def _served(logged: bool, receiver: str, tmp: Path) -> tuple[set[str], str]:
@@ -68,14 +61,8 @@ def _served(logged: bool, receiver: str, tmp: Path) -> tuple[set[str], str]:
 def test_the_orchestrator_does_logging_work_only_when_a_node_is_logged(
     tmp_path: Path, logged: bool
 ) -> None:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Accept)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        receiver = f"http://127.0.0.1:{server.server_address[1]}/"
-        names, metrics = _served(logged, receiver, tmp_path)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Accept) as port:
+        names, metrics = _served(logged, f"http://127.0.0.1:{port}/", tmp_path)
     assert "infergraph_server.orchestrator.executor" in names  # the log is the orchestrator's
     assert any(n.startswith("cloudevents") for n in names) is logged
     assert ("infergraph_log_events_dropped" in metrics) is logged
