@@ -82,8 +82,9 @@ class ServerProcess:
     """A server run as ``argv`` in its own session; a context manager that always stops it.
 
     ``ready_url`` is polled with GET until it answers 2xx (bounded by ``start_timeout``).
-    While running, a thread samples the session's RSS every ``sample_interval`` seconds;
-    ``peak_rss`` is the highest sum seen, ``idle_rss`` the sum right after readiness.
+    While running, a thread samples the session's RSS every ``sample_interval`` seconds (None:
+    no sampling, as tests start it); ``peak_rss`` is the highest sum seen, ``idle_rss`` the sum
+    right after readiness.
     """
 
     def __init__(
@@ -96,7 +97,7 @@ class ServerProcess:
         cwd: Path | None = None,
         log_path: Path | None = None,
         start_timeout: float = 60.0,
-        sample_interval: float = 0.2,
+        sample_interval: float | None = 0.2,
     ) -> None:
         self.name = name
         self.argv = list(argv)
@@ -123,8 +124,9 @@ class ServerProcess:
         except BaseException:
             self.stop()
             raise
-        self.idle_rss = session_rss_bytes(self._proc.pid)
-        self._sampler.start()
+        if self.sample_interval is not None:
+            self.idle_rss = session_rss_bytes(self._proc.pid)
+            self._sampler.start()
         return self
 
     def __exit__(
@@ -140,6 +142,16 @@ class ServerProcess:
         """Process id (= session id) of the started server."""
         assert self._proc is not None, "not started"
         return self._proc.pid
+
+    def send_signal(self, sig: int) -> None:
+        """Send ``sig`` to the server process itself (not its session)."""
+        assert self._proc is not None, "not started"
+        self._proc.send_signal(sig)
+
+    def wait(self, timeout: float) -> int:
+        """The exit code once the server has exited (TimeoutExpired after ``timeout`` s)."""
+        assert self._proc is not None, "not started"
+        return self._proc.wait(timeout)
 
     def reset_peak(self) -> None:
         """Forget the peak so far (e.g. after warm-up), keeping the current level."""
@@ -166,20 +178,22 @@ class ServerProcess:
         return "; last log lines:\n" + "\n".join(lines)
 
     def _sample(self) -> None:
-        assert self._proc is not None
+        assert self._proc is not None and self.sample_interval is not None
         while not self._stop.wait(self.sample_interval):
             self.peak_rss = max(self.peak_rss, session_rss_bytes(self._proc.pid))
 
-    def stop(self, grace: float = 10.0) -> None:
-        """SIGTERM the whole session, SIGKILL what is left after ``grace`` seconds."""
+    def stop(self, grace: float = 10.0) -> int | None:
+        """SIGTERM the server (as a kubelet does: it stops its own workers), SIGKILL its whole
+        session after ``grace`` seconds or once it has exited; its exit code (None when it was
+        never started)."""
         self._stop.set()
         if self._sampler.is_alive():
             self._sampler.join()
         proc = self._proc
         if proc is None:
-            return
+            return None
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
+            proc.send_signal(signal.SIGTERM)
             try:
                 proc.wait(grace)
             except subprocess.TimeoutExpired:
@@ -190,3 +204,4 @@ class ServerProcess:
         deadline = time.monotonic() + grace
         while session_pids(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.05)  # SIGKILL is delivered at once, but dying takes a moment
+        return proc.returncode

@@ -1,49 +1,66 @@
-"""How each measured server is started on loopback and spoken to, in one place.
+"""How each server is started on loopback and spoken to, in one place: for the benchmarks and
+for the tests (pytest's pythonpath holds bench/).
 
 Our component server and orchestrator run from ``.venv``; seldon-core's microservice from
 ``.venv-peers`` (through ``seldon_loopback.py``); MLServer from ``.venv-mlserver``. Each
-returns a :class:`Launch`: the server process (not yet started) and its ports.
+returns a :class:`Launch`: the server process (not yet started) and its ports. Tests use
+``start_component`` / ``start_orchestrator`` / ``start_server``, context managers that yield
+a started, ready Launch::
+
+    with start_component(["--implementation", "SKLEARN_SERVER", "--model-uri", d]) as srv:
+        srv.url + "/predict", srv.grpc_target, srv.metrics_url
+    with start_orchestrator(write_graph(tmp / "g.json", srv)) as orch: ...
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import threading
+import tempfile
+import urllib.error
+import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import joblib
 from harness import ServerProcess
 from loopback import free_port_block
-from runtime_graph import Message, node, write_graph_doc
+from loopback_http import QuietHandler, serving
+from runtime_graph import Message, node, sklearn_node, write_graph_doc
 
 __all__ = [
     "IRIS_ROW",
     "MLSERVER_V2_BODY",
     "ROOT",
     "SELDON_BODY",
+    "SERVER",
     "V2_BODY",
     "Launch",
     "iris_expected",
+    "is_ready",
     "mlserver",
     "mlserver_runtime",
     "orchestrator",
     "otlp_sink",
     "our_component",
+    "ours",
     "probabilities",
     "runtime_node",
     "seldon_core",
     "seldon_iris_parameters",
     "sklearn_flags",
+    "start_component",
+    "start_orchestrator",
+    "start_server",
+    "write_graph",
     "write_runtime_graph",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
+SERVER = ROOT / ".venv/bin/infergraph-server"
 IRIS_ROW = [5.1, 3.5, 1.4, 0.2]
 SELDON_BODY = json.dumps({"data": {"ndarray": [IRIS_ROW]}}).encode()
 _V2_INPUT = {"name": "input-0", "shape": [1, 4], "datatype": "FP64", "data": IRIS_ROW}
@@ -60,11 +77,26 @@ class Launch:
     proc: ServerProcess
     http_port: int
     grpc_port: int
+    metrics_port: int
 
     @property
     def url(self) -> str:
         """Base URL of its REST port."""
         return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def grpc_target(self) -> str:
+        """host:port for grpc channels and tritonclient.grpc."""
+        return f"127.0.0.1:{self.grpc_port}"
+
+    @property
+    def metrics_url(self) -> str:
+        """The Prometheus endpoint."""
+        return f"http://127.0.0.1:{self.metrics_port}/metrics"
+
+    def stop(self) -> int | None:
+        """Stop the server (see ServerProcess.stop); its exit code."""
+        return self.proc.stop()
 
 
 def iris_expected(model: Path) -> list[float]:
@@ -104,6 +136,35 @@ def sklearn_flags(model: Path) -> list[str]:
             "--parameters", json.dumps(method)]  # fmt: skip
 
 
+def ours(
+    command: str,
+    args: Sequence[str],
+    log: Path,
+    *,
+    label: str | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    binary: Path = SERVER,
+    start_timeout: float = 60.0,
+    sample_interval: float | None = 0.2,
+) -> Launch:
+    """``infergraph-server COMMAND ARGS`` on loopback ports of its own, logging to ``log``
+    (this checkout's server unless ``binary`` names another build)."""
+    http, grpc, metrics = _ports()
+    argv = [
+        str(binary), command, *args, "--host", "127.0.0.1", "--http-port", str(http),
+        "--grpc-port", str(grpc), "--metrics-port", str(metrics),
+    ]  # fmt: skip
+    ready = f"http://127.0.0.1:{http}/v2/health/ready"
+    proc = ServerProcess(label or f"infergraph {command}", argv, ready, env=env, cwd=cwd,
+                         log_path=log, start_timeout=start_timeout,
+                         sample_interval=sample_interval)  # fmt: skip
+    return Launch(proc, http, grpc, metrics)
+
+
+_BENCH_FLAGS = ("--log-level", "WARNING")
+
+
 def our_component(
     work_dir: Path,
     model_flags: Sequence[str],
@@ -112,20 +173,14 @@ def our_component(
     workers: int = 1,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
-    binary: Path = ROOT / ".venv/bin/infergraph-server",
+    binary: Path = SERVER,
 ) -> Launch:
     """``infergraph-server component --name NAME <model_flags>`` on loopback (this checkout's
     server unless ``binary`` names another build)."""
-    http, grpc, metrics = _ports()
-    argv = [
-        str(binary), "component", "--name", name, *model_flags,
-        "--host", "127.0.0.1", "--http-port", str(http), "--grpc-port", str(grpc),
-        "--metrics-port", str(metrics), "--workers", str(workers), "--log-level", "WARNING",
-    ]  # fmt: skip
-    ready = f"http://127.0.0.1:{http}/v2/health/ready"
+    args = ["--name", name, *model_flags, "--workers", str(workers), *_BENCH_FLAGS]
     log = work_dir / f"infergraph-{name}.log"
-    proc = ServerProcess(f"infergraph {name}", argv, ready, env=env, cwd=cwd, log_path=log)
-    return Launch(proc, http, grpc)
+    return ours("component", args, log, label=f"infergraph {name}", env=env, cwd=cwd,
+                binary=binary)  # fmt: skip
 
 
 def runtime_node(
@@ -151,41 +206,88 @@ def orchestrator(
     graph_file: Path, work_dir: Path, workers: int = 1, env: Mapping[str, str] | None = None
 ) -> Launch:
     """``infergraph-server orchestrator --graph FILE`` on loopback (``env`` added to ours)."""
-    http, grpc, metrics = _ports()
-    argv = [
-        str(ROOT / ".venv/bin/infergraph-server"), "orchestrator", "--graph", str(graph_file),
-        "--host", "127.0.0.1", "--http-port", str(http), "--grpc-port", str(grpc),
-        "--metrics-port", str(metrics), "--workers", str(workers), "--log-level", "WARNING",
-    ]  # fmt: skip
-    ready = f"http://127.0.0.1:{http}/v2/health/ready"
+    args = ["--graph", str(graph_file), "--workers", str(workers), *_BENCH_FLAGS]
     log = work_dir / f"orchestrator-{graph_file.stem}{'-env' if env else ''}.log"
-    return Launch(ServerProcess("orchestrator", argv, ready, env=env, log_path=log), http, grpc)
+    return ours("orchestrator", args, log, label="orchestrator", env=env)
 
 
-class _Sink(BaseHTTPRequestHandler):
+def is_ready(port: int) -> bool:
+    """True when the server on `port` answers its readiness probe with 200."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/health/ready", timeout=1) as r:
+            return bool(r.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextlib.contextmanager
+def start_server(
+    command: str,
+    args: Sequence[str],
+    env: Mapping[str, str] | None = None,
+    log: Path | None = None,
+    timeout: float = 30.0,
+) -> Iterator[Launch]:
+    """``infergraph-server COMMAND ARGS`` started and ready (RuntimeError with the log's tail
+    when not) until the block ends, for tests: a 5 s grace, no RSS sampling, its output in
+    ``log`` (read it after the block), else in a file dropped after."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = log or Path(tmp) / f"{command}.log"
+        launch = ours(command, ["--grace-seconds", "5", *args], out, env=env,
+                      start_timeout=timeout, sample_interval=None)  # fmt: skip
+        with launch.proc:
+            yield launch
+
+
+@contextlib.contextmanager
+def start_component(
+    args: Sequence[str], env: Mapping[str, str] | None = None, log: Path | None = None
+) -> Iterator[Launch]:
+    """A component server with `args` until the block ends (see start_server)."""
+    with start_server("component", args, env, log) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def start_orchestrator(
+    graph: Path,
+    args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    log: Path | None = None,
+) -> Iterator[Launch]:
+    """An orchestrator of the runtime graph file `graph` until the block ends."""
+    with start_server("orchestrator", ["--graph", str(graph), *args], env, log) as server:
+        yield server
+
+
+def write_graph(
+    path: Path,
+    node: Launch,
+    name: str = "iris",
+    protocol: str = "seldon",
+    transport: str = "rest",
+    max_body_bytes: int = 10 * 1024 * 1024,
+) -> Path:
+    """A runtime graph of one SKLEARN_SERVER MODEL node `name` served by `node`; its path."""
+    root = sklearn_node(name, node.http_port, node.grpc_port, protocol=protocol)
+    return write_graph_doc(
+        path, root, protocol, transport=transport, maxBodyBytes=max_body_bytes, probePeriodMs=500
+    )
+
+
+class _Sink(QuietHandler):
     """Reads an OTLP/HTTP export request and answers 200 with an empty export response."""
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length", 0)))
-        self.send_response(200)
-        self.send_header("content-type", "application/x-protobuf")
-        self.send_header("content-length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.answer(200, b"", "application/x-protobuf")
 
 
 @contextlib.contextmanager
 def otlp_sink() -> Iterator[str]:
     """An OTLP/HTTP endpoint on loopback that accepts and drops spans; its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Sink) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def seldon_core(
@@ -212,7 +314,7 @@ def seldon_core(
     ready = f"http://127.0.0.1:{http}/health/ping"
     log = work_dir / f"seldon-core-{interface}.log"
     proc = ServerProcess("seldon-core", argv, ready, env=env, cwd=cwd, log_path=log)
-    return Launch(proc, http, grpc)
+    return Launch(proc, http, grpc, metrics)
 
 
 def seldon_iris_parameters(model: Path) -> list[dict[str, str]]:
@@ -258,4 +360,4 @@ def mlserver_runtime(
     argv = [str(ROOT / ".venv-mlserver/bin/mlserver"), "start", str(repo)]
     ready = f"http://127.0.0.1:{http}/v2/models/{name}/ready"
     proc = ServerProcess(repo.name, argv, ready, log_path=repo.parent / f"{repo.name}.log")
-    return Launch(proc, http, grpc)
+    return Launch(proc, http, grpc, metrics)

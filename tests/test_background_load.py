@@ -4,44 +4,29 @@ every client has stopped when the block ends."""
 from __future__ import annotations
 
 import http.client
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from background_load import Load
+from loopback_http import QuietHandler, serving
 
 CLIENTS = 2
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     """Answers every GET with the client's source port, which names its connection."""
 
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
-        body = str(self.client_address[1]).encode()
-        self.send_response(200)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.answer(200, str(self.client_address[1]).encode(), "text/plain")
 
 
 @pytest.fixture(scope="module")
 def port() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Handler) as bound:
+        yield bound
 
 
 def _source_port(conn: http.client.HTTPConnection) -> int:

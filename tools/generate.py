@@ -5,6 +5,8 @@ Outputs (each says on its first line what it is generated from, except where not
   schemas/inferencegraph.schema.json and schemas/values.schema.json (a `$comment` beside each
   says so), docs/implementations.md, and model-server/infergraph_server/implementations.json
   (a byte-equal copy, so its first line is the source's);
+- model-server/infergraph_server/urls.py: generator/infergraph/urls.py behind a first line saying
+  so (the URL check both distributions run; neither may import the other);
 - charts/infergraph/values.schema.json: the schema helm validates values with;
 - charts/infergraph/values.yaml: the compiled values of the default graph, one `# --` comment
   (the schema's description) above every key;
@@ -27,7 +29,16 @@ from typing import Any
 
 import yaml
 
-__all__ = ["OUTPUTS", "chart_schema", "default_values", "main", "readme", "values_yaml"]
+__all__ = [
+    "OUTPUTS",
+    "SERVER_URL_CHECK",
+    "URL_CHECK",
+    "chart_schema",
+    "default_values",
+    "main",
+    "readme",
+    "values_yaml",
+]
 
 JSON = Any
 ROOT = Path(__file__).resolve().parents[1]
@@ -202,6 +213,15 @@ def _server_vocabulary(root: Path) -> tuple[Path, str]:
     return root / SERVER_COPY, (root / VOCABULARY).read_text()
 
 
+URL_CHECK = "generator/infergraph/urls.py"
+SERVER_URL_CHECK = "model-server/infergraph_server/urls.py"
+
+
+def _server_url_check(root: Path) -> tuple[Path, str]:
+    header = f"# Generated from {URL_CHECK} by tools/generate.py (make schemas); do not edit.\n"
+    return root / SERVER_URL_CHECK, header + (root / URL_CHECK).read_text()
+
+
 def _jsonnet_defaults(root: Path) -> tuple[Path, str]:
     from gen_jsonnet_defaults import defaults_libsonnet  # beside this script
 
@@ -215,6 +235,7 @@ OUTPUTS: list[Callable[[Path], tuple[Path, str]]] = [
     _schema_enums("values.schema.json"),
     _implementations_md,
     _server_vocabulary,
+    _server_url_check,
     _chart_schema,
     _values,
     _readme,

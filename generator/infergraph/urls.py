@@ -1,6 +1,7 @@
 """The check of an http(s) URL a server will connect to: a logger's url, a detector's
 eventsUrl, the tracing endpoint. One place, since `urlsplit` alone accepts a port (99999) that it
-then refuses to read, which would fail only at run time."""
+then refuses to read, which would fail only at run time. The server runs this same module from
+its generated copy (model-server/infergraph_server/urls.py, `make schemas`)."""
 
 from __future__ import annotations
 

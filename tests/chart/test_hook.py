@@ -6,10 +6,10 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from loopback_http import QuietHandler, serving
 
 from .render import JSON, find, render_chart
 
@@ -24,28 +24,13 @@ def server(answer: JSON) -> Iterator[tuple[str, list[bytes]]]:
     """A loopback server answering every POST with `answer`; yields its URL and the bodies."""
     bodies: list[bytes] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
-            payload = json.dumps(answer).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self.answer(200, json.dumps(answer).encode())
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}/api/v1.0/predictions", bodies
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serving(Handler) as port:
+        yield f"http://127.0.0.1:{port}/api/v1.0/predictions", bodies
 
 
 def run_script(pod: JSON, url: str) -> subprocess.CompletedProcess[str]:

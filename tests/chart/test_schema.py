@@ -72,9 +72,17 @@ def test_generated_files_are_fresh() -> None:
     assert result.returncode == 0, result.stderr
 
 
+def _copy_url_check(root: Path) -> None:
+    """The URL check's source and its server copy, which `make schemas` also compares."""
+    for name in ("generator/infergraph/urls.py", "model-server/infergraph_server/urls.py"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, root / name)
+
+
 def test_the_freshness_check_catches_a_stale_file(tmp_path: Path) -> None:
     for part in ("schemas", "charts/infergraph"):
         shutil.copytree(ROOT / part, tmp_path / part)
+    _copy_url_check(tmp_path)
     source = json.loads((tmp_path / "schemas/values.schema.json").read_text())
     source["properties"]["name"]["description"] = "Changed."
     (tmp_path / "schemas/values.schema.json").write_text(json.dumps(source))
@@ -125,7 +133,7 @@ def test_a_new_declaration_reaches_every_generated_file(tmp_path: Path) -> None:
     """Adding an implementation to schemas/implementations.json stales the enums, docs, copy."""
     for part in ("schemas", "charts/infergraph", "docs", "jsonnet"):
         shutil.copytree(ROOT / part, tmp_path / part)
-    (tmp_path / "model-server/infergraph_server").mkdir(parents=True)
+    _copy_url_check(tmp_path)
     shutil.copy(ROOT / VOCABULARY_COPY, tmp_path / VOCABULARY_COPY)
     declared = json.loads((tmp_path / "schemas/implementations.json").read_text())
     declared["implementations"]["CATBOOST_SERVER"] = {

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import http.server
 import signal
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import replace
 from pathlib import Path
+
+from loopback_http import QuietHandler, serving
 
 from infergraph.containers.dockerargs import (
     AGENT_DIR,
@@ -117,36 +117,28 @@ def test_probe_thresholds_count_consecutive_results() -> None:
     assert state.due == 132.0
 
 
-class _Health(http.server.BaseHTTPRequestHandler):
+class _Health(QuietHandler):
     def do_GET(self) -> None:
-        self.send_response(200 if self.path == "/ready" else 503)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.answer(200 if self.path == "/ready" else 503, b"")
 
 
 def test_the_probe_agent_answers_like_the_kubelet(tmp_path: Path) -> None:
     """The holder's agent, run here on loopback: 2xx passes, 5xx and closed ports fail."""
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Health)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     path = str(tmp_path / "agent.sock")
-    agent = subprocess.Popen([sys.executable, "-S", "-c", AGENT_SCRIPT, path])
-    try:
-        deadline = time.monotonic() + 30
-        while not Path(path).exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        port = server.server_address[1]
-        answers = [
-            ask_agent(path, Handler("http", port=port, path="/ready"), 2),
-            ask_agent(path, Handler("http", port=port, path="/broken"), 2),
-            ask_agent(path, Handler("tcp", port=port), 2),
-            ask_agent(path, Handler("tcp", port=1), 2),
-        ]
-        assert answers == [True, False, True, False]
-    finally:
-        agent.send_signal(signal.SIGTERM)
-        assert agent.wait(10) == 0
-        server.shutdown()
-        server.server_close()
+    with serving(_Health) as port:
+        agent = subprocess.Popen([sys.executable, "-S", "-c", AGENT_SCRIPT, path])
+        try:
+            deadline = time.monotonic() + 30
+            while not Path(path).exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            answers = [
+                ask_agent(path, Handler("http", port=port, path="/ready"), 2),
+                ask_agent(path, Handler("http", port=port, path="/broken"), 2),
+                ask_agent(path, Handler("tcp", port=port), 2),
+                ask_agent(path, Handler("tcp", port=1), 2),
+            ]
+            assert answers == [True, False, True, False]
+        finally:
+            agent.send_signal(signal.SIGTERM)
+            assert agent.wait(10) == 0
     assert ask_agent(path, Handler("tcp", port=port), 1) is False  # no agent: a failure

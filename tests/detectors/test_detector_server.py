@@ -33,7 +33,8 @@ from infergraph_server.detectors.service import DetectorService, DetectorSetting
 from infergraph_server.settings import SettingsError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-from serverproc import ComponentProcess, start_server
+from loopback_http import QuietHandler
+from servers import Launch, start_server
 
 pytestmark = pytest.mark.e2e_local
 
@@ -63,9 +64,9 @@ def seldon_event(
     return to_structured_event(event) if structured else to_binary_event(event)
 
 
-def post(server: ComponentProcess, message: HTTPMessage) -> tuple[int, Any]:
+def post(server: Launch, message: HTTPMessage) -> tuple[int, Any]:
     request = urllib.request.Request(
-        server.url("/"), data=message.body, headers=dict(message.headers), method="POST"
+        server.url + "/", data=message.body, headers=dict(message.headers), method="POST"
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:
@@ -74,13 +75,13 @@ def post(server: ComponentProcess, message: HTTPMessage) -> tuple[int, Any]:
         return err.code, json.loads(err.read())
 
 
-def metrics(server: ComponentProcess) -> str:
+def metrics(server: Launch) -> str:
     with urllib.request.urlopen(server.metrics_url, timeout=5) as answer:
         text: str = answer.read().decode()
         return text
 
 
-def sample(server: ComponentProcess, name: str) -> float:
+def sample(server: Launch, name: str) -> float:
     """The value of one sample line `name{...}` (or `name`) of the server's metrics."""
     found = re.search(rf"^{re.escape(name)} (\S+)$", metrics(server), re.MULTILINE)
     assert found, f"{name} not in /metrics"
@@ -97,7 +98,7 @@ class Receiver:
         self.arrived = threading.Condition()
         outer = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["content-length"]))
                 headers = {k.lower(): v for k, v in self.headers.items()}
@@ -106,13 +107,9 @@ class Receiver:
                     outer.paths.append(self.path)
                     outer.events.append(event)
                     outer.arrived.notify_all()
-                self.send_response(202)
-                self.send_header("content-length", "0")
-                self.end_headers()
+                self.answer(202, b"")
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        # its own server, not loopback_http.serving: the socket is wrapped in TLS before serving
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         if tls is not None:
             self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
@@ -214,16 +211,14 @@ def test_drift_fires_on_a_shifted_stream_and_reports_p_values(
 
 
 @pytest.fixture(scope="module")
-def outlier_server(reference: Path) -> Iterator[ComponentProcess]:
+def outlier_server(reference: Path) -> Iterator[Launch]:
     args = ["--detector", "OUTLIER_DETECTOR", "--model-uri", str(reference)]
     with start_server("detector", args) as server:
         yield server
 
 
 @pytest.mark.parametrize("data", ["json", "base64"])
-def test_structured_events_are_read_as_binary_ones(
-    outlier_server: ComponentProcess, data: str
-) -> None:
+def test_structured_events_are_read_as_binary_ones(outlier_server: Launch, data: str) -> None:
     far = {"data": {"ndarray": [[9.0, -9.0, 9.0, -9.0]]}}
     payload: Any = far if data == "json" else json.dumps(far).encode()  # bytes: data_base64
     message = seldon_event(payload, structured=True)
@@ -249,7 +244,7 @@ def test_structured_events_are_read_as_binary_ones(
     ids=["not-json", "no-id-or-source", "other-type"],
 )
 def test_bad_structured_events_are_refused_with_a_reason(
-    outlier_server: ComponentProcess, body: bytes, says: str
+    outlier_server: Launch, body: bytes, says: str
 ) -> None:
     headers = {"content-type": "application/cloudevents+json; charset=utf-8"}
     status, answer = post(outlier_server, HTTPMessage(headers=headers, body=body))
@@ -336,7 +331,7 @@ def test_findings_go_to_an_https_events_url(reference: Path, tmp_path: Path) -> 
     ],
 )
 def test_bad_events_are_refused_with_a_reason(
-    outlier_server: ComponentProcess, headers: dict[str, str], body: bytes, says: str
+    outlier_server: Launch, headers: dict[str, str], body: bytes, says: str
 ) -> None:
     status, answer = post(outlier_server, HTTPMessage(headers=headers, body=body))
     assert status == 400

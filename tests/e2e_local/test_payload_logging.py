@@ -7,6 +7,7 @@ and body and reads them back with the `cloudevents` SDK, as any consumer would.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
@@ -14,7 +15,6 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ import pytest
 import yaml
 from cloudevents.core.bindings.http import HTTPMessage, from_http
 from cloudevents.core.formats.json import JSONFormat
+from loopback_http import QuietHandler, serving
 
 from .up import EXAMPLES, Up, post
 
@@ -41,26 +42,18 @@ class Receiver:
         lock = threading.Lock()
         events = self.events
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 with lock:
                     events.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(202)
-                self.send_header("content-length", "0")
-                self.end_headers()
+                self.answer(202, b"")
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self._serving = contextlib.ExitStack()
+        self.port = self._serving.enter_context(serving(Handler))
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serving.close()
 
     def wait_for(self, count: int, timeout: float = 20) -> list[dict[str, Any]]:
         """At least `count` events, each as its ce-* attributes + `content-type` + `data`."""

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from background_load import Load
-from server.serverproc import is_ready
+from servers import is_ready
 
 from .up import EXAMPLES, Up
 

@@ -17,14 +17,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.client import HTTPConnection
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +30,11 @@ import joblib
 import numpy as np
 import pytest
 import tritonclient.http as thttp
+from loopback_http import QuietHandler, serving
+from servers import start_component, start_orchestrator
 
 from infergraph.compile import compile_values
 from infergraph.loading import load
-from tests.server.serverproc import start_component, start_orchestrator
 
 from .conftest import CLAIM
 from .up import EXAMPLES
@@ -51,7 +50,7 @@ def recording_proxy(port: int) -> Iterator[tuple[int, list[tuple[str, str]]]]:
     """An HTTP/1.1 proxy on loopback to 127.0.0.1:`port`: (its port, every (method, path))."""
     seen: list[tuple[str, str]] = []
 
-    class Forward(BaseHTTPRequestHandler):
+    class Forward(QuietHandler):
         protocol_version = "HTTP/1.1"
 
         def _forward(self) -> None:
@@ -73,17 +72,8 @@ def recording_proxy(port: int) -> Iterator[tuple[int, list[tuple[str, str]]]]:
 
         do_GET = do_POST = _forward
 
-        def log_message(self, *_: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1], seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Forward) as bound:
+        yield bound, seen
 
 
 def _flag(args: list[str], name: str) -> int:

@@ -18,17 +18,17 @@ from pathlib import Path
 
 import grpc
 import pytest
+from servers import (
+    Launch,
+    start_component,
+    start_orchestrator,
+    write_graph,
+)
 from train_iris import train
 
 from infergraph_server.proto import inference_pb2 as pb
 from tests.e2e_local.up import Up
 from tests.server.bad_inputs import AMPLIFY, CORPUS, SELDON_PATH, v2_path
-from tests.server.serverproc import (
-    ComponentProcess,
-    start_component,
-    start_orchestrator,
-    write_graph,
-)
 
 pytestmark = pytest.mark.e2e_local
 
@@ -60,7 +60,7 @@ def post(port: int, path: str, body: bytes, headers: dict[str, str]) -> tuple[in
         conn.close()
 
 
-def infer_grpc(server: ComponentProcess, model: str) -> grpc.StatusCode:
+def infer_grpc(server: Launch, model: str) -> grpc.StatusCode:
     with grpc.insecure_channel(server.grpc_target) as channel:
         call = channel.unary_unary(
             "/inference.GRPCInferenceService/ModelInfer",
@@ -82,7 +82,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def servers(workdir: Path) -> Iterator[tuple[ComponentProcess, ComponentProcess]]:
+def servers(workdir: Path) -> Iterator[tuple[Launch, Launch]]:
     """A SKLEARN_SERVER node `iris` and an orchestrator (graph `g`) in front of it."""
     args = [
         "--name",
@@ -101,7 +101,7 @@ def servers(workdir: Path) -> Iterator[tuple[ComponentProcess, ComponentProcess]
 @pytest.mark.parametrize("target", ["component", "orchestrator"])
 @pytest.mark.parametrize("protocol", ["rest", "grpc"])
 def test_declared_bytes_shape_allocates_nothing(
-    servers: tuple[ComponentProcess, ComponentProcess], target: str, protocol: str
+    servers: tuple[Launch, Launch], target: str, protocol: str
 ) -> None:
     node, orchestrator = servers
     server, model = (node, "iris") if target == "component" else (orchestrator, "g")

@@ -6,13 +6,14 @@ is kept as a `ReceivedSpan` with its service's name (resource `service.name`).
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from loopback_http import QuietHandler, serving
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as otlp
 
 __all__ = ["OtlpReceiver", "ReceivedSpan"]
@@ -46,24 +47,19 @@ class OtlpReceiver:
         self._lock = threading.Lock()
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 if self.headers.get("content-encoding") == "gzip":
                     body = gzip.decompress(body)
                 receiver.take(otlp.ExportTraceServiceRequest.FromString(body))
                 answer = otlp.ExportTraceServiceResponse().SerializeToString()
-                self.send_response(200 if self.path == "/v1/traces" else 404)
-                self.send_header("content-type", "application/x-protobuf")
-                self.send_header("content-length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+                status = 200 if self.path == "/v1/traces" else 404
+                self.answer(status, answer, "application/x-protobuf")
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._handler = Handler
+        self._serving = contextlib.ExitStack()
+        self.endpoint = ""
 
     def take(self, request: Any) -> None:
         with self._lock:
@@ -95,9 +91,9 @@ class OtlpReceiver:
             time.sleep(0.02)
 
     def __enter__(self) -> OtlpReceiver:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        port = self._serving.enter_context(serving(self._handler))
+        self.endpoint = f"http://127.0.0.1:{port}"
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serving.close()

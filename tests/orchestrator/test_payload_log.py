@@ -241,6 +241,9 @@ def test_sampling_logs_all_of_a_request_or_none_of_it() -> None:
     [
         ({"mode": "some", "url": "http://x/"}, "/root/logger/mode: 'some' is not valid"),
         ({"mode": "all", "url": "sink"}, "/root/logger/url: 'sink' is not valid"),
+        # the generator's URL check (its server copy): urlsplit takes these, the sender could not
+        ({"mode": "all", "url": "http://x:99999/"}, "/root/logger/url: 'http://x:99999/' is not"),
+        ({"mode": "all", "url": "http://a b/"}, "/root/logger/url: 'http://a b/' is not valid"),
         ({"mode": "all"}, "/root/logger/url: missing"),
     ],
 )

@@ -5,19 +5,16 @@ request is a figure of bench/bench_orchestrator.py, not a test."""
 
 from __future__ import annotations
 
-import http.server
 import json
 import re
-import tempfile
-import threading
 import urllib.request
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
+from loopback_http import QuietHandler, serving
 from runtime_graph import graph_doc, node
-from server.serverproc import start_component, start_orchestrator
+from servers import start_component, start_orchestrator
 
 pytestmark = pytest.mark.e2e_local
 
@@ -33,36 +30,30 @@ LOGGING = {
 }
 
 
-class _Accept(http.server.BaseHTTPRequestHandler):
+class _Accept(QuietHandler):
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length", 0)))
-        self.send_response(202)
-        self.send_header("content-length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.answer(202, b"")
 
 
 def _served(logged: bool, receiver: str, tmp: Path) -> tuple[set[str], str]:
     """(modules the orchestrator imported, its /metrics text) after one prediction."""
     env = {"PYTHONPROFILEIMPORTTIME": "1", "PYTHONPATH": str(HERE)}
     args = ["--name", "m", "--class", "graph_nodes:Scale"]
-    with tempfile.TemporaryFile() as component_log, tempfile.TemporaryFile() as log:
-        with start_component(args, env, log=component_log) as srv:
-            logger = {"mode": "all", "url": receiver} if logged else None
-            root = node("m", httpPort=srv.http_port, grpcPort=srv.grpc_port, logger=logger)
-            path = tmp / "graph.json"
-            path.write_text(json.dumps(graph_doc(root, logging=LOGGING if logged else None)))
-            with start_orchestrator(path, env=env, log=log) as orch:
-                body = b'{"data":{"ndarray":[[1]]}}'
-                request = urllib.request.Request(orch.url("/api/v1.0/predictions"), body)
-                with urllib.request.urlopen(request, timeout=10) as answer:
-                    assert orjson.loads(answer.read())["data"]["ndarray"] == [[1.0]]
-                with urllib.request.urlopen(orch.metrics_url, timeout=5) as answer:
-                    metrics = answer.read().decode()
-        log.seek(0)
-        imports = log.read().decode(errors="replace")
+    log = tmp / "orchestrator.log"
+    with start_component(args, env, log=tmp / "component.log") as srv:
+        logger = {"mode": "all", "url": receiver} if logged else None
+        root = node("m", httpPort=srv.http_port, grpcPort=srv.grpc_port, logger=logger)
+        path = tmp / "graph.json"
+        path.write_text(json.dumps(graph_doc(root, logging=LOGGING if logged else None)))
+        with start_orchestrator(path, env=env, log=log) as orch:
+            body = b'{"data":{"ndarray":[[1]]}}'
+            request = urllib.request.Request(orch.url + "/api/v1.0/predictions", body)
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                assert orjson.loads(answer.read())["data"]["ndarray"] == [[1.0]]
+            with urllib.request.urlopen(orch.metrics_url, timeout=5) as answer:
+                metrics = answer.read().decode()
+    imports = log.read_text(errors="replace")
     return set(re.findall(r"^import time: .*\| +(\S+)$", imports, re.MULTILINE)), metrics
 
 
@@ -70,14 +61,8 @@ def _served(logged: bool, receiver: str, tmp: Path) -> tuple[set[str], str]:
 def test_the_orchestrator_does_logging_work_only_when_a_node_is_logged(
     tmp_path: Path, logged: bool
 ) -> None:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Accept)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        receiver = f"http://127.0.0.1:{server.server_address[1]}/"
-        names, metrics = _served(logged, receiver, tmp_path)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Accept) as port:
+        names, metrics = _served(logged, f"http://127.0.0.1:{port}/", tmp_path)
     assert "infergraph_server.orchestrator.executor" in names  # the log is the orchestrator's
     assert any(n.startswith("cloudevents") for n in names) is logged
     assert ("infergraph_log_events_dropped" in metrics) is logged

@@ -32,7 +32,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from runtime_graph import graph_doc, node
-from server.serverproc import ComponentProcess, start_component
+from servers import Launch, start_component
 
 from infergraph_server.http import HttpClient, HttpServer
 from infergraph_server.orchestrator.service import OrchestratorService
@@ -83,7 +83,7 @@ def receiver() -> Iterator[OtlpReceiver]:
 
 
 @pytest.fixture(scope="module")
-def components(receiver: OtlpReceiver) -> Iterator[dict[str, ComponentProcess]]:
+def components(receiver: OtlpReceiver) -> Iterator[dict[str, Launch]]:
     """Every node of the graph as a traced component server."""
     with contextlib.ExitStack() as stack:
         running = {}
@@ -102,7 +102,7 @@ def components(receiver: OtlpReceiver) -> Iterator[dict[str, ComponentProcess]]:
         yield running
 
 
-def _graph(tmp: Path, components: dict[str, ComponentProcess], transport: str) -> Path:
+def _graph(tmp: Path, components: dict[str, Launch], transport: str) -> Path:
     def n(name: str, *children: Message) -> Message:
         srv = components[name]
         implementation = "AVERAGE_COMBINER" if name == "avg" else None
@@ -205,7 +205,7 @@ REQUESTS = [
 def test_one_request_makes_one_trace_shaped_like_the_graph(
     tmp_path: Path,
     transport: str,
-    components: dict[str, ComponentProcess],
+    components: dict[str, Launch],
     receiver: OtlpReceiver,
 ) -> None:
     graph = _graph(tmp_path, components, transport)

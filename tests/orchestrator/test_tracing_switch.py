@@ -11,7 +11,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
 from runtime_graph import graph_doc, node
-from server.serverproc import start_component, start_orchestrator
+from servers import start_component, start_orchestrator
 
 from infergraph_server.orchestrator.errors import NodeError
 from infergraph_server.orchestrator.executor import Executor
@@ -43,18 +42,18 @@ def _served_imports(env: dict[str, str], tmp: Path) -> str:
     """What a component and an orchestrator in front of it import while serving a request."""
     env = {**env, "PYTHONPROFILEIMPORTTIME": "1", "PYTHONPATH": str(HERE)}
     args = ["--name", "m", "--class", "graph_nodes:Scale"]
-    with tempfile.TemporaryFile() as log, start_component(args, env, log=log) as srv:
+    logs = (tmp / "component.log", tmp / "orchestrator.log")
+    with start_component(args, env, log=logs[0]) as srv:
         root = node("m", httpPort=srv.http_port, grpcPort=srv.grpc_port)
         path = tmp / "graph.json"
         path.write_text(json.dumps(graph_doc(root)))
-        with start_orchestrator(path, env=env, log=log) as orch:
+        with start_orchestrator(path, env=env, log=logs[1]) as orch:
             body = b'{"data":{"ndarray":[[1]]}}'
-            request = urllib.request.Request(orch.url("/api/v1.0/predictions"), body)
+            request = urllib.request.Request(orch.url + "/api/v1.0/predictions", body)
             with urllib.request.urlopen(request, timeout=10) as answer:
                 out = orjson.loads(answer.read())
             assert out["data"]["ndarray"] == [[1.0]]
-        log.seek(0)
-        return log.read().decode(errors="replace")
+    return "".join(log.read_text(errors="replace") for log in logs)
 
 
 @pytest.mark.e2e_local

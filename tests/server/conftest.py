@@ -13,7 +13,7 @@ from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from serverproc import ComponentProcess, start_component
+from servers import Launch, start_component
 
 IRIS_ROW = [5.1, 3.5, 1.4, 0.2]
 
@@ -28,7 +28,7 @@ def iris_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sklearn_server(iris_dir: Path) -> Iterator[ComponentProcess]:
+def sklearn_server(iris_dir: Path) -> Iterator[Launch]:
     """SKLEARN_SERVER (predict_proba) named "iris" on loopback."""
     with start_component(
         [

@@ -13,7 +13,7 @@ from pathlib import Path
 import grpc
 import pytest
 from bad_inputs import CORPUS, SELDON_PATH, Case, v2_path
-from serverproc import ComponentProcess, start_component, start_orchestrator, write_graph
+from servers import Launch, start_component, start_orchestrator, write_graph
 
 from infergraph_server.proto import inference_pb2 as pb
 from infergraph_server.proto import prediction_pb2 as sp
@@ -29,9 +29,7 @@ FRONTS = {
 
 
 @pytest.fixture(scope="module")
-def fronts(
-    iris_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, ComponentProcess]]:
+def fronts(iris_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Launch]]:
     tmp = tmp_path_factory.mktemp("graphs")
     args = ["--name", "iris", "--implementation", "SKLEARN_SERVER", "--model-uri", str(iris_dir)]
     with contextlib.ExitStack() as stack:
@@ -51,7 +49,7 @@ def _message(body: bytes) -> str:
 @pytest.mark.parametrize("front", FRONTS)
 @pytest.mark.parametrize("case", CORPUS, ids=lambda c: f"{c.protocol}: {c.name}")
 def test_rest_answers_400_naming_the_field(
-    fronts: dict[str, ComponentProcess], front: str, case: Case
+    fronts: dict[str, Launch], front: str, case: Case
 ) -> None:
     model, _ = FRONTS[front]
     body, headers = case.rest()
@@ -73,7 +71,7 @@ def test_rest_answers_400_naming_the_field(
     "case", [c for c in CORPUS if c.grpc], ids=lambda c: f"{c.protocol}: {c.name}"
 )
 def test_grpc_answers_invalid_argument_naming_the_field(
-    fronts: dict[str, ComponentProcess], front: str, case: Case
+    fronts: dict[str, Launch], front: str, case: Case
 ) -> None:
     model, seldon_method = FRONTS[front]
     with grpc.insecure_channel(fronts[front].grpc_target) as channel:

@@ -10,15 +10,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import orjson
-from serverproc import ComponentProcess, start_component
+from servers import Launch, start_component
 
 HERE = Path(__file__).parent
 
 
-def predict(srv: ComponentProcess, rows: int) -> int:
+def predict(srv: Launch, rows: int) -> int:
     """One Seldon predict of `rows` rows; the row count of the model call it went in."""
     body = orjson.dumps({"data": {"ndarray": [[1.0, 2.0]] * rows}})
-    req = urllib.request.Request(srv.url("/predict"), body, {"content-type": "application/json"})
+    req = urllib.request.Request(srv.url + "/predict", body, {"content-type": "application/json"})
     with urllib.request.urlopen(req, timeout=30) as r:
         out = orjson.loads(r.read())
     sizes = {row[0] for row in out["data"]["ndarray"]}

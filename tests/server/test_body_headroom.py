@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from bad_inputs import SELDON_PATH
 from conftest import IRIS_ROW
-from serverproc import ComponentProcess, start_component, start_orchestrator, write_graph
+from servers import Launch, start_component, start_orchestrator, write_graph
 
 pytestmark = pytest.mark.e2e_local
 
@@ -28,7 +28,7 @@ def _body(size: int) -> bytes:
     return body
 
 
-def _status(server: ComponentProcess, body: bytes) -> tuple[int, str]:
+def _status(server: Launch, body: bytes) -> tuple[int, str]:
     conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=30)
     try:
         conn.request("POST", SELDON_PATH, body, {"Content-Type": "application/json"})

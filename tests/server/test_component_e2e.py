@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import tritonclient.http as thttp
 from conftest import IRIS_ROW
-from serverproc import ComponentProcess, start_component
+from servers import Launch, start_component
 
 from infergraph_server.settings import NODE_BODY_HEADROOM
 
@@ -25,11 +25,11 @@ pytestmark = pytest.mark.e2e_local
 HERE = Path(__file__).parent
 
 
-def call(srv: ComponentProcess, path: str, body: Any = None, raw: bytes | None = None,
+def call(srv: Launch, path: str, body: Any = None, raw: bytes | None = None,
          method: str | None = None) -> tuple[int, Any]:  # fmt: skip
     """(status, parsed JSON or text) of one request."""
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    req = urllib.request.Request(srv.url(path), data=data, method=method)
+    req = urllib.request.Request(srv.url + path, data=data, method=method)
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
             status, text = r.status, r.read()
@@ -45,14 +45,14 @@ ROW = {"data": {"names": ["a", "b", "c", "d"], "ndarray": [IRIS_ROW]}}
 
 
 @pytest.mark.parametrize("path", ["/predict", "/api/v1.0/predictions"])
-def test_seldon_predict(sklearn_server: ComponentProcess, path: str) -> None:
+def test_seldon_predict(sklearn_server: Launch, path: str) -> None:
     status, body = call(sklearn_server, path, ROW)
     assert status == 200
     assert body["data"]["names"] == ["t:0", "t:1", "t:2"]
     assert np.argmax(body["data"]["ndarray"][0]) == 0
 
 
-def test_seldon_tensor_form_and_form_encoding(sklearn_server: ComponentProcess) -> None:
+def test_seldon_tensor_form_and_form_encoding(sklearn_server: Launch) -> None:
     msg = {"data": {"tensor": {"shape": [1, 4], "values": IRIS_ROW}}}
     status, body = call(sklearn_server, "/predict", msg)
     assert status == 200 and body["data"]["tensor"]["shape"] == [1, 3]
@@ -71,15 +71,13 @@ def test_seldon_tensor_form_and_form_encoding(sklearn_server: ComponentProcess) 
         (b"", 400, "body is empty"),
     ],
 )
-def test_seldon_bad_input(
-    sklearn_server: ComponentProcess, raw: bytes, status: int, says: str
-) -> None:
+def test_seldon_bad_input(sklearn_server: Launch, raw: bytes, status: int, says: str) -> None:
     got, body = call(sklearn_server, "/predict", raw=raw, method="POST")
     assert got == status
     assert body["status"]["status"] == "FAILURE" and says in body["status"]["info"]
 
 
-def test_health_metadata_and_v2_endpoints(sklearn_server: ComponentProcess) -> None:
+def test_health_metadata_and_v2_endpoints(sklearn_server: Launch) -> None:
     assert call(sklearn_server, "/health/ping") == (200, "pong")
     assert call(sklearn_server, "/health/status")[0] == 200
     assert call(sklearn_server, "/metadata")[1]["platform"] == "sklearn"
@@ -94,7 +92,7 @@ def test_health_metadata_and_v2_endpoints(sklearn_server: ComponentProcess) -> N
     assert call(sklearn_server, "/nowhere")[0] == 404
 
 
-def test_v2_infer_json(sklearn_server: ComponentProcess) -> None:
+def test_v2_infer_json(sklearn_server: Launch) -> None:
     req = {
         "id": "r1",
         "inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "FP64", "data": IRIS_ROW}],
@@ -119,7 +117,7 @@ def test_body_limit_413(iris_dir: Path) -> None:
         assert call(srv, "/predict", raw=padded)[0] == 200
 
 
-def test_tritonclient_http(sklearn_server: ComponentProcess) -> None:
+def test_tritonclient_http(sklearn_server: Launch) -> None:
     client = thttp.InferenceServerClient(f"127.0.0.1:{sklearn_server.http_port}")
     assert client.is_server_live() and client.is_server_ready() and client.is_model_ready("iris")
     x = np.array([IRIS_ROW, [6.7, 3.0, 5.2, 2.3]])
@@ -146,7 +144,7 @@ def _in_child(*args: str) -> Any:
     return json.loads(done.stdout)
 
 
-def test_tritonclient_grpc(sklearn_server: ComponentProcess) -> None:
+def test_tritonclient_grpc(sklearn_server: Launch) -> None:
     rows = [IRIS_ROW, [6.7, 3.0, 5.2, 2.3]]
     script = HERE.parent / "triton_grpc.py"
     got = _in_child(str(script), sklearn_server.grpc_target, "iris", json.dumps(rows))
@@ -166,7 +164,7 @@ def test_proto_field_numbers_match_tritonclient() -> None:
         assert numbers == {f: n for f, n in theirs[name].items() if f in numbers}, name
 
 
-def test_seldon_grpc(sklearn_server: ComponentProcess) -> None:
+def test_seldon_grpc(sklearn_server: Launch) -> None:
     script = f"""
 import grpc, json
 from infergraph_server.proto import prediction_pb2 as pb, prediction_pb2_grpc as rpc
@@ -185,7 +183,7 @@ print(json.dumps(out))
     assert json.loads(done.stdout) == [[1, 3], [1, 3], "INVALID_ARGUMENT"]
 
 
-def test_metrics_endpoint(sklearn_server: ComponentProcess) -> None:
+def test_metrics_endpoint(sklearn_server: Launch) -> None:
     call(sklearn_server, "/predict", ROW)
     call(sklearn_server, "/predict", raw=b"{", method="POST")
     with urllib.request.urlopen(sklearn_server.metrics_url, timeout=5) as r:
@@ -215,7 +213,7 @@ def test_user_class_from_env_with_errors_and_metrics() -> None:
 
 
 def test_bad_settings_exit_2_with_message() -> None:
-    from serverproc import SERVER
+    from servers import SERVER
 
     done = subprocess.run([str(SERVER), "component", "--type", "BOSS", "--class", "x:Y"],
                           capture_output=True, text=True, timeout=30)  # fmt: skip

@@ -30,27 +30,13 @@ main() {
   missing=()
   for cmd in "${k8s_cmds[@]}"; do [[ -x "$k8s_bin/$cmd" ]] || missing+=("k8s.io/kubernetes/cmd/$cmd"); done
   if ((${#missing[@]})); then
-    ldflags="$(version_ldflags)"
-    mkdir -p "$k8s_bin.tmp"
     echo "build.sh: building ${missing[*]##*/} $K8S_VERSION (nice 19, -p 1; first build is long)"
-    (cd "$here" && nice -n 19 "$GO" build -p 1 -ldflags "$ldflags" -o "$k8s_bin.tmp/" "${missing[@]}")
-    for cmd in "${missing[@]##*/}"; do mv -f "$k8s_bin.tmp/$cmd" "$k8s_bin.tmp/$cmd.new"; done
-    mkdir -p "$k8s_bin"
-    for cmd in "${missing[@]##*/}"; do mv -f "$k8s_bin.tmp/$cmd.new" "$k8s_bin/$cmd"; done
-    rmdir "$k8s_bin.tmp"
-    (cd "$k8s_bin" && sha256sum "${k8s_cmds[@]}" > SHA256SUMS.tmp && mv -f SHA256SUMS.tmp SHA256SUMS)
-    built=1
+    go_install "$k8s_bin" 19 "$here" "${missing[*]##*/}" build -p 1 -ldflags "$(version_ldflags)" "${missing[@]}"
   fi
 
   if [[ ! -x "$kwok_bin/kwok" ]]; then
     echo "build.sh: building kwok $KWOK_VERSION (nice 19, -p 1)"
-    mkdir -p "$kwok_bin.tmp"
-    GOBIN="$kwok_bin.tmp" nice -n 19 "$GO" install -p 1 -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
-    mkdir -p "$kwok_bin"
-    mv -f "$kwok_bin.tmp/kwok" "$kwok_bin/kwok"
-    rmdir "$kwok_bin.tmp"
-    (cd "$kwok_bin" && sha256sum kwok > SHA256SUMS.tmp && mv -f SHA256SUMS.tmp SHA256SUMS)
-    built=1
+    go_install "$kwok_bin" 19 "$here" kwok install -p 1 -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
   fi
 
   # etcd at the release kubeadm and kind run with this Kubernetes minor (not Debian's 3.4.23: the
@@ -58,13 +44,7 @@ main() {
   # 3.4.23 lacks; every watch that asks for initial events, kwok's included, is then refused).
   if [[ ! -x "$etcd_bin/etcd" ]]; then
     echo "build.sh: building etcd $ETCD_VERSION (nice 19, -p 1)"
-    mkdir -p "$etcd_bin.tmp"
-    (cd "$here/etcd" && nice -n 19 "$GO" build -p 1 -ldflags "-s -w" -o "$etcd_bin.tmp/etcd" go.etcd.io/etcd/server/v3)
-    mkdir -p "$etcd_bin"
-    mv -f "$etcd_bin.tmp/etcd" "$etcd_bin/etcd"
-    rmdir "$etcd_bin.tmp"
-    (cd "$etcd_bin" && sha256sum etcd > SHA256SUMS.tmp && mv -f SHA256SUMS.tmp SHA256SUMS)
-    built=1
+    go_install "$etcd_bin" 19 "$here/etcd" etcd build -p 1 -ldflags "-s -w" go.etcd.io/etcd/server/v3
   fi
 
   dirs=("$k8s_bin" "$kwok_bin" "$etcd_bin")
@@ -89,23 +69,11 @@ build_node() {
   for cmd in kubelet kube-proxy; do [[ -x "$node_bin/$cmd" ]] || missing+=("k8s.io/kubernetes/cmd/$cmd"); done
   if ((${#missing[@]})); then
     echo "build.sh: building ${missing[*]##*/} $K8S_VERSION (nice 10, -p 1; a cold Go build cache takes long)"
-    mkdir -p "$node_bin.tmp"
-    (cd "$here" && nice -n 10 "$GO" build -p 1 -ldflags "$(version_ldflags)" -o "$node_bin.tmp/" "${missing[@]}")
-    mkdir -p "$node_bin"
-    for cmd in "${missing[@]##*/}"; do mv -f "$node_bin.tmp/$cmd" "$node_bin/$cmd"; done
-    rmdir "$node_bin.tmp"
-    (cd "$node_bin" && sha256sum kubelet kube-proxy > SHA256SUMS.tmp && mv -f SHA256SUMS.tmp SHA256SUMS)
-    built=1
+    go_install "$node_bin" 10 "$here" "${missing[*]##*/}" build -p 1 -ldflags "$(version_ldflags)" "${missing[@]}"
   fi
   if [[ ! -x "$COREDNS_BIN/coredns" ]]; then
     echo "build.sh: building coredns $COREDNS_VERSION (nice 10, -p 1)"
-    mkdir -p "$COREDNS_BIN.tmp"
-    GOBIN="$COREDNS_BIN.tmp" nice -n 10 "$GO" install -p 1 -ldflags "-s -w" "github.com/coredns/coredns@$COREDNS_VERSION"
-    mkdir -p "$COREDNS_BIN"
-    mv -f "$COREDNS_BIN.tmp/coredns" "$COREDNS_BIN/coredns"
-    rmdir "$COREDNS_BIN.tmp"
-    (cd "$COREDNS_BIN" && sha256sum coredns > SHA256SUMS.tmp && mv -f SHA256SUMS.tmp SHA256SUMS)
-    built=1
+    go_install "$COREDNS_BIN" 10 "$here" coredns install -p 1 -ldflags "-s -w" "github.com/coredns/coredns@$COREDNS_VERSION"
   fi
   if [[ ! -x "$PAUSE_BIN/pause" ]]; then
     local src="$GOMODCACHE/k8s.io/kubernetes@$K8S_VERSION/build/pause/linux/pause.c"
@@ -119,6 +87,27 @@ build_node() {
   fi
 }
 
+# go_install DIR NICE WORKDIR "NAMES" build|install GO-ARGS...: one install into the cache. Runs
+# `go build` (-o named by NAMES) or `go install` (GOBIN) in WORKDIR at nice NICE into DIR.tmp, moves
+# NAMES into DIR, records DIR/SHA256SUMS of every binary in DIR (a version's cache holds nothing
+# else) and sets built=1.
+go_install() {
+  local dir="$1" level="$2" workdir="$3" verb="$5" out name names binaries=()
+  read -ra names <<< "$4"
+  shift 5
+  mkdir -p "$dir.tmp"
+  out="$dir.tmp/"
+  if ((${#names[@]} == 1)); then out+="${names[0]}"; fi
+  if [[ $verb == build ]]; then set -- build -o "$out" "$@"; else set -- "$verb" "$@"; fi
+  (cd "$workdir" && GOBIN="$dir.tmp" nice -n "$level" "$GO" "$@")
+  mkdir -p "$dir"
+  for name in "${names[@]}"; do mv -f "$dir.tmp/$name" "$dir/$name"; done
+  rmdir "$dir.tmp"
+  for name in "$dir"/*; do [[ $name == */SHA256SUMS* ]] || binaries+=("${name##*/}"); done
+  (cd "$dir" && sha256sum "${binaries[@]}" > SHA256SUMS.tmp && mv -f SHA256SUMS.tmp SHA256SUMS)
+  built=1
+}
+
 # -ldflags stamping the release into the binaries' version packages, as Kubernetes' build does.
 version_ldflags() {
   local minor="${K8S_VERSION#v1.}" ldflags="-s -w" pkg
@@ -129,4 +118,6 @@ version_ldflags() {
   done
   echo "$ldflags"
 }
-main "$@"
+# Sourced (the tests call go_install alone), it only defines the functions. (An `if`, not `||`:
+# set -e does not apply inside a function called on the left of || or &&.)
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then main "$@"; fi

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..errors import Findings, InvalidGraph, Problem, sorted_problems
 from ..model import Graph
 from ..pointers import quote
 from .detectors import detector_problems
+from .input_file import read_input
 from .limits import limit_problems
 from .normalize import build
 from .payload_logging import logging_problems
@@ -95,7 +95,7 @@ def load_with_warnings(path: str | os.PathLike[str]) -> Loaded:
     """Load a definition file (UTF-8 YAML or JSON)."""
     source = os.fspath(path)
     try:
-        raw = Path(path).read_bytes()
+        raw = read_input(path)
     except OSError as err:
         reason = err.strerror or str(err)
         raise InvalidGraph([Problem(source, "", f"cannot read the file: {reason}")]) from None

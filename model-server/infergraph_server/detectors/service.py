@@ -40,6 +40,7 @@ from infergraph_server.settings import (
     parse_parameters,
     setting,
 )
+from infergraph_server.urls import http_url_problem
 from infergraph_server.vocabulary import DETECTORS
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ class DetectorSettings(ServerSettings):
                 f" use one of: {', '.join(DETECTORS[detector].parameters)}"
             )
         events_url = setting(args, "events_url", "INFERGRAPH_EVENTS_URL", "", str) or None
-        if events_url is not None and not _is_http_url(events_url):
+        if events_url is not None and http_url_problem(events_url):
             raise SettingsError(
                 f'--events-url: "{events_url}" is not an http(s)://HOST[:PORT][/PATH] URL'
             )
@@ -97,17 +98,6 @@ class DetectorSettings(ServerSettings):
             parameters=parameters,
             events_url=events_url,
         )
-
-
-def _is_http_url(url: str) -> bool:
-    """An http:// or https:// URL with a host and, if it names one, a port from 1 to 65535."""
-    try:
-        parts = urlsplit(url)
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:
-        return False
-    spaced = any(c.isspace() for c in url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and port_ok and not spaced
 
 
 class _EventSender:

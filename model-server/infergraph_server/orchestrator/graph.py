@@ -13,6 +13,7 @@ from typing import Any, Literal, cast
 import orjson
 
 from infergraph_server.node_types import NODE_KINDS, NodeKind
+from infergraph_server.urls import http_url_problem
 
 __all__ = [
     "GraphError",
@@ -136,7 +137,7 @@ def _logger(doc: dict[str, Any], pointer: str) -> NodeLogger | None:
     at = f"{pointer}/logger"
     mode = _choice(raw, "mode", _MODES, at)
     url = cast(str, _field(raw, "url", str, at))
-    if not url.startswith(("http://", "https://")):
+    if http_url_problem(url):
         raise GraphError(f"{at}/url: {url!r} is not valid; expected an http(s) URL")
     return NodeLogger(url, mode != "response", mode != "request")
 
