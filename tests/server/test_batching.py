@@ -140,6 +140,7 @@ def test_one_client_never_waits_the_batch_latency(first_alone: bool) -> None:
         calls: list[int] = []
         batcher = Batcher(8, 30.0, None)
         answers: list[Any] = []
+        tasks: list[asyncio.Task[None]] = []
         done = loop.create_future()
 
         async def run(arrays: tuple[np.ndarray, ...]) -> Any:
@@ -156,7 +157,7 @@ def test_one_client_never_waits_the_batch_latency(first_alone: bool) -> None:
         def readable() -> None:  # the server reads the next request and starts its handler
             server.recv(1)
             if len(answers) < 6:
-                loop.create_task(handle(float(len(answers))))
+                tasks.append(loop.create_task(handle(float(len(answers)))))
             else:
                 done.set_result(None)
 
