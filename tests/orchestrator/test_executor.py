@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import pytest
@@ -125,6 +126,17 @@ def test_puid_is_generated_and_sent_to_every_node() -> None:
     puid = out["meta"]["puid"]
     assert len(puid) == 32
     assert seen[0][1]["meta"] == {"puid": puid}
+
+
+def test_generated_puids_are_version_4_uuids_like_uuid4_hex() -> None:
+    """The cheap generator keeps the form clients saw from `uuid.uuid4().hex`."""
+    transport = InProcessTransport({"clf": scale(1)})
+    executor = Executor(graph(node("clf")), transport)
+    puids = [run(executor, dict(REQUEST))["meta"]["puid"] for _ in range(200)]
+    assert len(set(puids)) == 200
+    for puid in puids:
+        parsed = uuid.UUID(hex=puid)
+        assert (parsed.hex, parsed.version, parsed.variant) == (puid, 4, uuid.RFC_4122)
 
 
 def test_feedback_replays_routing_to_the_router_and_the_chosen_model() -> None:

