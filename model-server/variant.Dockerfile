@@ -6,21 +6,33 @@
 # after building the default image. Only those wheels are installed: the default image's layers
 # are shared, not reinstalled. A version the variant pins differently replaces the default's.
 ARG SERVER_IMAGE=ghcr.io/infergraph/infergraph-server:0.1.0
-FROM ${SERVER_IMAGE}
-ARG VARIANT
-LABEL io.infergraph.variant="${VARIANT}"
+
+# The install, in a throwaway stage (the wheels never reach the image): pip from the base's
+# ensurepip for this step, then removed as in the default image; only the files installed here
+# are compiled. What it wrote under /opt/infergraph is staged in /stage; what it removed (a
+# version replaced) is listed in /stage/opt/infergraph/.removed.
+FROM ${SERVER_IMAGE} AS install
 USER 0:0
 COPY variant.lock /build/variant.lock
 COPY wheels /build/wheels
-# pip from the base's ensurepip for this one step, then removed as in the default image; only
-# the files this step installs are compiled (the default image's bytecode stays in its layer).
 RUN export PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    && find /opt/infergraph | sort > /build/before \
     && python -m ensurepip --default-pip >/dev/null \
     && touch /build/installed \
     && python -m pip install --no-index --find-links /build/wheels --only-binary=:all: \
        --require-hashes --no-deps --no-compile -r /build/variant.lock \
-    && find /opt/infergraph/lib -name '*.py' -newer /build/installed -print0 \
+    && find /opt/infergraph -name '*.py' -newer /build/installed -print0 \
        | xargs -0 -r python -m compileall -q --invalidation-mode unchecked-hash \
     && python -m pip uninstall --yes --quiet pip setuptools \
-    && rm -rf /build
+    && mkdir /stage && cd / \
+    && find opt/infergraph \( -type f -o -type l \) -newer /build/installed -print0 \
+       | tar --null -T - -cf - | tar -C /stage -xf - \
+    && find /opt/infergraph | sort | comm -23 /build/before - > /stage/opt/infergraph/.removed
+
+FROM ${SERVER_IMAGE}
+ARG VARIANT
+LABEL io.infergraph.variant="${VARIANT}"
+COPY --from=install /stage/ /
+USER 0:0
+RUN xargs -r -d '\n' rm -rf < /opt/infergraph/.removed && rm /opt/infergraph/.removed
 USER 10001:10001
