@@ -22,7 +22,7 @@ RUN export PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     && python -m pip install --no-index --find-links /build/wheels --only-binary=:all: \
        --require-hashes --no-deps --no-compile -r /build/variant.lock \
     && find /opt/infergraph -name '*.py' -newer /build/installed -print0 \
-       | xargs -0 -r python -m compileall -q --invalidation-mode unchecked-hash \
+       | xargs -0 -r -n 500 -P "$(nproc)" python -m compileall -q --invalidation-mode unchecked-hash \
     && python -m pip uninstall --yes --quiet pip setuptools \
     && mkdir /stage && cd / \
     && find opt/infergraph \( -type f -o -type l \) -newer /build/installed -print0 \
