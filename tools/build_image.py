@@ -186,23 +186,25 @@ def build_context(platforms: list[str], variant: str | None = None) -> Path:
     return context
 
 
-def _build(base: str, context: Path, variant: str | None) -> None:
-    """docker build the default image on `base`, or a variant FROM the default image."""
+def _build(base: str, context: Path, variant: str | None, server: str) -> str:
+    """docker build the default image on `base`, or a variant FROM `server` (the default
+    image's id, so a tag moved meanwhile by another build on a shared engine cannot slip in);
+    the built image's id."""
     version = SERVER_IMAGE.rpartition(":")[2]
     if variant is None:
         dockerfile, args = DOCKERFILE, [f"BASE_IMAGE={base}", f"VERSION={version}"]
         labels = ["--label", f"io.infergraph.base-image={base}"]
     else:
-        dockerfile, args = (
-            VARIANT_DOCKERFILE,
-            [f"SERVER_IMAGE={SERVER_IMAGE}", f"VARIANT={variant}"],
-        )
+        dockerfile, args = VARIANT_DOCKERFILE, [f"SERVER_IMAGE={server}", f"VARIANT={variant}"]
         labels = []
+    tag = server_image(variant)
+    iidfile = context.with_name(f"{context.name}.id")
     subprocess.run(
-        ["docker", "build", "--file", str(dockerfile), "--tag", server_image(variant),
+        ["docker", "build", "--file", str(dockerfile), "--tag", tag, "--iidfile", str(iidfile),
          *(a for arg in args for a in ("--build-arg", arg)), *labels, str(context)],
         check=True,
     )  # fmt: skip
+    return iidfile.read_text().strip()
 
 
 def main(argv: list[str]) -> int:
@@ -244,8 +246,10 @@ def main(argv: list[str]) -> int:
             pending = pool.submit(resolve_base, args.base_image)
             contexts = [(v, build_context(args.platforms.split(), v)) for v in chosen]
             base = pending.result()
-        for variant, context in contexts:
-            _build(base, context, variant)
+        server = ""
+        for variant, context in contexts:  # the default first
+            built = _build(base, context, variant, server)
+            server = server or built
     except subprocess.CalledProcessError as error:
         print(f"image: {' '.join(map(str, error.cmd[:3]))}... exited {error.returncode}",
               file=sys.stderr)  # fmt: skip
