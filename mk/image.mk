@@ -37,9 +37,10 @@ image: setup ## build the server image under the name the compiler writes (start
 	$(DOCKER_SESSION) $(PY) tools/build_image.py --platforms '$(IMAGE_PLATFORMS)' \
 		$(if $(BASE_IMAGE),--base-image '$(BASE_IMAGE)')
 
-# The variants (`-xgboost`, `-lightgbm`, `-onnx`, `-mlflow`: one per runtime extra). The
-# container tier of `make test` builds the ones its examples run on with
-# `make images VARIANTS='xgboost onnx ...'` (cached like the default image: about a minute for the four when warm).
+# The variants (`-xgboost`, `-lightgbm`, `-onnx`, `-mlflow`: one per runtime extra), each FROM
+# the default image (built first) plus the wheels its lock adds (model-server/variant.Dockerfile).
+# The container tier of `make test` builds the ones its examples run on with
+# `make images VARIANTS='xgboost onnx ...'`.
 VARIANTS ?= all
 images: setup ## build the server image and every runtime variant (<tag>-xgboost, ...); VARIANTS='xgboost onnx' picks some
 	$(DOCKER_SESSION) $(PY) tools/build_image.py --platforms '$(IMAGE_PLATFORMS)' \

@@ -1,6 +1,7 @@
 # The release path (.github/workflows/release.yml calls these on a tag vX.Y.Z):
 # release-check  the tag's version is the repository's (distributions, chart, image tag);
-# image-push     buildx builds model-server/Dockerfile for RELEASE_PLATFORMS and pushes it;
+# image-push     buildx builds model-server/Dockerfile for RELEASE_PLATFORMS and pushes it, then
+#                each variant (model-server/variant.Dockerfile) FROM it;
 # chart-push     helm package (version and appVersion RELEASE_VERSION) and helm push (OCI).
 # The container tier runs chart-push against Debian's docker-registry on 127.0.0.1.
 SERVER_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' model-server/pyproject.toml)
@@ -22,11 +23,15 @@ release-check: ## fail unless RELEASE_VERSION (the tag without v) is the reposit
 
 image-push: setup release-check ## buildx: the image and its runtime variants for RELEASE_PLATFORMS, pushed as IMAGE_REPOSITORY:RELEASE_VERSION[-variant]
 	$(PY) tools/build_image.py --context-only --platforms '$(RELEASE_PLATFORMS)' --variant all
-	for variant in '' $$($(PY) tools/build_image.py --list-variants | cut -d' ' -f1); do \
-	  docker buildx build --push --platform "$$(echo $(RELEASE_PLATFORMS) | tr ' ' ,)" \
+	docker buildx build --push --platform "$$(echo $(RELEASE_PLATFORMS) | tr ' ' ,)" \
 		--file model-server/Dockerfile --build-arg VERSION=$(RELEASE_VERSION) \
-		--tag $(IMAGE_REPOSITORY):$(RELEASE_VERSION)$${variant:+-$$variant} \
-		build/image$${variant:+-$$variant}; \
+		--tag $(IMAGE_REPOSITORY):$(RELEASE_VERSION) build/image
+	# each variant FROM the image just pushed, adding only its own wheels
+	for variant in $$($(PY) tools/build_image.py --list-variants | cut -d' ' -f1); do \
+	  docker buildx build --push --platform "$$(echo $(RELEASE_PLATFORMS) | tr ' ' ,)" \
+		--file model-server/variant.Dockerfile --build-arg VARIANT=$$variant \
+		--build-arg SERVER_IMAGE=$(IMAGE_REPOSITORY):$(RELEASE_VERSION) \
+		--tag $(IMAGE_REPOSITORY):$(RELEASE_VERSION)-$$variant build/image-$$variant; \
 	done
 
 chart-package: setup release-check ## helm package the chart as RELEASE_VERSION into RELEASE_DIR

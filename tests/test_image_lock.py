@@ -17,29 +17,20 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from build_image import lock_file, variants
+from build_image import VARIANT_DOCKERFILE, lock_file, variants
+from image_locks import added_pins, read_lock, write_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = ROOT / "model-server"
 LOCK = SERVER / "requirements.lock"
 DOCKERFILE = SERVER / "Dockerfile"
-_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\]+)")
 IMAGE_EXTRAS = ("tracing",)  # extras the image carries: `make lock` compiles them in
 LINUX = {"sys_platform": "linux", "platform_system": "Linux", "python_version": "3.11"}
 
 
 def locked(lock: Path = LOCK) -> dict[str, tuple[str, int]]:
     """{canonical name: (version, number of hashes)} from the lock."""
-    pins: dict[str, tuple[str, int]] = {}
-    name = ""
-    for line in lock.read_text().splitlines():
-        if match := _PIN.match(line):
-            name = canonicalize_name(match.group(1))
-            pins[name] = (match.group(2), 0)
-        elif line.strip().startswith("--hash=sha256:"):
-            version, hashes = pins[name]
-            pins[name] = (version, hashes + 1)
-    return pins
+    return {name: (pin.version, pin.hashes) for name, pin in read_lock(lock).items()}
 
 
 def test_lock_pins_every_dependency_with_hashes() -> None:
@@ -89,11 +80,12 @@ def test_every_variant_lock_and_no_other_exists() -> None:
 
 @pytest.mark.parametrize("variant", list(variants()))
 def test_a_variant_lock_is_the_lock_plus_its_extras(variant: str) -> None:
-    """Same pins as the default image's lock for what they share, hashes for every pin, and
-    each extra's requirements satisfied."""
+    """Every package of the default image's lock (the variant image is built FROM it), hashes
+    for every pin, and each extra's requirements satisfied."""
     base, pins = locked(), locked(lock_file(variant))
     assert all(hashes > 0 for _, hashes in pins.values()), "a pin without --hash"
-    assert {n: v for n, (v, _) in pins.items() if n in base} == {n: v for n, (v, _) in base.items()}
+    assert base.keys() <= pins.keys(), "run `make lock`"
+    assert added_pins(LOCK, lock_file(variant)), "the variant adds nothing to the default image"
     extras = tomllib.loads((SERVER / "pyproject.toml").read_text())["project"][
         "optional-dependencies"
     ]
@@ -103,3 +95,45 @@ def test_a_variant_lock_is_the_lock_plus_its_extras(variant: str) -> None:
             name = canonicalize_name(requirement.name)
             assert name in pins, f"{spec}: not in the {variant} lock; run `make lock`"
             assert requirement.specifier.contains(pins[name][0], prereleases=True), spec
+
+
+def _pin(name: str, version: str, via: str = "infergraph-server") -> str:
+    return f"{name}=={version} \\\n    --hash=sha256:{name[0] * 64}\n    # via {via}\n"
+
+
+def test_a_variant_installs_what_it_adds_and_what_it_pins_differently(tmp_path: Path) -> None:
+    """The same version under another `# via` is the default image's; a new package and a new
+    version of a shared one are the variant's to install (its version wins)."""
+    default, variant = tmp_path / "requirements.lock", tmp_path / "requirements-v.lock"
+    default.write_text("# header\n" + _pin("numpy", "2.4.6") + _pin("Scipy", "1.16.0"))
+    variant.write_text(
+        "# header\n"
+        + _pin("lightgbm", "4.7.0")
+        + _pin("numpy", "2.4.6", via="lightgbm")
+        + _pin("scipy", "1.17.0")
+    )
+    added = added_pins(default, variant)
+    assert [(p.name, p.version) for p in added] == [("lightgbm", "4.7.0"), ("scipy", "1.17.0")]
+    out = tmp_path / "variant.lock"
+    write_lock(added, out, "what v adds")
+    assert read_lock(out) == {p.name: p for p in added}
+    assert [p.hashes for p in added] == [1, 1]
+
+
+def test_a_variant_lock_that_drops_a_default_package_is_refused(tmp_path: Path) -> None:
+    default, variant = tmp_path / "requirements.lock", tmp_path / "requirements-v.lock"
+    default.write_text(_pin("numpy", "2.4.6") + _pin("scipy", "1.16.0"))
+    variant.write_text(_pin("numpy", "2.4.6"))
+    with pytest.raises(ValueError, match=r"requirements-v\.lock: lacks scipy of requirements"):
+        added_pins(default, variant)
+
+
+def test_the_variant_dockerfile_installs_only_its_lock_offline_on_the_default_image() -> None:
+    text = VARIANT_DOCKERFILE.read_text()
+    assert re.search(r"^FROM \$\{SERVER_IMAGE\}$", text, re.MULTILINE)
+    install = re.search(r"pip install ([^&]*)-r /build/variant\.lock", text)
+    assert install, "the variant Dockerfile does not install variant.lock"
+    for flag in ("--no-index", "--require-hashes", "--only-binary=:all:", "--no-deps"):
+        assert flag in install.group(1), flag
+    assert "pip uninstall --yes --quiet pip setuptools" in text
+    assert text.rstrip().endswith("USER 10001:10001")

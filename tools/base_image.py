@@ -18,12 +18,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 __all__ = [
     "DEFAULT_BASE",
     "RECIPE",
+    "RUNTIME_LIBRARIES",
     "apt_mirror",
+    "base_name",
     "cache_dir",
     "debootstrap_base",
     "image_present",
@@ -33,7 +36,10 @@ __all__ = [
 DEFAULT_BASE = "python:3.11-slim"
 SUITE = "bookworm"
 VARIANT = "minbase"
-INCLUDE = ("python3", "python3-venv", "ca-certificates")
+# System libraries the runtimes' wheels load: libgomp1 (OpenMP) for lightgbm. python:3.11-slim
+# lacks them too; the Dockerfile's ARG RUNTIME_LIBRARIES installs them there (a test keeps both).
+RUNTIME_LIBRARIES = ("libgomp1",)
+INCLUDE = ("python3", "python3-venv", "ca-certificates", *RUNTIME_LIBRARIES)
 PRUNE = (  # emptied after debootstrap: caches and docs no image needs
     "var/cache/apt/archives",
     "var/lib/apt/lists",
@@ -44,7 +50,13 @@ PRUNE = (  # emptied after debootstrap: caches and docs no image needs
 )
 ENV = ("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8")
 # Everything that decides the base; its hash names the cache entry and the image tag.
-RECIPE = {"suite": SUITE, "variant": VARIANT, "include": INCLUDE, "prune": PRUNE, "env": ENV}
+RECIPE: dict[str, object] = {
+    "suite": SUITE,
+    "variant": VARIANT,
+    "include": INCLUDE,
+    "prune": PRUNE,
+    "env": ENV,
+}
 FALLBACK_MIRROR = "http://deb.debian.org/debian"
 _ONE_LINE = re.compile(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+(\S+)")
 
@@ -126,11 +138,22 @@ def _debootstrap(mirror: str, root: Path) -> None:
     (root / "etc" / "machine-id").write_text("")
 
 
+def _digest(mirror: str, recipe: Mapping[str, object]) -> str:
+    """The cache key: a hash of everything that decides the base, so a new package rebuilds it."""
+    return hashlib.sha256(
+        json.dumps({**recipe, "mirror": mirror}, sort_keys=True).encode()
+    ).hexdigest()
+
+
+def base_name(mirror: str, recipe: Mapping[str, object] = RECIPE) -> str:
+    """The image name of the debootstrap base made from `recipe` and `mirror`."""
+    return f"infergraph-base:{SUITE}-{_digest(mirror, recipe)[:12]}"
+
+
 def debootstrap_base(mirror: str) -> str:
     """The debootstrap base image (built, or imported from the cached tarball, when missing)."""
-    key = hashlib.sha256(json.dumps({**RECIPE, "mirror": mirror}, sort_keys=True).encode())
-    digest = key.hexdigest()
-    name = f"infergraph-base:{SUITE}-{digest[:12]}"
+    digest = _digest(mirror, RECIPE)
+    name = base_name(mirror)
     if image_present(name):
         return name
     cache = cache_dir() / "base"

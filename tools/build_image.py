@@ -10,9 +10,11 @@ fetched inside the build. `--context-only` stops after (3), for the release work
 
 Image variants: an implementation whose library is an extra of infergraph-server declares the
 variant that has it (schemas/implementations.json `image.variant`). `--variant V` builds
-`<server image>-V` the same way from its own lock, model-server/requirements-V.lock (the
-server's dependencies plus the variant's extras, `make lock`), in build/image-V/.
-`--list-variants` prints each variant and its extras, one line each, for the Makefile.
+`<server image>-V` FROM the default image (built first, in the same run) with
+model-server/variant.Dockerfile: its context build/image-V/ holds only the pins of its lock,
+model-server/requirements-V.lock (the server's dependencies plus the variant's extras, `make
+lock`), that the default lock does not hold at that version, and their wheels
+(tools/image_locks.py). `--list-variants` prints each variant and its extras, one line each.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from base_image import cache_dir, resolve_base
+from image_locks import added_pins, write_lock
+from packaging.utils import canonicalize_name, parse_wheel_filename
+from packaging.version import Version
 
 from infergraph.compile.nodes import server_image
 from infergraph.defaults import SERVER_IMAGE
@@ -38,6 +43,8 @@ __all__ = [
     "CONTEXT",
     "DOCKERFILE",
     "LOCK",
+    "VARIANT_DOCKERFILE",
+    "VARIANT_LOCK",
     "build_context",
     "context_dir",
     "lock_file",
@@ -49,6 +56,8 @@ __all__ = [
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = ROOT / "model-server"
 DOCKERFILE = SERVER / "Dockerfile"
+VARIANT_DOCKERFILE = SERVER / "variant.Dockerfile"
+VARIANT_LOCK = "variant.lock"  # in a variant's context: the pins it adds to the default image
 LOCK = SERVER / "requirements.lock"
 CONTEXT = ROOT / "build" / "image"
 PYTHON_VERSION = "3.11"
@@ -115,7 +124,7 @@ def _own_wheel(out: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="infergraph-wheel-") as tmp:
         source = shutil.copytree(
             SERVER, Path(tmp) / "src", ignore=shutil.ignore_patterns("build", "*.egg-info",
-                                                                     "__pycache__", "Dockerfile")
+                                                                     "__pycache__", "*Dockerfile")
         )  # fmt: skip
         env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
         done = subprocess.run(
@@ -137,9 +146,16 @@ def _link(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
+def _wheel_pin(wheel: Path) -> tuple[str, Version]:
+    """(canonical name, version) of a wheel file."""
+    name, version, _, _ = parse_wheel_filename(wheel.name)
+    return canonicalize_name(name), version
+
+
 def build_context(platforms: list[str], variant: str | None = None) -> Path:
-    """Write build/image[-variant]/: requirements.lock (the variant's), wheels/ (locked, all
-    platforms), dist/ (ours)."""
+    """Write build/image/ (requirements.lock, wheels/: locked, all platforms, dist/: ours) or
+    build/image-<variant>/ (variant.lock: what the variant adds to the default image, wheels/:
+    theirs)."""
     lock, context = lock_file(variant), context_dir(variant)
     if not lock.is_file():
         raise SystemExit(f"--variant: {lock.relative_to(ROOT)} is missing; run `make lock`")
@@ -147,26 +163,48 @@ def build_context(platforms: list[str], variant: str | None = None) -> Path:
     staging = context.with_name(context.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "wheels").mkdir(parents=True)
-    shutil.copy2(lock, staging / LOCK.name)
+    if variant is None:
+        shutil.copy2(lock, staging / LOCK.name)
+        _own_wheel(staging / "dist")
+        wanted = None
+    else:
+        try:
+            pins = added_pins(LOCK, lock)
+        except ValueError as error:
+            raise SystemExit(f"--variant: {error}") from None
+        header = f"{lock.name} less what {LOCK.name} holds at the same version (build_image.py)"
+        write_lock(pins, staging / VARIANT_LOCK, header)
+        wanted = {(pin.name, Version(pin.version)) for pin in pins}
     for source in sources:
         for wheel in sorted(source.glob("*.whl")):
+            if wanted is not None and _wheel_pin(wheel) not in wanted:
+                continue
             if not (staging / "wheels" / wheel.name).exists():
                 _link(wheel, staging / "wheels" / wheel.name)
-    _own_wheel(staging / "dist")
     shutil.rmtree(context, ignore_errors=True)
     staging.rename(context)
     return context
 
 
-def _build(base: str, context: Path, tag: str) -> None:
-    """docker build model-server/Dockerfile on `base` as `tag`."""
+def _build(base: str, context: Path, variant: str | None, server: str) -> str:
+    """docker build the default image on `base`, or a variant FROM `server` (the default
+    image's id, so a tag moved meanwhile by another build on a shared engine cannot slip in);
+    the built image's id."""
     version = SERVER_IMAGE.rpartition(":")[2]
+    if variant is None:
+        dockerfile, args = DOCKERFILE, [f"BASE_IMAGE={base}", f"VERSION={version}"]
+        labels = ["--label", f"io.infergraph.base-image={base}"]
+    else:
+        dockerfile, args = VARIANT_DOCKERFILE, [f"SERVER_IMAGE={server}", f"VARIANT={variant}"]
+        labels = []
+    tag = server_image(variant)
+    iidfile = context.with_name(f"{context.name}.id")
     subprocess.run(
-        ["docker", "build", "--file", str(DOCKERFILE), "--tag", tag,
-         "--build-arg", f"BASE_IMAGE={base}", "--build-arg", f"VERSION={version}",
-         "--label", f"io.infergraph.base-image={base}", str(context)],
+        ["docker", "build", "--file", str(dockerfile), "--tag", tag, "--iidfile", str(iidfile),
+         *(a for arg in args for a in ("--build-arg", arg)), *labels, str(context)],
         check=True,
     )  # fmt: skip
+    return iidfile.read_text().strip()
 
 
 def main(argv: list[str]) -> int:
@@ -186,9 +224,11 @@ def main(argv: list[str]) -> int:
         for variant, extras in declared.items():
             print(variant, ",".join(extras))
         return 0
-    chosen: list[str | None] = (
-        [None, *declared] if args.variant == ["all"] else list(args.variant) or [None]
-    )
+    # a variant is built FROM the default image: the default comes first, in every run
+    chosen: list[str | None] = [
+        None,
+        *(declared if args.variant == ["all"] else dict.fromkeys(args.variant)),
+    ]
     unknown = [v for v in chosen if v is not None and v not in declared]
     if unknown:
         print(f"--variant: {unknown[0]!r} is not one of {', '.join(declared)}, all",
@@ -206,8 +246,10 @@ def main(argv: list[str]) -> int:
             pending = pool.submit(resolve_base, args.base_image)
             contexts = [(v, build_context(args.platforms.split(), v)) for v in chosen]
             base = pending.result()
-        for variant, context in contexts:
-            _build(base, context, server_image(variant))
+        server = ""
+        for variant, context in contexts:  # the default first
+            built = _build(base, context, variant, server)
+            server = server or built
     except subprocess.CalledProcessError as error:
         print(f"image: {' '.join(map(str, error.cmd[:3]))}... exited {error.returncode}",
               file=sys.stderr)  # fmt: skip

@@ -13,14 +13,16 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from infergraph.api import compile_values
+from infergraph.compile.nodes import server_image
 from infergraph.defaults import SERVER_IMAGE
 from infergraph.loading import load
 from infergraph.render import render_values
-from tests.test_image_lock import locked
+from tests.test_image_lock import lock_file, locked, variants
 
 from .conftest import REPO
 from .docker import Docker, wait_http
 from .pods import docker_run_args, pod_template
+from .tier import build_variants
 
 pytestmark = pytest.mark.containers
 
@@ -131,16 +133,23 @@ def test_unknown_security_field_is_refused(tmp_path: Path) -> None:
         docker_run_args(template, tmp_path, HTTP)
 
 
-def test_image_holds_exactly_the_lock(image: str, docker: Docker) -> None:
-    """The venv is the lock plus our distribution: no pip, no setuptools, nothing unpinned."""
+@pytest.mark.parametrize("variant", [None, *variants()])
+def test_image_holds_exactly_the_lock(image: str, docker: Docker, variant: str | None) -> None:
+    """The venv is the lock plus our distribution: no pip, no setuptools, nothing unpinned; a
+    variant, built FROM the default image with only the wheels it adds, holds exactly its own
+    lock (a version it pins differently replaces the default's)."""
+    if variant is not None:
+        build_variants({variant})
     listing = (
         "import importlib.metadata as m, json;"
         "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
     )
-    container = docker.run("--read-only", "--entrypoint", "python3", image, "-c", listing)
+    container = docker.run(
+        "--read-only", "--entrypoint", "python3", server_image(variant), "-c", listing
+    )
     assert docker("wait", container).strip() == "0"
     installed = json.loads(docker("logs", container))
     docker("rm", container)
-    expected = {name: version for name, (version, _) in locked().items()}
+    expected = {name: version for name, (version, _) in locked(lock_file(variant)).items()}
     expected["infergraph-server"] = SERVER_IMAGE.rpartition(":")[2]
     assert {canonicalize_name(k): v for k, v in installed.items()} == expected

@@ -54,14 +54,11 @@ RUNNABLE = sorted(p.name for p in EXAMPLES.glob("*.yaml") if runs_on_our_servers
 # INFERGRAPH_CONTAINERS_EXAMPLES=all) drove this shared 2-core machine to a load average of 110
 # and past its startup probes; monitored.yaml's log sink also needs a writable claim, which the
 # runner mounts read-only.
-# The -lightgbm image does not start: lightgbm's wheel needs the system's libgomp.so.1, which
-# neither the debootstrap base nor python:3.11-slim has (found by this tier; not fixed yet).
-BROKEN_VARIANTS = {"lightgbm"}
 EXAMPLE_NAMES = (
     RUNNABLE
     if os.environ.get("INFERGRAPH_CONTAINERS_EXAMPLES") == "all"
     else [SHARED, "canary-75-25.yaml", "ensemble.yaml", "transformer-chain.yaml"]
-    + [p for p in RUNNABLE if image_variants(EXAMPLES / p) - BROKEN_VARIANTS]
+    + [p for p in RUNNABLE if image_variants(EXAMPLES / p)]
 )
 #: the image variants those run on (`xgboost`: `-xgboost`), each the runtime of its example
 #: `examples/<variant>.yaml` serving `iris-<variant>`

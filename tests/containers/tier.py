@@ -52,7 +52,7 @@ def custom_images(client: Any) -> Iterator[None]:
 def build_variants(variants: set[str]) -> float:
     """Build the server image variants `variants` (`xgboost` for `-xgboost`, ...) the way a user
     does, `make images VARIANTS=...` (wheels cached outside the checkout by the lock's hash,
-    docker's layer cache: about a minute for the four when nothing changed); the seconds it
+    docker's layer cache: seconds for the five when nothing changed); the seconds it
     took."""
     started = time.monotonic()
     if variants:

@@ -25,7 +25,7 @@ from train_runtimes import TRAINERS, iris
 
 from infergraph_server.codecs.v2 import InferRequest, Tensor
 from infergraph_server.component.dataplane import DataPlane
-from infergraph_server.component.prepackaged.onnx import providers
+from infergraph_server.component.prepackaged.onnx import confirm, providers
 from infergraph_server.errors import BadRequest, ModelError
 from infergraph_server.metrics import render_metrics
 from infergraph_server.settings import ComponentSettings
@@ -158,6 +158,22 @@ def test_onnx_providers_follow_the_node_gpus() -> None:
     assert providers(1, [cuda, cpu]) == [cuda, cpu]
     with pytest.raises(RuntimeError, match=r"asks for 2 GPU.*has no CUDAExecutionProvider"):
         providers(2, [cpu])
+
+
+def test_an_onnx_gpu_node_whose_session_fell_back_to_the_cpu_is_refused(
+    models: dict[str, tuple[Path, Any]],
+) -> None:
+    """onnxruntime-gpu without its CUDA libraries lists the CUDA provider, then runs the session
+    on the CPU alone: a GPU node must not start so (the session's providers here are real)."""
+    directory, _ = models["onnx"]
+    session = onnxruntime.InferenceSession(
+        str(directory / "model.onnx"), providers=["CPUExecutionProvider"]
+    )
+    on_cpu = list(session.get_providers())
+    confirm(0, on_cpu)
+    with pytest.raises(RuntimeError, match=re.escape("asks for 1 GPU(s) but onnxruntime could")):
+        confirm(1, on_cpu)
+    confirm(1, ["CUDAExecutionProvider", *on_cpu])
 
 
 def test_an_onnx_gpu_node_on_a_cpu_onnxruntime_fails_at_load_naming_it(

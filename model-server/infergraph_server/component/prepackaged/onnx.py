@@ -10,7 +10,7 @@ from infergraph_server.errors import BadRequest
 
 from .files import model_file, require
 
-__all__ = ["OnnxServer", "providers"]
+__all__ = ["OnnxServer", "confirm", "providers"]
 
 _CUDA, _CPU = "CUDAExecutionProvider", "CPUExecutionProvider"
 # onnxruntime's element types ("tensor(float)") -> numpy dtype and V2 datatype
@@ -44,6 +44,19 @@ def providers(gpus: int, available: list[str]) -> list[str]:
     return [_CUDA, _CPU]
 
 
+def confirm(gpus: int, session: list[str]) -> None:
+    """A GPU node's session must run on CUDA. onnxruntime-gpu lists CUDAExecutionProvider even
+    where it cannot start it (its CUDA and cuDNN libraries are not in the wheel, or no GPU is
+    visible) and then falls back to the CPU with only a log line: measured here with
+    onnxruntime-gpu 1.31.1 and no GPU, the session's providers were the CPU's alone."""
+    if gpus > 0 and _CUDA not in session:
+        raise RuntimeError(
+            f"gpus: the node asks for {gpus} GPU(s) but onnxruntime could not start its {_CUDA}"
+            f" (the session runs on {', '.join(session)}); the image needs onnxruntime-gpu with"
+            " the CUDA and cuDNN libraries it names, and the node a visible GPU"
+        )
+
+
 def _shape(dims: list[Any]) -> list[int]:
     """ONNX dims as V2 shape: symbolic or unknown dims are -1."""
     return [d if isinstance(d, int) and d >= 0 else -1 for d in dims]
@@ -68,6 +81,7 @@ class OnnxServer:
         chosen = providers(self.gpus, list(ort.get_available_providers()))
         path = model_file(self.model_uri, "ONNX_SERVER")
         self._session = ort.InferenceSession(str(path), providers=chosen)
+        confirm(self.gpus, list(self._session.get_providers()))
         self._inputs = list(self._session.get_inputs())
         outputs = list(self._session.get_outputs())
         names = [o.name for o in outputs]
