@@ -8,6 +8,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from loopback_http import QuietHandler, serving
 
@@ -18,11 +19,11 @@ from infergraph.containers.dockerargs import (
     holder_kwargs,
     mount_sources,
 )
-from infergraph.containers.model import Handler, Probe
+from infergraph.containers.model import Handler, Pod, Probe
 from infergraph.containers.plan import RunOptions, plan_run
 from infergraph.containers.probes import AGENT_SCRIPT, ProbeState, ask_agent
 
-from .test_plan import OPTIONS, rendered
+from .test_plan import OPTIONS, deployment, rendered
 
 
 def _node_pod() -> tuple[object, object]:
@@ -142,3 +143,47 @@ def test_the_probe_agent_answers_like_the_kubelet(tmp_path: Path) -> None:
             agent.send_signal(signal.SIGTERM)
             assert agent.wait(10) == 0
     assert ask_agent(path, Handler("tcp", port=port), 1) is False  # no agent: a failure
+
+
+def test_a_claim_a_container_writes_to_is_the_runs_own_directory_and_the_rest_stay_read_only() -> (
+    None
+):
+    """monitored.yaml's log sink writes to its claim: it gets `RUNDIR/claims/<claim>`, mounted
+    read-write, never the user's --volumes directory; the model claims stay read-only binds of
+    the user's directory, as does a claim whose PersistentVolumeClaim source says readOnly."""
+    values, objects = rendered("monitored.yaml")
+    sink = deployment(objects, "monitored-logsink")["spec"]["template"]["spec"]
+    (volume,) = [v for v in sink["volumes"] if "persistentVolumeClaim" in v]
+    assert "readOnly" not in volume["persistentVolumeClaim"]  # as the chart writes it
+    plan = plan_run(objects, values, OPTIONS)
+    by_owner = {p.owner: p for p in plan.pods}
+    logsink = by_owner["Deployment/monitored-logsink"]
+    mounts = _mounts(logsink)
+    assert mounts["/var/lib/infergraph/logs"]["Source"] == "/run/dir/claims/monitored-logsink"
+    assert mounts["/var/lib/infergraph/logs"]["ReadOnly"] is False
+    readers = [p for p in plan.pods if any(v.kind == "claim" for v in p.volumes) and p != logsink]
+    assert readers
+    for pod in readers:
+        model = _mounts(pod)["/mnt/pvc"]
+        assert (model["Source"], model["ReadOnly"]) == ("/claims/infergraph-models", True)
+    volume["persistentVolumeClaim"]["readOnly"] = True
+    logsink = next(p for p in plan_run(objects, values, OPTIONS).pods if p.owner == logsink.owner)
+    mounts = _mounts(logsink)
+    assert mounts["/var/lib/infergraph/logs"]["Source"] == "/claims/monitored-logsink"
+    assert mounts["/var/lib/infergraph/logs"]["ReadOnly"] is True
+
+
+def _mounts(pod: Pod) -> dict[str, Any]:
+    """Mount target -> the Docker mount of `pod`'s first container, run directory /run/dir."""
+    kwargs = container_kwargs(
+        pod.containers[0],
+        pod,
+        name="n",
+        labels={},
+        holder="h",
+        sources=mount_sources(pod, "r", "/run/dir"),
+        env={},
+        command=None,
+        args=None,
+    )
+    return {m["Target"]: m for m in kwargs["mounts"]}

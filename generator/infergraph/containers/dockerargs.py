@@ -26,6 +26,7 @@ __all__ = [
     "holder_user",
     "mount_sources",
     "resource_name",
+    "writable_claim_dir",
 ]
 
 LABEL_RUN = "io.infergraph.run"  # on every container, network and volume a run creates
@@ -55,9 +56,17 @@ def mount_sources(pod: Pod, run_id: str, rundir: str) -> dict[str, tuple[str, st
             sources[volume.name] = ("volume", resource_name(run_id, pod.name, volume.name))
         elif volume.kind == "configMap":
             sources[volume.name] = ("bind", str(PurePath(rundir, pod.name, volume.name)))
+        elif volume.writable:
+            sources[volume.name] = ("bind", writable_claim_dir(rundir, volume.claim))
         else:
             sources[volume.name] = ("bind", volume.claim_dir)
     return sources
+
+
+def writable_claim_dir(rundir: str, claim: str) -> str:
+    """The run's own directory for claim `claim` when a container writes to it (shared by the
+    run's pods that name the claim, as one volume would be; removed with the run)."""
+    return str(PurePath(rundir, "claims", claim))
 
 
 def _security(container: Container) -> dict[str, Any]:

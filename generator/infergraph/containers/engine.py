@@ -30,6 +30,7 @@ from .dockerargs import (
     holder_user,
     mount_sources,
     resource_name,
+    writable_claim_dir,
 )
 from .model import Container, Plan, Pod
 from .podenv import PodFacts, resolve
@@ -215,11 +216,26 @@ class Engine:
                     driver_opts={"type": "tmpfs", "device": "tmpfs", "o": f"mode=1777{size}"},
                     labels=self._labels(pod, "volume"),
                 )
+            elif volume.writable:
+                self._claim_dir(pod, volume.claim)
             elif not Path(volume.claim_dir).is_dir():
                 raise EngineError(
                     f"{pod.owner}: volume {volume.name}: claim directory {volume.claim_dir} "
                     "does not exist; put the claim's files there or point --volumes at their parent"
                 )
+
+    def _claim_dir(self, pod: Pod, claim: str) -> None:
+        """The run's own directory for a claim `pod` writes to, owned by the pod's user and
+        group (its fsGroup, as the kubelet chowns a volume to it), setgid as such a volume is;
+        made by the first pod that mounts it."""
+        path = Path(writable_claim_dir(str(self.rundir), claim))
+        if path.is_dir():
+            return
+        path.mkdir(parents=True)
+        uid = holder_user(pod)
+        os.chown(path, uid, pod.group_add[0] if pod.group_add else uid)
+        path.chmod(0o2770)
+        path.parent.chmod(0o755)
 
     def agent_dir(self, pod: Pod) -> Path:
         """The host directory of `pod`'s probe agent socket (short: Unix socket paths are)."""

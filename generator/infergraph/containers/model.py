@@ -62,11 +62,19 @@ class VolumeMount:
 
 @dataclass(frozen=True)
 class Volume:
-    """A pod volume: an emptyDir (a labelled tmpfs volume), configMap files or a claim dir."""
+    """A pod volume: an emptyDir (a labelled tmpfs volume), configMap files or a claim dir.
+
+    A claim every mount reads is the user's `--volumes` directory, mounted read-only; a claim
+    some container writes to (a log sink's) is `writable`: the run gives it a directory of its
+    own under its state directory, so that nothing we did not create is ever written.
+    """
 
     name: str
     kind: Literal["emptyDir", "configMap", "claim"]
-    claim_dir: str = ""  # claim: the host directory, mounted read-only
+    claim_dir: str = ""  # claim: the user's host directory (read-only claims)
+    claim: str = ""  # claim: its claimName
+    read_only: bool = False  # claim: persistentVolumeClaim.readOnly
+    writable: bool = False  # claim: mounted read-write by some container of the pod
     files: Mapping[str, str] = field(default_factory=dict)  # configMap: path -> text
     file_mode: int = 0o644
     size_bytes: int | None = None  # emptyDir sizeLimit

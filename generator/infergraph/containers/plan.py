@@ -214,7 +214,7 @@ def _container(
                 f"{quote(mount['name'])}: no pod volume of that name",
             )
             continue
-        read_only = bool(mount.get("readOnly", False)) or volume.kind in ("claim", "configMap")
+        read_only = bool(mount.get("readOnly")) or volume.kind == "configMap" or volume.read_only
         mounts.append(VolumeMount(mount["name"], mount["mountPath"], read_only))
     resources = _resources(doc.get("resources", {}), ctx, f"{where}/resources")
     memory_limit = resources.get("limits.memory")
@@ -283,8 +283,14 @@ def _volume(doc: JSON, ctx: _Context, where: str) -> Volume:
         )
         return Volume(name, "configMap", files=files, file_mode=int(ref.get("defaultMode", 0o644)))
     if "persistentVolumeClaim" in doc:
-        claim = doc["persistentVolumeClaim"]["claimName"]
-        return Volume(name, "claim", claim_dir=str(PurePath(ctx.options.volumes_dir, claim)))
+        ref = doc["persistentVolumeClaim"]
+        return Volume(
+            name,
+            "claim",
+            claim_dir=str(PurePath(ctx.options.volumes_dir, ref["claimName"])),
+            claim=ref["claimName"],
+            read_only=bool(ref.get("readOnly", False)),
+        )
     ctx.error(where, "expected emptyDir, configMap or persistentVolumeClaim")
     return Volume(name, "emptyDir")
 
@@ -332,6 +338,11 @@ def _pod_spec(
         _container(c, pod_security, volumes, ctx, f"{base}/containers/{i}")
         for i, c in enumerate(spec["containers"])
     )
+    written = {m.volume for c in (*inits, *containers) for m in c.mounts if not m.read_only}
+    volumes = {
+        name: replace(v, writable=v.kind == "claim" and name in written)
+        for name, v in volumes.items()
+    }
     groups = [pod_security["fsGroup"]] if "fsGroup" in pod_security else []
     groups += [g for g in pod_security.get("supplementalGroups", []) if g not in groups]
     return Pod(

@@ -21,6 +21,7 @@ from ..pointers import JSON
 from ..render import Engine as RenderEngine
 from ..render import render_values
 from ..up import Stop
+from .dockerargs import writable_claim_dir
 from .engine import Engine, EngineError, RunningPod, connect, remove_leftovers
 from .model import Plan, Pod
 from .plan import RunOptions, plan_run
@@ -117,6 +118,12 @@ class _Run:
 def _banner(run: _Run, values: JSON, port: int, test: str) -> str:
     url = f"http://127.0.0.1:{port}"
     rows = [f"  {r.pod.owner:<44} pod {r.pod.name}  ip {r.facts.pod_ip}" for r in run.pods]
+    claims = sorted({v.claim for p in run.plan.pods for v in p.volumes if v.writable})
+    rows += [
+        f"  claim {claim}: written to {writable_claim_dir(str(run.engine.rundir), claim)} "
+        "(this run's own; removed at stop)"
+        for claim in claims
+    ]
     request = values["test"]
     curl = (
         f"curl -s -X POST {url}{urlsplit(request['url']).path} "
