@@ -1,6 +1,7 @@
-"""A plain HTTP server on a loopback port, run in a thread for one test: the far side of a
-client under test (an API server that answers 429, a hook's target, a log receiver) where the
-real one cannot be made to answer what the test needs."""
+"""A plain HTTP server on a loopback port, run in a thread: the far side of a client under
+test or measurement (an API server that answers 429, a hook's target, a log or trace receiver)
+where the real one cannot be made to answer what is needed. In bench/ so that benchmarks run
+alone import it too (pytest's pythonpath has bench/)."""
 
 from __future__ import annotations
 
