@@ -1,7 +1,9 @@
 """Fixtures of the cluster tier: one suite on the provider this run chose (provider.py).
 
-`local`: the control plane of tools/cluster, up once per session. It runs wherever its binaries
-are cached (`make cluster-build` once; `make test` then runs it) or when asked
+`local`: the control plane of tools/cluster, up once per session; with CLUSTER_NODE=real its real
+node runs our image (imported from Docker), the models are trained onto its disk, and a test that
+needs SERVING runs with the kwok nodes cordoned, so its pods land there. It runs wherever its
+binaries are cached (`make cluster-build` once; `make test` then runs it) or when asked
 (INFERGRAPH_CLUSTER=1 or INFERGRAPH_CLUSTER_PROVIDER=local: `make cluster-test`; a missing build
 is made first, which takes long). A cluster already running for this checkout (`make cluster`) is
 used and left running; one this session starts gets free loopback ports (another checkout's
@@ -31,9 +33,10 @@ from e2e_kind.graphs import Graph, compile_graph
 from e2e_kind.images import REPO, server_image
 from e2e_kind.kindconfig import kind_config
 from e2e_kind.kube import Kube
-from e2e_kind.objects import NAMESPACE
+from e2e_kind.objects import NAMESPACE, TRAIN_JOB, models_objects, namespace
 from e2e_kind.platform import (
     ISTIO_NAMESPACE,
+    TRAIN_SCRIPT,
     advertise_gpus,
     build_and_load,
     gpu_node_name,
@@ -46,7 +49,8 @@ from tests.containers.docker import docker_answers
 
 from .crds import crd_files
 from .local import TOOLS, Local, free_ports, log, paths
-from .provider import KIND, Capability, Provider, choose, skip_reason
+from .provider import KIND, LOCAL_REAL, Capability, Provider, choose, skip_reason
+from .realnode import RealNode, real_node
 from .spaces import prepare
 
 __all__ = ["CompileExample"]
@@ -191,12 +195,26 @@ def kube(provider: Provider, request: pytest.FixtureRequest) -> Kube:
 
 
 @pytest.fixture(scope="session")
-def image(provider: Provider, kube: Kube) -> str:
+def serving_node(provider: Provider, kube: Kube) -> RealNode | None:
+    """The local cluster's real node (LOCAL_REAL), else None."""
+    if provider is not LOCAL_REAL:
+        return None
+    assert isinstance(kube, Local)
+    found = real_node(kube)
+    if found is None:
+        pytest.fail("CLUSTER_NODE=real, but the running local cluster has no real node")
+    return found
+
+
+@pytest.fixture(scope="session")
+def image(provider: Provider, kube: Kube, serving_node: RealNode | None) -> str:
     """The server image under the name the compiler writes: on kind built here and loaded (with
-    its rolling-update tag); kwok never pulls it."""
+    its rolling-update tag); on the real node imported from Docker; kwok never pulls it."""
     name = server_image()
     if provider is KIND:
         build_and_load(kube, name)
+    elif serving_node is not None:
+        serving_node.import_image(name)
     return name
 
 
@@ -207,7 +225,9 @@ def gpu_node(provider: Provider, kube: Kube) -> str:
 
 
 @pytest.fixture(scope="session")
-def cluster(provider: Provider, kube: Kube, image: str, gpu_node: str) -> Kube:
+def cluster(
+    provider: Provider, kube: Kube, image: str, gpu_node: str, request: pytest.FixtureRequest
+) -> Kube:
     """The cluster ready for graphs. kind: Istio with our Gateway, the models trained into the
     claim. local: the third-party CRDs established, the suite's namespace and its claim."""
     if provider is KIND:
@@ -218,8 +238,28 @@ def cluster(provider: Provider, kube: Kube, image: str, gpu_node: str) -> Kube:
     for crd in crd_files(kube.paths):
         kube.kubectl("apply", "--server-side", "-f", crd)
     kube.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=120s")
-    prepare(kube, NAMESPACE)
+    node: RealNode | None = request.getfixturevalue("serving_node")
+    if node is None:
+        prepare(kube, NAMESPACE)
+        return kube
+    with node.only():  # the training Job runs on the real node, into its disk
+        objects = models_objects(TRAIN_SCRIPT.read_text(), image, NAMESPACE, str(node.models))
+        kube.apply(namespace(NAMESPACE), *objects)
+        kube.kubectl("wait", "--for=condition=Complete", "-n", NAMESPACE, f"job/{TRAIN_JOB}",
+                     "--timeout=600s")  # fmt: skip
     return kube
+
+
+@pytest.fixture(autouse=True)
+def _serving_on_the_real_node(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that needs SERVING on the local cluster runs with the kwok nodes cordoned."""
+    needs = {c for m in request.node.iter_markers("needs") for c in m.args}
+    if Capability.SERVING not in needs or _chosen(request.config) is not LOCAL_REAL:
+        yield
+        return
+    node: RealNode = request.getfixturevalue("serving_node")
+    with node.only():
+        yield
 
 
 @pytest.fixture(scope="session")
