@@ -1,9 +1,10 @@
 """Fixtures of the cluster tier: one suite on the provider this run chose (provider.py).
 
 `local`: the control plane of tools/cluster, up once per session; with CLUSTER_NODE=real its real
-node runs our image (imported from Docker), the models are trained onto its disk, and a test that
-needs SERVING runs with the kwok nodes cordoned, so its pods land there. It runs wherever its
-binaries are cached (`make cluster-build` once; `make test` then runs it) or when asked
+nodes run our image (imported from Docker), the models are trained onto the machine's disk, the
+GPU node's GPU comes from our device plugin, and a test that needs SERVING or the GPU node runs
+with the kwok nodes cordoned, so its pods land on real nodes. It runs wherever its binaries are
+cached (`make cluster-build` once; `make test` then runs it) or when asked
 (INFERGRAPH_CLUSTER=1 or INFERGRAPH_CLUSTER_PROVIDER=local: `make cluster-test`; a missing build
 is made first, which takes long). A cluster already running for this checkout (`make cluster`) is
 used and left running; one this session starts gets free loopback ports (another checkout's
@@ -50,7 +51,7 @@ from tests.containers.docker import docker_answers
 from .crds import crd_files
 from .local import TOOLS, Local, free_ports, log, paths
 from .provider import KIND, LOCAL_REAL, Capability, Provider, choose, skip_reason
-from .realnode import RealNode, real_node
+from .realnode import RealNodes, real_nodes
 from .spaces import prepare
 
 __all__ = ["CompileExample"]
@@ -195,33 +196,38 @@ def kube(provider: Provider, request: pytest.FixtureRequest) -> Kube:
 
 
 @pytest.fixture(scope="session")
-def serving_node(provider: Provider, kube: Kube) -> RealNode | None:
-    """The local cluster's real node (LOCAL_REAL), else None."""
+def real(provider: Provider, kube: Kube) -> RealNodes | None:
+    """The local cluster's real nodes (LOCAL_REAL), else None."""
     if provider is not LOCAL_REAL:
         return None
     assert isinstance(kube, Local)
-    found = real_node(kube)
+    found = real_nodes(kube)
     if found is None:
-        pytest.fail("CLUSTER_NODE=real, but the running local cluster has no real node")
+        pytest.fail("CLUSTER_NODE=real, but env.sh says the local cluster has no real node")
     return found
 
 
 @pytest.fixture(scope="session")
-def image(provider: Provider, kube: Kube, serving_node: RealNode | None) -> str:
+def image(provider: Provider, kube: Kube, real: RealNodes | None) -> str:
     """The server image under the name the compiler writes: on kind built here and loaded (with
     its rolling-update tag); on the real node imported from Docker; kwok never pulls it."""
     name = server_image()
     if provider is KIND:
         build_and_load(kube, name)
-    elif serving_node is not None:
-        serving_node.import_image(name)
+    elif real is not None:
+        real.import_image(name)
     return name
 
 
 @pytest.fixture(scope="session")
-def gpu_node(provider: Provider, kube: Kube) -> str:
-    """The GPU node, advertising GPU_CAPACITY GPUs (kind's is patched to; kwok's declares them)."""
-    return advertise_gpus(kube) if provider is KIND else gpu_node_name(kube)
+def gpu_node(provider: Provider, kube: Kube, real: RealNodes | None) -> Iterator[str]:
+    """The GPU node, advertising GPU_CAPACITY GPUs (kind's is patched to; kwok's declares them;
+    the real GPU node's kubelet has them from our device plugin, running meanwhile)."""
+    if real is not None:
+        with real.gpus() as name:
+            yield name
+    else:
+        yield advertise_gpus(kube) if provider is KIND else gpu_node_name(kube)
 
 
 @pytest.fixture(scope="session")
@@ -238,12 +244,12 @@ def cluster(
     for crd in crd_files(kube.paths):
         kube.kubectl("apply", "--server-side", "-f", crd)
     kube.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=120s")
-    node: RealNode | None = request.getfixturevalue("serving_node")
-    if node is None:
+    nodes: RealNodes | None = request.getfixturevalue("real")
+    if nodes is None:
         prepare(kube, NAMESPACE)
         return kube
-    with node.only():  # the training Job runs on the real node, into its disk
-        objects = models_objects(TRAIN_SCRIPT.read_text(), image, NAMESPACE, str(node.models))
+    with nodes.only():  # the training Job runs on a real node, into the machine's disk
+        objects = models_objects(TRAIN_SCRIPT.read_text(), image, NAMESPACE, str(nodes.models))
         kube.apply(namespace(NAMESPACE), *objects)
         kube.kubectl("wait", "--for=condition=Complete", "-n", NAMESPACE, f"job/{TRAIN_JOB}",
                      "--timeout=600s")  # fmt: skip
@@ -252,13 +258,15 @@ def cluster(
 
 @pytest.fixture(autouse=True)
 def _serving_on_the_real_node(request: pytest.FixtureRequest) -> Iterator[None]:
-    """A test that needs SERVING on the local cluster runs with the kwok nodes cordoned."""
+    """A test that needs SERVING or the GPU node runs with the kwok nodes cordoned where the
+    local cluster has real nodes."""
     needs = {c for m in request.node.iter_markers("needs") for c in m.args}
-    if Capability.SERVING not in needs or _chosen(request.config) is not LOCAL_REAL:
+    wanted = Capability.SERVING in needs or "gpu_node" in request.fixturenames
+    if not wanted or _chosen(request.config) is not LOCAL_REAL:
         yield
         return
-    node: RealNode = request.getfixturevalue("serving_node")
-    with node.only():
+    nodes: RealNodes = request.getfixturevalue("real")
+    with nodes.only():
         yield
 
 

@@ -1,38 +1,37 @@
-"""The local cluster's real node (CLUSTER_NODE=real; tools/cluster/node): its containerd, the
-models directory on its disk, our image imported from Docker, and the kwok nodes cordoned while
-a test needs its pods to run here rather than be faked."""
+"""The local cluster's real nodes (CLUSTER_NODE=real; tools/cluster/node): each a kubelet with a
+containerd of its own, the first for everything and the second the GPU node, whose GPUs our
+device plugin (tests/deviceplugin) advertises while the tier runs. Here: our image imported from
+Docker, the models directory on the machine's disk, and the kwok nodes cordoned while a test
+needs its pods to run rather than be faked."""
 
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from deviceplugin.plugin import Devices, Plugin
+from deviceplugin.stubs import load
+from e2e_kind.kindconfig import GPU_CAPACITY, GPU_RESOURCE
+from e2e_kind.kube import wait_for
+
 from .local import REPO, TOOLS, Local, settings
 
-__all__ = ["RealNode", "real_node"]
+__all__ = ["RealNode", "RealNodes", "real_nodes"]
 
 DOCKER_SESSION = (sys.executable, REPO / "tools" / "docker_engine.py", "run", "--")
 
 
 @dataclass(frozen=True)
 class RealNode:
-    """The real node of this cluster: its name and state directory ($CLUSTER_DIR/node)."""
+    """One real node: its name and state directory (containerd's socket, the kubelet's root)."""
 
     api: Local
     name: str
     state: Path
-
-    @property
-    def models(self) -> Path:
-        """The models volume's directory on the node's disk (made here, world-writable: the
-        training Job writes as uid 1000)."""
-        where = self.state / "models"
-        where.mkdir(mode=0o777, exist_ok=True)
-        where.chmod(0o777)
-        return where
 
     def ctr(self, *args: str) -> str:
         sock = self.state / "containerd.sock"
@@ -41,24 +40,71 @@ class RealNode:
     def has_image(self, image: str) -> bool:
         return image in self.ctr("images", "ls", "-q").split()
 
+
+@dataclass(frozen=True)
+class RealNodes:
+    """The first node (`cpu`) and the GPU node (`gpu`) of this cluster."""
+
+    cpu: RealNode
+    gpu: RealNode
+
+    @property
+    def api(self) -> Local:
+        return self.cpu.api
+
+    @property
+    def models(self) -> Path:
+        """The models volume's directory on the machine's disk, which both nodes share (made
+        here, world-writable: the training Job writes as uid 1000)."""
+        where = self.cpu.state / "models"
+        where.mkdir(mode=0o777, exist_ok=True)
+        where.chmod(0o777)
+        return where
+
     def import_image(self, image: str) -> None:
-        """Our image from Docker (`make image`) into the node's containerd, unless there."""
-        if not self.has_image(image):
+        """Our image from Docker (`make image`) into both nodes' containerd, unless there."""
+        if not (self.cpu.has_image(image) and self.gpu.has_image(image)):
             self.api.run(*DOCKER_SESSION, "bash", TOOLS / "node" / "import-image.sh", image)
 
     @contextmanager
-    def only(self) -> Iterator[RealNode]:
-        """The kwok nodes cordoned meanwhile, so every new pod lands here."""
+    def only(self) -> Iterator[RealNodes]:
+        """The kwok nodes cordoned meanwhile, so every new pod lands on a real node."""
         self.api.kubectl("cordon", "-l", "type=kwok")
         try:
             yield self
         finally:
             self.api.kubectl("uncordon", "-l", "type=kwok")
 
+    @contextmanager
+    def gpus(self, count: int = GPU_CAPACITY) -> Iterator[str]:
+        """Our device plugin advertising `count` GPUs on the GPU node (until the block ends);
+        yields the node's name once the kubelet reports them allocatable."""
+        plugin_dir = self.gpu.state / "kubelet" / "device-plugins"
+        plugin = Plugin(load(), plugin_dir, GPU_RESOURCE, Devices.fake(count))
+        thread = threading.Thread(target=plugin.run, name="deviceplugin", daemon=True)
+        thread.start()
+        try:
 
-def real_node(api: Local) -> RealNode | None:
-    """The running cluster's real node, or None where env.sh says there is none."""
-    found = settings(("CLUSTER_NODE", "NODE_NAME", "CLUSTER_DIR"), api.env)
+            def advertised() -> bool | None:
+                status = self.api.get("node", self.gpu.name, namespace=None)["status"]
+                return True if status["allocatable"].get(GPU_RESOURCE) == str(count) else None
+
+            wait_for(f"{count} {GPU_RESOURCE} allocatable on {self.gpu.name}", advertised, 120)
+            yield self.gpu.name
+        finally:
+            plugin.stopped.set()
+            thread.join(timeout=30)
+            plugin.stop()
+
+
+def real_nodes(api: Local) -> RealNodes | None:
+    """The running cluster's real nodes, or None where env.sh says there are none."""
+    names = ("CLUSTER_NODE", "NODE_NAME", "GPU_NODE_NAME", "CLUSTER_DIR")
+    found = settings(names, api.env)
     if found["CLUSTER_NODE"] != "real":
         return None
-    return RealNode(api, found["NODE_NAME"], Path(found["CLUSTER_DIR"]) / "node")
+    state = Path(found["CLUSTER_DIR"])
+    return RealNodes(
+        RealNode(api, found["NODE_NAME"], state / "node"),
+        RealNode(api, found["GPU_NODE_NAME"], state / "node-gpu"),
+    )

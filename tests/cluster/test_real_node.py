@@ -28,7 +28,7 @@ from infergraph.defaults import SERVER_IMAGE
 
 from .local import TOOLS, Local
 from .provider import NO_REAL_NODE
-from .realnode import RealNode, real_node
+from .realnode import RealNodes, real_nodes
 
 pytestmark = pytest.mark.cluster
 SPACE = "infergraph-node-e2e"
@@ -36,9 +36,9 @@ EXAMPLE = EXAMPLES / "sklearn-single.yaml"
 
 
 @pytest.fixture(scope="module")
-def node(api: Local) -> Iterator[RealNode]:
-    """The session's real node with the server image imported and the kwok nodes cordoned."""
-    real = real_node(api)
+def node(api: Local) -> Iterator[RealNodes]:
+    """The session's real nodes with the server image imported and the kwok nodes cordoned."""
+    real = real_nodes(api)
     if real is None:
         pytest.skip(NO_REAL_NODE)
     real.import_image(SERVER_IMAGE)
@@ -46,7 +46,7 @@ def node(api: Local) -> Iterator[RealNode]:
         yield real
 
 
-def _models_on_the_node(node: RealNode) -> list[dict[str, Any]]:
+def _models_on_the_node(node: RealNodes) -> list[dict[str, Any]]:
     """models_objects in SPACE with the volume on the node's disk (a directory we own)."""
     script = TRAIN_SCRIPT.read_text()
     return models_objects(script, SERVER_IMAGE, SPACE, str(node.models))
@@ -57,13 +57,13 @@ def _pods_on(api: Local, selector: str) -> list[dict[str, Any]]:
 
 
 def test_a_pod_of_our_image_trains_the_models_on_the_node_under_the_restricted_profile(
-    node: RealNode,
+    node: RealNodes,
 ) -> None:
     node.api.apply(namespace(SPACE), *_models_on_the_node(node))
     node.api.kubectl("wait", "--for=condition=Complete", "-n", SPACE, f"job/{TRAIN_JOB}",
                      "--timeout=600s")  # fmt: skip
     [pod] = _pods_on(node.api, f"job-name={TRAIN_JOB}")
-    assert pod["spec"]["nodeName"] == node.name
+    assert pod["spec"]["nodeName"] == node.cpu.name
     assert pod["status"]["phase"] == "Succeeded"
     space = node.api.get("namespace", SPACE, None)
     assert space["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
@@ -73,7 +73,7 @@ def test_a_pod_of_our_image_trains_the_models_on_the_node_under_the_restricted_p
 
 
 def test_helm_install_runs_real_pods_and_helm_test_sends_a_prediction(
-    node: RealNode, tmp_path: Path
+    node: RealNodes, tmp_path: Path
 ) -> None:
     graph = compile_graph(node.api, EXAMPLE, tmp_path)
     graph.values["namespace"] = SPACE
@@ -82,11 +82,11 @@ def test_helm_install_runs_real_pods_and_helm_test_sends_a_prediction(
         pods = _pods_on(node.api, f"app.kubernetes.io/instance={graph.name}")
         assert pods
         for pod in pods:
-            assert pod["spec"]["nodeName"] == node.name, pod["metadata"]["name"]
+            assert pod["spec"]["nodeName"] == node.cpu.name, pod["metadata"]["name"]
             statuses = pod["status"]["containerStatuses"]
             assert all(s["ready"] and "running" in s["state"] for s in statuses), statuses
         # The containers are containerd's: the kubelet's pod sandboxes and our image's tasks.
-        assert len(node.ctr("tasks", "ls", "-q").split()) >= 2 * len(pods)
+        assert len(node.cpu.ctr("tasks", "ls", "-q").split()) >= 2 * len(pods)
         # helm test: the Service's short name through CoreDNS, then its ClusterIP (kube-proxy).
         done = node.api.helm("test", graph.name, "-n", SPACE, "--logs", "--timeout", "5m")
         assert "Phase:          Succeeded" in done.stdout, done.stdout
