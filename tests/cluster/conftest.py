@@ -196,15 +196,18 @@ def kube(provider: Provider, request: pytest.FixtureRequest) -> Kube:
 
 
 @pytest.fixture(scope="session")
-def real(provider: Provider, kube: Kube) -> RealNodes | None:
-    """The local cluster's real nodes (LOCAL_REAL), else None."""
+def real(provider: Provider, kube: Kube) -> Iterator[RealNodes | None]:
+    """The local cluster's real nodes (LOCAL_REAL), else None; cordoned but while a test needs
+    them (`_serving_on_the_real_node`), so other tests' pods stay on kwok nodes."""
     if provider is not LOCAL_REAL:
-        return None
+        yield None
+        return
     assert isinstance(kube, Local)
     found = real_nodes(kube)
     if found is None:
         pytest.fail("CLUSTER_NODE=real, but env.sh says the local cluster has no real node")
-    return found
+    with found.cordoned():
+        yield found
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ needs its pods to run rather than be faked."""
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 from collections.abc import Iterator
@@ -66,14 +67,38 @@ class RealNodes:
         if not (self.cpu.has_image(image) and self.gpu.has_image(image)):
             self.api.run(*DOCKER_SESSION, "bash", TOOLS / "node" / "import-image.sh", image)
 
+    def _cordoned(self) -> dict[str, bool]:
+        """Every real and kwok node: whether it is cordoned."""
+        out = self.api.kubectl("get", "nodes", "-l", "type in (real,kwok)", "-o", "json").stdout
+        nodes = json.loads(out)["items"]
+        return {n["metadata"]["name"]: bool(n["spec"].get("unschedulable")) for n in nodes}
+
+    def _set(self, cordoned: dict[str, bool]) -> None:
+        for verb in ("cordon", "uncordon"):
+            if names := sorted(n for n, c in cordoned.items() if c == (verb == "cordon")):
+                self.api.kubectl(verb, *names)
+
     @contextmanager
-    def only(self) -> Iterator[RealNodes]:
-        """The kwok nodes cordoned meanwhile, so every new pod lands on a real node."""
-        self.api.kubectl("cordon", "-l", "type=kwok")
+    def cordoned(self) -> Iterator[RealNodes]:
+        """The real nodes cordoned meanwhile (the tier's session): pods of tests that need no
+        running pod stay on kwok nodes, where no image or model has to exist."""
+        before = self._cordoned()
+        self._set({n: c or n in (self.cpu.name, self.gpu.name) for n, c in before.items()})
         try:
             yield self
         finally:
-            self.api.kubectl("uncordon", "-l", "type=kwok")
+            self._set(before)
+
+    @contextmanager
+    def only(self) -> Iterator[RealNodes]:
+        """The kwok nodes cordoned and the real ones not, meanwhile: new pods land on a real
+        node. The nodes are left as they were found."""
+        before = self._cordoned()
+        self._set({n: n not in (self.cpu.name, self.gpu.name) for n in before})
+        try:
+            yield self
+        finally:
+            self._set(before)
 
     @contextmanager
     def gpus(self, count: int = GPU_CAPACITY) -> Iterator[str]:
