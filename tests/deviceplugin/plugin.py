@@ -153,7 +153,7 @@ class Plugin:
                     self.register()
                     registered = True
                 except grpc.RpcError as error:
-                    log.warning("register %s: %s", self.resource, error)
+                    log.warning("register %s: %s", self.resource, error.details())
             self.stopped.wait(every)
 
     def _restart(self) -> None:
