@@ -70,6 +70,10 @@ state = "$node/containerd/state"
   path = "$node/containerd/opt"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "registry.k8s.io/pause:$PAUSE_VERSION"
+  # No CAP_SYS_RESOURCE here (and in many CI containers): runc cannot lower a sandbox's
+  # oom_score_adj to the kubelet's -998 ("can't get final child's PID from pipe: EOF"), so
+  # containerd raises it to its own instead.
+  restrict_oom_score_adj = true
   disable_apparmor = true
   netns_mounts_under_state_dir = true
   stream_server_address = "127.0.0.1"

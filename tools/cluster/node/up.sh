@@ -42,7 +42,8 @@ start_node() {
   "$here/node/runtime.sh" "$role"
   local ctr_=(ctr --address "$node/containerd.sock" --namespace k8s.io)
   start "containerd$suffix" containerd --config "$node/containerd.toml"
-  wait_for "containerd$suffix" "${ctr_[@]}" version
+  ctr_answers() { "${ctr_[@]}" version >/dev/null 2>&1; }
+  wait_for "containerd$suffix" ctr_answers
   for image in "$node"/images/*.tar; do "${ctr_[@]}" images import "$image" >>"$logs/containerd-import.log"; done
 
   printf 'nameserver %s\noptions ndots:5\n' "$CLUSTER_DNS_IP" >"$node/resolv.conf"
