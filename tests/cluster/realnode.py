@@ -1,22 +1,19 @@
 """The local cluster's real nodes (CLUSTER_NODE=real; tools/cluster/node): each a kubelet with a
-containerd of its own, the first for everything and the second the GPU node, whose GPUs our
-device plugin (tests/deviceplugin) advertises while the tier runs. Here: our image imported from
-Docker, the models directory on the machine's disk, and the kwok nodes cordoned while a test
-needs its pods to run rather than be faked."""
+containerd of its own, the first for everything and the second the GPU node, whose GPU is
+patched in as on kind (README, "The real nodes", says why our device plugin cannot reach its
+kubelet yet). Here: our image imported from Docker, the models directory on the machine's disk,
+and the kwok nodes cordoned while a test needs its pods to run rather than be faked."""
 
 from __future__ import annotations
 
 import json
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from deviceplugin.plugin import Devices, Plugin
-from deviceplugin.stubs import load
-from e2e_kind.kindconfig import GPU_CAPACITY, GPU_RESOURCE
+from e2e_kind.kindconfig import GPU_CAPACITY, GPU_RESOURCE, gpu_capacity_patch
 from e2e_kind.kube import wait_for
 
 from .local import REPO, TOOLS, Local, settings
@@ -100,26 +97,19 @@ class RealNodes:
         finally:
             self._set(before)
 
-    @contextmanager
-    def gpus(self, count: int = GPU_CAPACITY) -> Iterator[str]:
-        """Our device plugin advertising `count` GPUs on the GPU node (until the block ends);
-        yields the node's name once the kubelet reports them allocatable."""
-        plugin_dir = self.gpu.state / "kubelet" / "device-plugins"
-        plugin = Plugin(load(), plugin_dir, GPU_RESOURCE, Devices.fake(count))
-        thread = threading.Thread(target=plugin.run, name="deviceplugin", daemon=True)
-        thread.start()
-        try:
+    def advertise_gpus(self, count: int = GPU_CAPACITY) -> str:
+        """The GPU node's status patched with `count` GPUs as the kind tier does; the kubelet
+        carries them into allocatable at its next status update. Returns the node's name."""
+        patch = json.dumps(gpu_capacity_patch(count))
+        self.api.kubectl("patch", "node", self.gpu.name, "--subresource=status", "--type=json",
+                         "-p", patch)  # fmt: skip
 
-            def advertised() -> bool | None:
-                status = self.api.get("node", self.gpu.name, namespace=None)["status"]
-                return True if status["allocatable"].get(GPU_RESOURCE) == str(count) else None
+        def advertised() -> bool | None:
+            status = self.api.get("node", self.gpu.name, namespace=None)["status"]
+            return True if status["allocatable"].get(GPU_RESOURCE) == str(count) else None
 
-            wait_for(f"{count} {GPU_RESOURCE} allocatable on {self.gpu.name}", advertised, 120)
-            yield self.gpu.name
-        finally:
-            plugin.stopped.set()
-            thread.join(timeout=30)
-            plugin.stop()
+        wait_for(f"{count} {GPU_RESOURCE} allocatable on {self.gpu.name}", advertised, 120)
+        return self.gpu.name
 
 
 def real_nodes(api: Local) -> RealNodes | None:

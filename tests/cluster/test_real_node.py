@@ -2,8 +2,8 @@
 kube-proxy built from the pinned source run pods of our image in containerd under the restricted
 Pod Security profile; a compiled example installs with `helm install --wait` on real pods whose
 probes really answer, and `helm test` sends a prediction through the Service's name (CoreDNS)
-and its ClusterIP (kube-proxy). The GPU node, a second kubelet, gives a pod the GPU our device
-plugin advertises. The kwok nodes are cordoned meanwhile, so every pod lands on a real node."""
+and its ClusterIP (kube-proxy). The kwok nodes are cordoned meanwhile, so every pod lands on a
+real node."""
 
 from __future__ import annotations
 
@@ -14,14 +14,11 @@ from typing import Any
 
 import pytest
 import yaml
-from deviceplugin.plugin import VISIBLE_DEVICES as VISIBLE
 from e2e_kind.graphs import EXAMPLES, compile_graph, helm_release
-from e2e_kind.kindconfig import GPU_CAPACITY, GPU_RESOURCE, GPU_TAINT
 from e2e_kind.objects import (
     MODELS,
     TRAIN_JOB,
     container_security,
-    gpu_hog_pod,
     models_objects,
     namespace,
     pod_security,
@@ -107,29 +104,6 @@ def test_helm_install_runs_real_pods_and_helm_test_sends_a_prediction(
             assert "ok:" in node.api.kubectl("logs", "-n", SPACE, "cluster-ip-client").stdout
         finally:
             node.api.kubectl("delete", "pod", "-n", SPACE, "cluster-ip-client", "--wait=false")
-
-
-def test_the_gpu_nodes_kubelet_gives_a_pod_our_plugins_gpu(node: RealNodes, gpu_node: str) -> None:
-    """The GPU node's kubelet advertises the GPU our device plugin lists, and a pod that asks
-    for it (tolerating the taint the node registered with) runs there with the plugin's
-    Allocate answer in its environment."""
-    status = node.api.get("node", gpu_node, None)
-    assert gpu_node == node.gpu.name
-    assert status["status"]["capacity"][GPU_RESOURCE] == str(GPU_CAPACITY)
-    assert GPU_TAINT in status["spec"]["taints"]
-    pod = gpu_hog_pod("gpu-env", SERVER_IMAGE, GPU_CAPACITY)
-    pod["metadata"]["namespace"] = SPACE
-    (container,) = pod["spec"]["containers"]
-    container.pop("args")
-    container["command"] = ["python3", "-c", f"import os; print(os.environ['{VISIBLE}'])"]
-    node.api.apply(namespace(SPACE), pod)
-    try:
-        node.api.kubectl("wait", "--for=jsonpath={.status.phase}=Succeeded", "-n", SPACE,
-                         "pod/gpu-env", "--timeout=180s")  # fmt: skip
-        assert node.api.get("pod", "gpu-env", SPACE)["spec"]["nodeName"] == gpu_node
-        assert node.api.kubectl("logs", "-n", SPACE, "gpu-env").stdout.split() == ["fake-gpu-0"]
-    finally:
-        node.api.kubectl("delete", "pod", "-n", SPACE, "gpu-env", "--wait=false")
 
 
 def _client_pod(test: dict[str, Any], url: str) -> dict[str, Any]:

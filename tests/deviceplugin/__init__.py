@@ -1,4 +1,5 @@
-"""A fake GPU device plugin for the local cluster's real GPU node (tools/cluster/node).
+"""A fake GPU device plugin for a kubelet (meant for the local cluster's real GPU node, whose
+kubelet it cannot reach yet: README, "The real nodes").
 
 The kubelet learns extended resources such as `nvidia.com/gpu` only from a device plugin that
 registers on its `kubelet.sock`; kind's tier patches the node status instead, which never

@@ -1,6 +1,6 @@
 """The device plugin against real gRPC on unix sockets: a Registration server of the test's
-own stands in for the kubelet's `kubelet.sock` (the real kubelet proves it in the cluster tier,
-tests/cluster/test_gpu_node.py) and calls the plugin back as the kubelet's device manager does."""
+own stands in for the kubelet's `kubelet.sock` and calls the plugin back as the kubelet's device
+manager does (a real kubelet does not yet: README, "The real nodes")."""
 
 from __future__ import annotations
 
