@@ -34,8 +34,8 @@ lint: setup ## ruff check and format check, mypy --strict on both packages and t
 	$(BIN)/ruff check generator model-server tests bench tools
 	$(BIN)/ruff format --check generator model-server tests bench tools
 	$(BIN)/mypy generator/infergraph model-server/infergraph_server
-	# the cluster tier: its kind code paths never run here, so the type checker reads them
-	MYPYPATH=tests $(BIN)/mypy --explicit-package-bases tests/cluster tests/e2e_kind
+	# the cluster tier (and its device plugin): its kind code paths never run here, so the type checker reads them
+	MYPYPATH=tests $(BIN)/mypy --explicit-package-bases tests/cluster tests/e2e_kind tests/deviceplugin
 
 test: setup lint $(TEST_DEPS) ## unit, golden, parity, policy, local end-to-end, container and, where built, local cluster tests
 	$(DOCKER_SESSION) $(PY) -m pytest -q

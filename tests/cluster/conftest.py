@@ -1,7 +1,10 @@
 """Fixtures of the cluster tier: one suite on the provider this run chose (provider.py).
 
-`local`: the control plane of tools/cluster, up once per session. It runs wherever its binaries
-are cached (`make cluster-build` once; `make test` then runs it) or when asked
+`local`: the control plane of tools/cluster, up once per session; with CLUSTER_NODE=real its real
+nodes run our image (imported from Docker), the models are trained onto the machine's disk, the
+GPU node's GPU is patched in as on kind, and a test that needs SERVING or the GPU node runs
+with the kwok nodes cordoned, so its pods land on real nodes. It runs wherever its binaries are
+cached (`make cluster-build` once; `make test` then runs it) or when asked
 (INFERGRAPH_CLUSTER=1 or INFERGRAPH_CLUSTER_PROVIDER=local: `make cluster-test`; a missing build
 is made first, which takes long). A cluster already running for this checkout (`make cluster`) is
 used and left running; one this session starts gets free loopback ports (another checkout's
@@ -31,9 +34,10 @@ from e2e_kind.graphs import Graph, compile_graph
 from e2e_kind.images import REPO, server_image
 from e2e_kind.kindconfig import kind_config
 from e2e_kind.kube import Kube
-from e2e_kind.objects import NAMESPACE
+from e2e_kind.objects import NAMESPACE, TRAIN_JOB, models_objects, namespace
 from e2e_kind.platform import (
     ISTIO_NAMESPACE,
+    TRAIN_SCRIPT,
     advertise_gpus,
     build_and_load,
     gpu_node_name,
@@ -46,7 +50,8 @@ from tests.containers.docker import docker_answers
 
 from .crds import crd_files
 from .local import TOOLS, Local, free_ports, log, paths
-from .provider import KIND, Capability, Provider, choose, skip_reason
+from .provider import KIND, LOCAL_REAL, Capability, Provider, choose, skip_reason
+from .realnode import RealNodes, real_nodes
 from .spaces import prepare
 
 __all__ = ["CompileExample"]
@@ -191,23 +196,48 @@ def kube(provider: Provider, request: pytest.FixtureRequest) -> Kube:
 
 
 @pytest.fixture(scope="session")
-def image(provider: Provider, kube: Kube) -> str:
+def real(provider: Provider, kube: Kube) -> Iterator[RealNodes | None]:
+    """The local cluster's real nodes (LOCAL_REAL), else None; cordoned but while a test needs
+    them (`_serving_on_the_real_node`), so other tests' pods stay on kwok nodes."""
+    if provider is not LOCAL_REAL:
+        yield None
+        return
+    assert isinstance(kube, Local)
+    found = real_nodes(kube)
+    if found is None:
+        pytest.fail("CLUSTER_NODE=real, but env.sh says the local cluster has no real node")
+    with found.cordoned():
+        yield found
+
+
+@pytest.fixture(scope="session")
+def image(provider: Provider, kube: Kube, real: RealNodes | None) -> str:
     """The server image under the name the compiler writes: on kind built here and loaded (with
-    its rolling-update tag); kwok never pulls it."""
+    its rolling-update tag); on the real node imported from Docker; kwok never pulls it."""
     name = server_image()
     if provider is KIND:
         build_and_load(kube, name)
+    elif real is not None:
+        real.import_image(name)
     return name
 
 
 @pytest.fixture(scope="session")
-def gpu_node(provider: Provider, kube: Kube) -> str:
-    """The GPU node, advertising GPU_CAPACITY GPUs (kind's is patched to; kwok's declares them)."""
-    return advertise_gpus(kube) if provider is KIND else gpu_node_name(kube)
+def gpu_node(provider: Provider, kube: Kube, real: RealNodes | None) -> Iterator[str]:
+    """The GPU node, advertising GPU_CAPACITY GPUs (kind's and the real GPU node's are patched
+    to; kwok's declares them). Our device plugin cannot register with the real GPU node's
+    kubelet: kubelets serve kubelet.sock at a fixed path (/var/lib/kubelet/device-plugins), so
+    two on one machine take it from each other (README, "The real nodes")."""
+    if real is not None:  # the kind tier's patch: the device plugin cannot reach this kubelet
+        yield real.advertise_gpus()
+    else:
+        yield advertise_gpus(kube) if provider is KIND else gpu_node_name(kube)
 
 
 @pytest.fixture(scope="session")
-def cluster(provider: Provider, kube: Kube, image: str, gpu_node: str) -> Kube:
+def cluster(
+    provider: Provider, kube: Kube, image: str, gpu_node: str, request: pytest.FixtureRequest
+) -> Kube:
     """The cluster ready for graphs. kind: Istio with our Gateway, the models trained into the
     claim. local: the third-party CRDs established, the suite's namespace and its claim."""
     if provider is KIND:
@@ -218,8 +248,30 @@ def cluster(provider: Provider, kube: Kube, image: str, gpu_node: str) -> Kube:
     for crd in crd_files(kube.paths):
         kube.kubectl("apply", "--server-side", "-f", crd)
     kube.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=120s")
-    prepare(kube, NAMESPACE)
+    nodes: RealNodes | None = request.getfixturevalue("real")
+    if nodes is None:
+        prepare(kube, NAMESPACE)
+        return kube
+    with nodes.only():  # the training Job runs on a real node, into the machine's disk
+        objects = models_objects(TRAIN_SCRIPT.read_text(), image, NAMESPACE, str(nodes.models))
+        kube.apply(namespace(NAMESPACE), *objects)
+        kube.kubectl("wait", "--for=condition=Complete", "-n", NAMESPACE, f"job/{TRAIN_JOB}",
+                     "--timeout=600s")  # fmt: skip
     return kube
+
+
+@pytest.fixture(autouse=True)
+def _serving_on_the_real_node(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that needs SERVING or the GPU node runs with the kwok nodes cordoned where the
+    local cluster has real nodes."""
+    needs = {c for m in request.node.iter_markers("needs") for c in m.args}
+    wanted = Capability.SERVING in needs or "gpu_node" in request.fixturenames
+    if not wanted or _chosen(request.config) is not LOCAL_REAL:
+        yield
+        return
+    nodes: RealNodes = request.getfixturevalue("real")
+    with nodes.only():
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,10 @@ sourcing it, so the scripts and the tests cannot disagree.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,8 +71,7 @@ def paths(env: Mapping[str, str] | None = None) -> Paths:
 
 
 class Local(Kube):
-    """The kind tier's Kube on the local cluster: the cached kubectl and its kubeconfig (every
-    command of Kube but `port_forward`, which needs a kind cluster)."""
+    """The kind tier's Kube on the local cluster: the cached kubectl and its kubeconfig."""
 
     def __init__(self, where: Paths) -> None:  # no kind cluster: Kube.__init__ would want one
         self.paths = where
@@ -78,3 +79,26 @@ class Local(Kube):
 
     def kubectl(self, *args: str | Path, **kw: Any) -> subprocess.CompletedProcess[str]:
         return self.run(self.paths.k8s_bin / "kubectl", *args, **kw)
+
+    def port_forward(self, target: str, port: int, namespace: str) -> AbstractContextManager[int]:
+        """`kubectl port-forward` to a loopback port kubectl picks (pods of the real node)."""
+        return self._forward(target, port, namespace)
+
+    @contextmanager
+    def _forward(self, target: str, port: int, namespace: str) -> Iterator[int]:
+        argv = [str(self.paths.k8s_bin / "kubectl"), "port-forward", "--address", "127.0.0.1",
+                "-n", namespace, target, f":{port}"]  # fmt: skip
+        log.info("port-forward %s/%s:%d", namespace, target, port)
+        forward = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, env=self.env)  # fmt: skip
+        try:
+            assert forward.stdout is not None
+            line = forward.stdout.readline()  # "Forwarding from 127.0.0.1:NNNN -> PORT"
+            found = re.match(r"Forwarding from 127\.0\.0\.1:(\d+) ", line)
+            if not found:
+                forward.kill()
+                raise CommandFailed(f"{' '.join(argv)}: {line}{forward.communicate()[1]}")
+            yield int(found.group(1))
+        finally:
+            forward.terminate()
+            forward.communicate(timeout=30)

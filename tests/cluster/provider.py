@@ -3,8 +3,10 @@
 One suite, two providers. `kind` (`make e2e`, GitHub Actions): Docker nodes that run our image,
 Istio from its charts. `local` (`make cluster-test`, and `make test` where its binaries are
 cached): the control plane of tools/cluster with kwok nodes, which run no container but know every
-third-party CRD we render. INFERGRAPH_CLUSTER_PROVIDER names one; unset, the local cluster runs
-where it is built and kind never runs unasked (it would create a cluster by surprise).
+third-party CRD we render; with CLUSTER_NODE=real (tools/cluster/env.sh) a real node beside them
+runs our image, so the tests that need serving run too (`LOCAL_REAL`, also named local).
+INFERGRAPH_CLUSTER_PROVIDER names one; unset, the local cluster runs where it is built and kind
+never runs unasked (it would create a cluster by surprise).
 
 A test states what it needs beyond a Kubernetes API with `@pytest.mark.needs(Capability.X, ...)`;
 on a provider that lacks it, it skips with the provider's one reason line.
@@ -20,6 +22,7 @@ __all__ = [
     "KIND",
     "LOCAL",
     "LOCAL_FIXTURES",
+    "LOCAL_REAL",
     "NOT_BUILT",
     "NO_DOCKER",
     "NO_REAL_NODE",
@@ -70,14 +73,18 @@ KIND = Provider(
         "the Gateway API's and KEDA's come from tools/cluster's Go module cache",
     },
 )
+NO_ISTIO = (
+    "no Istio data plane (istiod and the gateway need running pods, and Istio's charts cannot "
+    "be fetched here)"
+)
 LOCAL = Provider(
     "local",
     {
         Capability.SERVING: "kwok nodes run no container (pods are marked Ready, nothing answers)",
-        Capability.ISTIO: "no Istio data plane (istiod and the gateway need running pods, and "
-        "Istio's charts cannot be fetched here)",
+        Capability.ISTIO: NO_ISTIO,
     },
 )
+LOCAL_REAL = Provider("local", {Capability.ISTIO: NO_ISTIO})  # CLUSTER_NODE=real: a kubelet
 PROVIDERS = {p.name: p for p in (KIND, LOCAL)}
 
 
@@ -87,7 +94,8 @@ def choose(
     """The provider of this run, or the one reason line the whole tier skips with.
 
     INFERGRAPH_CLUSTER=0 turns the tier off, =1 asks for it (on the local cluster unless
-    INFERGRAPH_CLUSTER_PROVIDER names kind); an unknown provider name is a ValueError.
+    INFERGRAPH_CLUSTER_PROVIDER names kind); an unknown provider name is a ValueError. The local
+    cluster serves (LOCAL_REAL) where CLUSTER_NODE=real, as tools/cluster/env.sh reads it.
     """
     asked = env.get("INFERGRAPH_CLUSTER")
     if asked == "0":
@@ -100,7 +108,7 @@ def choose(
     if name == "kind":
         return KIND if docker() else NO_DOCKER
     if name == "local" or asked == "1" or local_built():
-        return LOCAL
+        return LOCAL_REAL if env.get("CLUSTER_NODE") == "real" else LOCAL
     return NOT_BUILT
 
 
@@ -111,6 +119,6 @@ def skip_reason(
     for capability in Capability:  # a fixed order: the same test skips for the same reason
         if capability in needs and not provider.offers(capability):
             return f"{provider.name}: {provider.lacks[capability]}"
-    if provider is not LOCAL and (used := [f for f in LOCAL_FIXTURES if f in fixtures]):
+    if provider.name != LOCAL.name and (used := [f for f in LOCAL_FIXTURES if f in fixtures]):
         return f"{provider.name}: the test is of the local cluster itself (fixture {used[0]})"
     return None

@@ -146,3 +146,35 @@ def test_runtime_runs_pause_and_networks_a_namespace_and_down_removes_it_all(
     assert not Path(f"/proc/{task[1]}").exists(), "the pause container outlived down.sh"
     assert _run("ip", "link", "show", bridge).returncode != 0, "down.sh left the bridge"
     assert str(node) not in _run("findmnt", "-rn", "-o", "TARGET").stdout
+
+
+def test_the_gpu_node_joins_the_first_nodes_bridge_with_its_own_address_and_range(
+    node_env: dict[str, str],
+) -> None:
+    """runtime.sh gpu: the second node's containerd and CNI configuration in node-gpu, its
+    address on the bridge runtime.sh made, its pods in a range of their own; never first."""
+    state = Path(node_env["CLUSTER_DIR"])
+    octet = node_env["NODE_IP"].split(".")[2]
+    gpu = {
+        **node_env,
+        "GPU_NODE_IP": f"10.248.{octet}.1",
+        "GPU_NODE_POD_CIDR": f"10.248.{octet}.0/24",
+    }
+    alone = _run(TOOLS / "node" / "runtime.sh", "gpu", env=gpu)
+    assert alone.returncode == 1 and "run runtime.sh cpu first" in alone.stderr, alone.stderr
+    assert _run(TOOLS / "node" / "runtime.sh", env=gpu).returncode == 0
+    done = _run(TOOLS / "node" / "runtime.sh", "gpu", env=gpu)
+    assert done.returncode == 0, done.stderr
+    addresses = _run("ip", "-o", "addr", "show", node_env["NODE_BRIDGE"]).stdout
+    assert f"inet {node_env['NODE_IP']}/24" in addresses
+    assert f"inet {gpu['GPU_NODE_IP']}/24" in addresses
+    conf = json.loads((state / "node-gpu" / "cni" / "net.d" / "10-infergraph.conflist").read_text())
+    ipam = conf["plugins"][0]["ipam"]
+    assert ipam["ranges"] == [[{"subnet": gpu["GPU_NODE_POD_CIDR"], "gateway": gpu["GPU_NODE_IP"]}]]
+    assert ipam["dataDir"] == str(state / "node-gpu" / "cni" / "ipam")
+    toml = (state / "node-gpu" / "containerd.toml").read_text()
+    assert f'address = "{state / "node-gpu" / "containerd.sock"}"' in toml
+    assert sorted(p.name for p in (state / "node-gpu" / "images").iterdir()) == ["pause.tar"]
+    assert not (state / "node-gpu" / "bridge").exists()  # the first node's claim, deleted once
+    assert _run("bash", TOOLS / "down.sh", env=gpu).returncode == 0
+    assert _run("ip", "link", "show", node_env["NODE_BRIDGE"]).returncode != 0

@@ -2,20 +2,19 @@
 kube-proxy built from the pinned source run pods of our image in containerd under the restricted
 Pod Security profile; a compiled example installs with `helm install --wait` on real pods whose
 probes really answer, and `helm test` sends a prediction through the Service's name (CoreDNS)
-and its ClusterIP (kube-proxy). The kwok nodes are cordoned meanwhile, so every pod lands here."""
+and its ClusterIP (kube-proxy). The kwok nodes are cordoned meanwhile, so every pod lands on a
+real node."""
 
 from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from e2e_kind.graphs import EXAMPLES, compile_graph, helm_release
-from e2e_kind.images import REPO
 from e2e_kind.objects import (
     MODELS,
     TRAIN_JOB,
@@ -24,63 +23,34 @@ from e2e_kind.objects import (
     namespace,
     pod_security,
 )  # fmt: skip
+from e2e_kind.platform import TRAIN_SCRIPT
 
 from infergraph.defaults import SERVER_IMAGE
 
-from .local import TOOLS, Local, settings
+from .local import TOOLS, Local
 from .provider import NO_REAL_NODE
+from .realnode import RealNodes, real_nodes
 
 pytestmark = pytest.mark.cluster
 SPACE = "infergraph-node-e2e"
 EXAMPLE = EXAMPLES / "sklearn-single.yaml"
 
 
-@dataclass(frozen=True)
-class Node:
-    """The real node of this session: its name, state directory and the models on its disk."""
-
-    api: Local
-    name: str
-    state: Path
-
-    @property
-    def models(self) -> Path:
-        return self.state / "models"
-
-    def ctr(self, *args: str) -> str:
-        sock = self.state / "containerd.sock"
-        return self.api.run("ctr", "--address", sock, "--namespace", "k8s.io", *args).stdout
-
-
-def _cordon(api: Local, verb: str) -> None:
-    api.kubectl(verb, "-l", "type=kwok")
-
-
 @pytest.fixture(scope="module")
-def node(api: Local) -> Iterator[Node]:
-    """The session's real node with the server image imported and the kwok nodes cordoned."""
-    found = settings(("CLUSTER_NODE", "NODE_NAME", "CLUSTER_DIR"), api.env)
-    if found["CLUSTER_NODE"] != "real":
+def node(api: Local) -> Iterator[RealNodes]:
+    """The session's real nodes with the server image imported and the kwok nodes cordoned."""
+    real = real_nodes(api)
+    if real is None:
         pytest.skip(NO_REAL_NODE)
-    real = Node(api, found["NODE_NAME"], Path(found["CLUSTER_DIR"]) / "node")
-    if SERVER_IMAGE not in real.ctr("images", "ls", "-q").split():
-        pytest.skip(f"cluster: {SERVER_IMAGE} not in the real node (make image cluster-node-image)")
-    real.models.mkdir(mode=0o777, exist_ok=True)
-    real.models.chmod(0o777)  # the training Job writes as uid 1000
-    _cordon(api, "cordon")
-    try:
+    real.import_image(SERVER_IMAGE)
+    with real.only():
         yield real
-    finally:
-        _cordon(api, "uncordon")
 
 
-def _models_on_the_node(node: Node) -> list[dict[str, Any]]:
+def _models_on_the_node(node: RealNodes) -> list[dict[str, Any]]:
     """models_objects in SPACE with the volume on the node's disk (a directory we own)."""
-    objects = models_objects((REPO / "bench" / "train_iris.py").read_text(), SERVER_IMAGE, SPACE)
-    for o in objects:
-        if o["kind"] == "PersistentVolume":
-            o["spec"]["hostPath"]["path"] = str(node.models)
-    return objects
+    script = TRAIN_SCRIPT.read_text()
+    return models_objects(script, SERVER_IMAGE, SPACE, str(node.models))
 
 
 def _pods_on(api: Local, selector: str) -> list[dict[str, Any]]:
@@ -88,13 +58,13 @@ def _pods_on(api: Local, selector: str) -> list[dict[str, Any]]:
 
 
 def test_a_pod_of_our_image_trains_the_models_on_the_node_under_the_restricted_profile(
-    node: Node,
+    node: RealNodes,
 ) -> None:
     node.api.apply(namespace(SPACE), *_models_on_the_node(node))
     node.api.kubectl("wait", "--for=condition=Complete", "-n", SPACE, f"job/{TRAIN_JOB}",
                      "--timeout=600s")  # fmt: skip
     [pod] = _pods_on(node.api, f"job-name={TRAIN_JOB}")
-    assert pod["spec"]["nodeName"] == node.name
+    assert pod["spec"]["nodeName"] == node.cpu.name
     assert pod["status"]["phase"] == "Succeeded"
     space = node.api.get("namespace", SPACE, None)
     assert space["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
@@ -104,7 +74,7 @@ def test_a_pod_of_our_image_trains_the_models_on_the_node_under_the_restricted_p
 
 
 def test_helm_install_runs_real_pods_and_helm_test_sends_a_prediction(
-    node: Node, tmp_path: Path
+    node: RealNodes, tmp_path: Path
 ) -> None:
     graph = compile_graph(node.api, EXAMPLE, tmp_path)
     graph.values["namespace"] = SPACE
@@ -113,11 +83,11 @@ def test_helm_install_runs_real_pods_and_helm_test_sends_a_prediction(
         pods = _pods_on(node.api, f"app.kubernetes.io/instance={graph.name}")
         assert pods
         for pod in pods:
-            assert pod["spec"]["nodeName"] == node.name, pod["metadata"]["name"]
+            assert pod["spec"]["nodeName"] == node.cpu.name, pod["metadata"]["name"]
             statuses = pod["status"]["containerStatuses"]
             assert all(s["ready"] and "running" in s["state"] for s in statuses), statuses
         # The containers are containerd's: the kubelet's pod sandboxes and our image's tasks.
-        assert len(node.ctr("tasks", "ls", "-q").split()) >= 2 * len(pods)
+        assert len(node.cpu.ctr("tasks", "ls", "-q").split()) >= 2 * len(pods)
         # helm test: the Service's short name through CoreDNS, then its ClusterIP (kube-proxy).
         done = node.api.helm("test", graph.name, "-n", SPACE, "--logs", "--timeout", "5m")
         assert "Phase:          Succeeded" in done.stdout, done.stdout

@@ -66,6 +66,29 @@ def test_down_leaves_a_process_that_reused_a_recorded_pid(
         other.wait()
 
 
+def test_down_stops_the_gpu_nodes_kubelet_by_its_binary_and_leaves_an_impostor(
+    state: dict[str, str], tmp_path: Path
+) -> None:
+    """A component `<binary>@gpu` (the real GPU node's) is stopped when its pid runs <binary>."""
+    kubelet = _sleeper(tmp_path / "kubelet")
+    impostor = _sleeper(tmp_path / "containerd-x")
+    pids = Path(state["CLUSTER_DIR"]) / "pids"
+    (pids / "kubelet@gpu").write_text(f"{kubelet.pid}\n")
+    (pids / "containerd@gpu").write_text(f"{impostor.pid}\n")
+    (Path(state["CLUSTER_DIR"]) / "node").mkdir()
+    try:
+        done = _script("down", {**state, "CLUSTER_NODE": "real"})
+        assert done.returncode == 0, done.stderr
+        assert kubelet.wait(timeout=30) is not None
+        time.sleep(0.5)
+        assert impostor.poll() is None, "down.sh stopped a process it had not started"
+        assert done.stdout == "cluster: stopped kubelet@gpu\n"
+        assert not list(pids.iterdir())
+    finally:
+        impostor.kill()
+        impostor.wait()
+
+
 def test_up_without_a_build_names_the_missing_binary(state: dict[str, str]) -> None:
     done = _script("up", state)
     assert done.returncode == 1

@@ -15,6 +15,7 @@ from .local import REPO
 from .provider import (
     KIND,
     LOCAL,
+    LOCAL_REAL,
     NO_DOCKER,
     NOT_BUILT,
     TURNED_OFF,
@@ -30,7 +31,7 @@ EXAMPLE = (
     "tests/cluster/test_examples.py::"
     "test_helm_install_waits_for_every_rollout_and_uninstall_leaves_nothing[sklearn-single]"
 )
-SETTINGS = ("INFERGRAPH_CLUSTER", "INFERGRAPH_CLUSTER_PROVIDER")
+SETTINGS = ("INFERGRAPH_CLUSTER", "INFERGRAPH_CLUSTER_PROVIDER", "CLUSTER_NODE")
 LOCAL_ITSELF = "kind: the test is of the local cluster itself (fixture local_cluster)"
 
 
@@ -110,6 +111,8 @@ def test_choose_runs_local_where_built_and_kind_only_when_named() -> None:
     assert _choose(built=True, docker=True) is LOCAL  # Docker alone never starts kind
     assert _choose(INFERGRAPH_CLUSTER="1") is LOCAL  # asked: built first
     assert _choose(INFERGRAPH_CLUSTER_PROVIDER="local") is LOCAL
+    assert _choose(INFERGRAPH_CLUSTER_PROVIDER="local", CLUSTER_NODE="real") is LOCAL_REAL
+    assert _choose(built=True, CLUSTER_NODE="kwok") is LOCAL
     assert _choose(docker=True, INFERGRAPH_CLUSTER_PROVIDER="kind") is KIND
     assert _choose(built=True, INFERGRAPH_CLUSTER_PROVIDER="kind") == NO_DOCKER
     off = {"INFERGRAPH_CLUSTER": "0", "INFERGRAPH_CLUSTER_PROVIDER": "kind"}
@@ -130,6 +133,14 @@ def test_skip_reason_names_the_provider_and_the_first_missing_capability() -> No
         f"kind: {KIND.lacks[Capability.ALL_CRDS]}"
     )
     assert skip_reason(LOCAL, {Capability.ANY_IMAGE}, ("cluster",)) is None
+
+
+def test_the_real_node_serves_and_lacks_only_istio() -> None:
+    assert skip_reason(LOCAL_REAL, {Capability.SERVING}, ("cluster",)) is None
+    assert skip_reason(LOCAL_REAL, {Capability.SERVING, Capability.ISTIO}, ()) == (
+        f"local: {LOCAL.lacks[Capability.ISTIO]}"
+    )
+    assert skip_reason(LOCAL_REAL, (), ("local_cluster", "api")) is None
 
 
 def test_tests_of_the_local_cluster_itself_skip_on_kind_only() -> None:

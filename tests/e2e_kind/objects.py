@@ -76,9 +76,12 @@ def _meta(name: str, space: str | None = NAMESPACE) -> dict[str, Any]:
     return {"name": name, "namespace": space} if space else {"name": name}
 
 
-def models_objects(train_script: str, image: str, space: str = NAMESPACE) -> list[dict[str, Any]]:
+def models_objects(
+    train_script: str, image: str, space: str = NAMESPACE, node_path: str = MODELS_NODE_PATH
+) -> list[dict[str, Any]]:
     """ConfigMap (the training script), PersistentVolume, the claim, and the training Job, in
-    the suite's namespace or `space` (the volume, cluster-wide, then carries its name too)."""
+    the suite's namespace or `space` (the volume, cluster-wide, then carries its name too); the
+    volume is the node's directory `node_path` (kind's mount, or the local real node's disk)."""
     volume = MODELS_CLAIM if space == NAMESPACE else f"{MODELS_CLAIM}-{space}"
     claim_spec = {
         "accessModes": ["ReadWriteMany"],
@@ -92,7 +95,7 @@ def models_objects(train_script: str, image: str, space: str = NAMESPACE) -> lis
         "capacity": {"storage": "1Gi"},
         "persistentVolumeReclaimPolicy": "Retain",
         "claimRef": {"namespace": space, "name": MODELS_CLAIM},
-        "hostPath": {"path": MODELS_NODE_PATH, "type": "Directory"},
+        "hostPath": {"path": node_path, "type": "Directory"},
     }
     container = {
         "name": "train",

@@ -19,6 +19,7 @@ __all__ = [
     "ISTIO_CHARTS",
     "ISTIO_NAMESPACE",
     "ISTIO_VERSION",
+    "TRAIN_SCRIPT",
     "advertise_gpus",
     "build_and_load",
     "gpu_node_name",

@@ -11,7 +11,11 @@ pids="$CLUSTER_DIR/pids"
 running() { [[ -r "/proc/$1/stat" ]] && [[ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]]; }
 
 stopped=()
-alive_pid() { [[ -f "$pids/$1" ]] && [[ "$(cat "/proc/$(cat "$pids/$1")/comm" 2>/dev/null)" == "${1:0:15}" ]]; }
+# The recorded process still runs the binary we started: a component <binary>[@<node>] (env.sh).
+alive_pid() {
+  local binary=${1%@*}
+  [[ -f "$pids/$1" ]] && [[ "$(cat "/proc/$(cat "$pids/$1")/comm" 2>/dev/null)" == "${binary:0:15}" ]]
+}
 stop() {  # name: TERM the recorded process if it is still the binary we started, KILL after 20 s
   local file="$pids/$1" pid
   [[ -f "$file" ]] || return 0

@@ -50,4 +50,17 @@ COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 : "${NODE_BIN:=$CLUSTER_CACHE/$K8S_VERSION/node-bin}"  # kubelet, kube-proxy
 : "${COREDNS_BIN:=$CLUSTER_CACHE/coredns-$COREDNS_VERSION/bin}"
 : "${PAUSE_BIN:=$CLUSTER_CACHE/pause-$PAUSE_VERSION/bin}"
-if [[ $CLUSTER_NODE == real ]]; then COMPONENTS+=(containerd kubelet kube-proxy); fi
+# The real GPU node: a second kubelet with a containerd of its own (a kubelet kills the pods of a
+# runtime it shares), on the same bridge with its own address and pod range, registered with the
+# taint and label of the kind tier's GPU worker; tests/deviceplugin advertises its nvidia.com/gpu
+# through the kubelet's device-plugin API while the cluster tier runs. Its processes are named
+# <binary>@gpu (down.sh checks the binary before it stops one).
+: "${GPU_NODE_NAME:=infergraph-gpu}"
+: "${GPU_NODE_POD_CIDR:=10.245.1.0/24}"
+: "${GPU_NODE_IP:=10.245.1.1}"
+: "${CLUSTER_POD_CIDR:=10.245.0.0/16}"  # both nodes' pod ranges (kube-proxy's --cluster-cidr)
+: "${GPU_KUBELET_PORT:=16457}"
+: "${GPU_KUBELET_HEALTHZ_PORT:=16458}"
+if [[ $CLUSTER_NODE == real ]]; then
+  COMPONENTS+=(containerd kubelet kube-proxy containerd@gpu kubelet@gpu)
+fi
