@@ -16,7 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -33,20 +33,23 @@ PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def session_pids(sid: int) -> list[int]:
-    """Live processes whose session id is ``sid`` (a server started with start_new_session)."""
-    pids = []
+def _session_stats(sid: int) -> Iterator[tuple[int, list[str]]]:
+    """(pid, fields of /proc/PID/stat after the parenthesised command: state ppid pgrp session
+    ...) of every live process whose session id is ``sid``."""
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
-            # Fields after the parenthesised command: state ppid pgrp session ...
             fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue  # the process exited while we looked
         if int(fields[3]) == sid and fields[0] != "Z":
-            pids.append(int(entry.name))
-    return pids
+            yield int(entry.name), fields
+
+
+def session_pids(sid: int) -> list[int]:
+    """Live processes whose session id is ``sid`` (a server started with start_new_session)."""
+    return [pid for pid, _ in _session_stats(sid)]
 
 
 def session_rss_bytes(sid: int) -> int:
@@ -63,12 +66,8 @@ def session_cpu_seconds(sid: int) -> float:
 
     What a server spends per request is far steadier than its req/s on a machine that other
     work shares: a busy neighbour takes wall time from it, not instructions."""
-    ticks = 0
-    for pid in session_pids(sid):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / CLOCK_TICKS
+    ticks = sum(int(fields[11]) + int(fields[12]) for _, fields in _session_stats(sid))
+    return ticks / CLOCK_TICKS  # fields 11 and 12: utime and stime, in clock ticks
 
 
 def post_json(url: str, body: bytes, timeout: float = 5.0) -> Any:
