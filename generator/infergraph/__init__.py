@@ -10,9 +10,7 @@ script's `entry` first of all) then costs nothing of the compiler or the rendere
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # not `typing`'s: the console script's first import stays this small
 if TYPE_CHECKING:
     from .api import render
     from .errors import InvalidGraph, Problem
@@ -38,6 +36,8 @@ def __getattr__(name: str) -> object:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value: object = getattr(importlib.import_module(home, __name__), name)
+    from importlib import import_module
+
+    value: object = getattr(import_module(home, __name__), name)
     globals()[name] = value
     return value

@@ -5,8 +5,8 @@ two signals end the process quietly before anything of ours is imported. The swe
 whole import window (well under a second here) and goes past it: each command then blocks
 opening a FIFO nobody writes, where the command's own handling takes over (`infergraph` prints
 its one `interrupted` line; the server has not started serving, so it still exits quietly).
-Delays count from the entry's handlers (start_up.py): before our first line the interpreter's
-own start-up and `site` run, and a signal there is Python's to report, not ours.
+Delays count from the entry's handlers (bench/start_up.py): before our first line the
+interpreter's own start-up and `site` run, and a signal there is Python's to report, not ours.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from .start_up import interrupt
+from start_up import interrupt
 
 pytestmark = pytest.mark.e2e_local
 

@@ -7,6 +7,7 @@ signals (`SigCgt` in /proc/PID/status): Python itself catches SIGINT from its ow
 but never SIGTERM, so a caught SIGTERM marks our first line. Counting from there makes a sweep
 over the import window repeatable on a loaded machine, where the interpreter's own start-up
 (before any line of ours, where nothing of ours can help) takes anywhere from 20 to 200 ms.
+Used by bench_start_up.py and tests/e2e_local/test_start_up_signals.py.
 """
 
 from __future__ import annotations
