@@ -2,7 +2,8 @@
 Python's to report before the entry module's handlers are in place.
 
 - imports: `-X importtime` of each command as its console script runs it; the self times of
-  every module imported after `site`, summed (median of --rounds), and the same for the
+  every module imported after `site`, summed (median of --rounds), with the number of those
+  modules (which the machine's load does not move), and the same for the
   console scripts of `--baseline BIN` (another build's venv bin, e.g. main's) when given.
 - pre-entry: from Python's own SIGINT handler (a signal before it ends the process silently)
   to the entry's (SIGTERM caught), both read from the kernel's mask: `site` and the console
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from start_up import caught_signals, interrupt
 
-__all__ = ["import_ms", "main", "pre_entry_ms", "pre_python_ms"]
+__all__ = ["imports_after_site", "main", "pre_entry_ms", "pre_python_ms"]
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = str(ROOT / "examples" / "ab-test.yaml")
@@ -52,22 +53,24 @@ SWEEP_COMMANDS = {
 SWEEP_MS = (0, 25, 50, 75, 100, 150, 200, 300, 400, 600, 900, 1200)
 
 
-def import_ms(command: Sequence[str]) -> float:
-    """Milliseconds spent importing after `site`, by `-X importtime` of one run of `command`."""
+def imports_after_site(command: Sequence[str]) -> tuple[float, int]:
+    """Milliseconds spent importing after `site`, and how many modules, by `-X importtime` of
+    one run of `command`."""
     env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
     done = subprocess.run(
         command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False
     )
-    total, after_site = 0, False
+    total, count, after_site = 0, 0, False
     for line in done.stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
             continue
         fields = line.removeprefix("import time:").split("|")
         if after_site:
             total += int(fields[0])
+            count += 1
         elif fields[2].strip() == "site":
             after_site = True
-    return total / 1000
+    return total / 1000, count
 
 
 def pre_entry_ms(script: Path, rounds: int) -> list[float]:
@@ -91,14 +94,14 @@ def pre_entry_ms(script: Path, rounds: int) -> list[float]:
 
 
 def _imports(builds: dict[str, Path], rounds: int) -> None:
-    print(f"imports after site, ms (median of {rounds}): " + " | ".join(builds))
+    print(f"imports after site, ms (median of {rounds}) / modules: " + " | ".join(builds))
     for label, (script, *args) in IMPORT_COMMANDS.items():
         cells = []
         for bindir in builds.values():
-            runs = [import_ms([str(bindir / script), *args]) for _ in range(rounds)]
-            cells.append(statistics.median(runs))
-        ratio = f"  ({cells[0] / cells[1]:.2f}x)" if len(cells) == 2 and cells[1] else ""
-        print(f"  {label:38} " + " | ".join(f"{c:7.1f}" for c in cells) + ratio)
+            runs = [imports_after_site([str(bindir / script), *args]) for _ in range(rounds)]
+            cells.append((statistics.median(r[0] for r in runs), runs[0][1]))
+        ratio = f"  ({cells[0][0] / cells[1][0]:.2f}x)" if len(cells) == 2 and cells[1][0] else ""
+        print(f"  {label:38} " + " | ".join(f"{ms:7.1f} /{n:4}" for ms, n in cells) + ratio)
 
 
 def _sweep(builds: dict[str, Path], fifo: Path) -> None:
