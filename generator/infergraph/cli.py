@@ -7,6 +7,8 @@ write; nothing is written); 130 interrupted (Ctrl-C). `diff` and `status` are CI
 1 means "changes" / "not rolled out", so every failure of theirs exits 2. Every failure is one
 line on stderr (one per problem for an invalid graph), never a traceback: `main` maps the
 generator's errors (`errors.InfergraphError`, which carry their exit code) and the OS's.
+Each command imports what it needs when it runs (`validate` no compiler, `compile` no renderer),
+so the parser and every command start without the rest; `entry` is the console script.
 """
 
 from __future__ import annotations
@@ -14,22 +16,21 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .api import compile_runtime_document, compile_values
+from .entry import exit_status
 from .errors import InfergraphError, InvalidGraph, UnknownPredictor, UsageError
-from .helm_values import helm_values
-from .loading import load
-from .output import dump_json, dump_yaml, write_file, write_owned_files
-from .pointers import JSON
-from .up import RUNTIMES
+from .runtimes import RUNTIMES
 
 if TYPE_CHECKING:
     from .cluster.connect import Connection
+    from .model import Graph
+    from .pointers import JSON
 
 __all__ = ["main"]
 
@@ -45,14 +46,23 @@ def _emit(text: str, out: str | None) -> None:
     if out is None or out == "-":
         sys.stdout.write(text)
     else:
+        from .output import write_file
+
         write_file(out, text)
+
+
+def _load(path: str) -> Graph:
+    """The validated graph of `path` (the loader is imported here, by the commands that load)."""
+    from .loading import load
+
+    return load(path)
 
 
 def _validate(args: argparse.Namespace) -> int:
     failed = False
     for path in args.files:
         try:
-            load(path)
+            _load(path)
         except InvalidGraph as err:
             failed = True
             print(err, file=sys.stderr)
@@ -60,7 +70,11 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _compile(args: argparse.Namespace) -> int:
-    graph = load(args.file)
+    from .api import compile_runtime_document, compile_values
+    from .helm_values import helm_values
+    from .output import dump_json, dump_yaml
+
+    graph = _load(args.file)
     if args.to == "values":
         document = helm_values(compile_values(graph))
     else:
@@ -84,9 +98,11 @@ def _is_stream(out: str) -> bool:
 
 
 def _render(args: argparse.Namespace) -> int:
+    from .api import compile_values
+    from .output import write_owned_files
     from .render import object_files, render_values, to_yaml
 
-    graph = load(args.file)
+    graph = _load(args.file)
     objects = render_values(compile_values(graph), args.engine, args.namespace)
     if args.validate:
         from .checks import check_objects
@@ -106,7 +122,7 @@ def _render(args: argparse.Namespace) -> int:
 def _graph(args: argparse.Namespace) -> int:
     from . import draw
 
-    graph = load(args.file)
+    graph = _load(args.file)
     writers = {"mermaid": draw.to_mermaid, "dot": draw.to_dot, "svg": draw.to_svg}
     _emit(writers[args.format](graph), args.output)
     return 0
@@ -125,7 +141,7 @@ def _up(args: argparse.Namespace) -> int:
     if args.engine is not None and args.runtime != "containers":
         raise UsageError("--engine: only with --runtime containers")
     return run_up(
-        load(args.file),
+        _load(args.file),
         port=args.port,
         volumes=args.volumes,
         seed=args.seed,
@@ -144,10 +160,11 @@ def _duration(text: str) -> float:
 
 def _live(args: argparse.Namespace) -> tuple[Connection, list[JSON], str]:
     """The cluster of the kubeconfig context, and the graph rendered for its namespace."""
+    from .api import compile_values
     from .cluster.connect import Connection
     from .render import render_values
 
-    graph = load(args.file)
+    graph = _load(args.file)
     connection = Connection(args.kubeconfig, args.context)
     namespace = args.namespace or connection.namespace
     return connection, render_values(compile_values(graph), args.engine, namespace), namespace
@@ -315,7 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return failed(1)
     except KeyboardInterrupt:
         print(f"{name}: interrupted", file=sys.stderr)
-        return 130
+        return exit_status(signal.SIGINT)
 
 
 if __name__ == "__main__":

@@ -27,17 +27,15 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import FrameType
-from typing import Literal
 
 from .compile import compile_values
+from .entry import STOP_SIGNALS
 from .local import LOOPBACK, LocalPlan, LocalProcess, plan_local
 from .model import Graph
 from .render import Engine as RenderEngine
+from .runtimes import Runtime
 
-__all__ = ["RUNTIMES", "Runtime", "Stop", "run_up", "server_command"]
-
-Runtime = Literal["processes", "containers"]
-RUNTIMES: tuple[Runtime, ...] = ("processes", "containers")
+__all__ = ["Stop", "run_up", "server_command"]
 
 PORT_MAX = 65535
 READY_TIMEOUT_S = 300.0  # model loading included, many graphs at once on a loaded machine
@@ -114,7 +112,7 @@ class Stop:
 
     def __init__(self) -> None:
         self.requested = False
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in STOP_SIGNALS:
             signal.signal(sig, self._set)
 
     def _set(self, signum: int, frame: FrameType | None) -> None:

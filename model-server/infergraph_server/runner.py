@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from infergraph_server import tracing as tracing_env
+from infergraph_server.entry import STOP_SIGNALS
 from infergraph_server.http import HttpServer, Router
 from infergraph_server.http.limits import fit_to_fd_limit
 from infergraph_server.settings import ServerSettings, SettingsError
@@ -62,7 +63,7 @@ def _install_uvloop() -> None:
 async def _wait_for_signal() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
 
