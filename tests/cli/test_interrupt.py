@@ -117,5 +117,9 @@ def test_sigint_at_any_point_of_start_up_ends_the_command(after: float, tmp_path
         pytest.fail(f"still running 60 s after SIGINT; stderr: {stderr!r}")
     assert proc.returncode in (130, 1, -signal.SIGINT), stderr
     if "infergraph compile: interrupted" in stderr:
-        assert proc.returncode == 130
+        # main caught it and returned 130. When it landed inside an `exec` of a string (how
+        # dataclasses and namedtuple make their methods, in a module main's command imports
+        # lazily), CPython also set its "unhandled KeyboardInterrupt" flag, which no catch
+        # clears, and ends the process with SIGINT at exit: a shell reports 130 for both
+        assert proc.returncode in (130, -signal.SIGINT)
         assert stderr == "infergraph compile: interrupted\n"
