@@ -40,24 +40,21 @@ from .local import Local, log
 __all__ = ["INJECTION_SETTINGS", "WEBHOOK", "sidecar_injector"]
 
 WEBHOOK = "infergraph-test-istio-sidecar-injector"
-# The istio-discovery chart's values for the injection template: the CNI plugin on (the sidecar
-# gets `istio-validation`, unprivileged, instead of `istio-init`), and the kind tier's proxy image
-# (never pulled here: kwok runs no container).
-INJECTION_SETTINGS = (
-    "--set", "pilot.cni.enabled=true",
-    "--set", "global.hub=docker.io/istio",
-    "--set", f"global.tag={ISTIO_VERSION}",
-)  # fmt: skip
+# The istio-discovery chart's values for the injection template, but `pilot.cni.enabled` (true on a
+# platform with the CNI plugin: the sidecar gets `istio-validation`, unprivileged, instead of
+# `istio-init`): the kind tier's proxy image (never pulled here: kwok runs no container).
+INJECTION_SETTINGS = ("--set", "global.hub=docker.io/istio", "--set", f"global.tag={ISTIO_VERSION}")
 # istiod's listeners, each given a free loopback port
 _LISTENERS = ("grpcAddr", "secureGRPCAddr", "httpAddr", "httpsAddr", "monitoringAddr")
 _INJECTOR_TEMPLATE = "templates/istiod-injector-configmap.yaml"
 
 
-def _injection_config(api: Local, istio: Istio, workdir: Path) -> None:
+def _injection_config(api: Local, istio: Istio, workdir: Path, cni: bool) -> None:
     """The chart's injection template and values where istiod looks for them (relative to its
     working directory: ./var/lib/istio/inject/{config,values})."""
     chart = istio.chart(api.paths, "istio-control/istio-discovery")
-    out = api.helm("template", "istiod", chart, "-n", ISTIO_NAMESPACE, *INJECTION_SETTINGS,
+    settings = (*INJECTION_SETTINGS, "--set", f"pilot.cni.enabled={str(cni).lower()}")
+    out = api.helm("template", "istiod", chart, "-n", ISTIO_NAMESPACE, *settings,
                    "--show-only", _INJECTOR_TEMPLATE).stdout  # fmt: skip
     data = yaml.safe_load(out)["data"]
     inject = workdir / "var" / "lib" / "istio" / "inject"
@@ -115,11 +112,14 @@ def _ready(url: str) -> bool | None:
 
 
 @contextmanager
-def sidecar_injector(api: Local, istio: Istio, workdir: Path) -> Iterator[None]:
-    """istiod running as the cluster's sidecar injector inside the `with` block."""
+def sidecar_injector(
+    api: Local, istio: Istio, workdir: Path, *, cni: bool = True
+) -> Iterator[None]:
+    """istiod running as the cluster's sidecar injector inside the `with` block, injecting as on
+    a platform with Istio's CNI plugin (`cni`) or without it."""
     workdir.mkdir(parents=True, exist_ok=True)
     api.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ISTIO_NAMESPACE}})
-    _injection_config(api, istio, workdir)
+    _injection_config(api, istio, workdir, cni)
     certs = _certificates(workdir)
     base = free_port_block(len(_LISTENERS) + 1)  # and ControlZ's
     ports = {name: base + i for i, name in enumerate(_LISTENERS)}

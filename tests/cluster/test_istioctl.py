@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from contextlib import AbstractContextManager, nullcontext
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,7 @@ OPEN_FINDINGS: dict[str, list[str]] = {}
 # The containers Istio's injection adds on a platform with its CNI plugin: the proxy, and an
 # unprivileged init container that checks the plugin's redirection (without the plugin it is
 # `istio-init`, with NET_ADMIN and NET_RAW as root, which the restricted profile refuses).
-SIDECAR, CNI_CHECK = "istio-proxy", "istio-validation"
+SIDECAR, CNI_CHECK, PRIVILEGED_INIT = "istio-proxy", "istio-validation", "istio-init"
 
 
 @pytest.fixture(scope="session")
@@ -181,6 +182,36 @@ def test_istioctl_analyze_finds_nothing_on_the_cluster(
             assert _sidecars(api, graph) == ("restricted", injected)
         where = ("--kubeconfig", api.paths.kubeconfig, "-n", graph.namespace)
         assert istioctl.analyze(*where) == OPEN_FINDINGS.get(example.stem, [])
+
+
+def _refusals(api: Local, space: str, since: str) -> list[str] | None:
+    """The messages of the FailedCreate events in `space` last seen at `since` (an RFC 3339
+    time in whole seconds, as events have it) or later, once there are some: those of an
+    earlier run stay in a kept cluster for an hour."""
+    out = api.kubectl("get", "events", "-n", space, "--field-selector", "reason=FailedCreate",
+                      "-o", "json").stdout  # fmt: skip
+    events = json.loads(out)["items"]
+    return [e["message"] for e in events if e["lastTimestamp"] >= since] or None
+
+
+@pytest.mark.cluster
+def test_without_istio_cni_the_restricted_profile_refuses_the_injected_pods(
+    api: Local, istioctl: Istio, tmp_path: Path
+) -> None:
+    """Why a graph in the mesh must say `spec.istio.cni: true`: injected as on a platform
+    without Istio's CNI plugin, production's pods get `istio-init` (NET_ADMIN, NET_RAW, root),
+    and the API server refuses every one of them in the restricted namespace."""
+    graph = compile_graph(api, EXAMPLES / "production.yaml", tmp_path)
+    prepare(api, graph.namespace)
+    injector = sidecar_injector(api, istioctl, tmp_path / "istiod", cni=False)
+    since = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with injector, helm_release(api, graph, wait=False):
+        found = wait_for("refused pods", lambda: _refusals(api, graph.namespace, since), 60)
+        pods = api.items("pods", f"app.kubernetes.io/instance={graph.name}", graph.namespace)
+    assert pods == []
+    assert all('violates PodSecurity "restricted' in message for message in found), found
+    assert all(f'container "{PRIVILEGED_INIT}"' in message for message in found), found
+    assert all('"NET_ADMIN", "NET_RAW"' in message for message in found), found
 
 
 @pytest.mark.cluster
