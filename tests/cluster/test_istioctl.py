@@ -132,11 +132,12 @@ def _pods_made(api: Local, space: str) -> bool | None:
 
 
 def _in_mesh(graph: Graph) -> bool:
-    """Some pod of the graph asks for Istio's sidecar (the graph asks for Istio security)."""
+    """Some pod of the graph asks for Istio's sidecar (the graph asks for Istio security).
+    A null node is one the values unset (the chart's default `classifier`)."""
     workloads = [
         w for p in graph.predictors().values() for w in (p["orchestrator"], *p["nodes"].values())
     ]
-    return any(w["podLabels"].get(INJECT_LABEL) == "true" for w in workloads)
+    return any(w["podLabels"].get(INJECT_LABEL) == "true" for w in workloads if w is not None)
 
 
 def _sidecars(
