@@ -401,7 +401,8 @@ local claim(c, p) = {
     },
   },
 
-  // peerAuthentication({values, namespace}): mTLS STRICT for the graph's pods.
+  // peerAuthentication({values, namespace}): mTLS STRICT for the graph's pods (their sidecars
+  // enforce it), but on the ports of istio.portLevelMtls (metrics, scraped from outside the mesh).
   peerAuthentication(params):: {
     local c = self._config,
     local v = c.values,
@@ -412,7 +413,7 @@ local claim(c, p) = {
     spec: {
       selector: { matchLabels: graphSelector(v) },
       mtls: { mode: 'STRICT' },
-    },
+    } + present({ portLevelMtls: v.istio.portLevelMtls }),
   },
 
   // authorizationPolicy({values, namespace}): only the listed principals reach the orchestrators.

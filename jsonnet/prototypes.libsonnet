@@ -305,6 +305,7 @@ local compile(spec) =
       retries: null,
       timeout: null,
       peerAuthentication: false,
+      portLevelMtls: {},
       authorizationPolicy: { enabled: false, principals: [] },
     },
     gatewayApi: {

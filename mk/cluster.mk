@@ -12,7 +12,7 @@ CLUSTER_ARGS ?=
 cluster-build: ## build kube-apiserver, -controller-manager, -scheduler, kubectl, kwok, etcd (cached; first run is long)
 	bash tools/cluster/build.sh
 
-istioctl: ## build istioctl from the istio.io/istio module (cached; first run is long): the tier's Istio checks
+istioctl: ## build istioctl and istiod (pilot-discovery) from the istio.io/istio module (cached; first run is long): the tier's Istio checks
 	bash tools/cluster/build_istioctl.sh
 
 cluster: cluster-build istioctl ## start etcd, the control plane and two kwok nodes on 127.0.0.1 (see cluster-down)

@@ -252,6 +252,7 @@ class Serving:
     gateway_hostnames: tuple[str, ...] = ()
     peer_authentication: bool = False
     authorization_principals: tuple[str, ...] | None = None  # None: no AuthorizationPolicy
+    istio_cni: bool = False  # the platform runs Istio's CNI plugin (sidecars pass restricted)
     network_policy: bool = False
     service_monitor: bool = False
     pod_disruption_budget: bool = False

@@ -80,6 +80,7 @@ def test_peer_authentication_and_authorization_policy() -> None:
     objects = render_chart(
         set={
             "istio.peerAuthentication": True,
+            "istio.portLevelMtls": {"6000": {"mode": "PERMISSIVE"}},
             "istio.authorizationPolicy": {"enabled": True, "principals": [principal]},
         }
     )
@@ -87,7 +88,11 @@ def test_peer_authentication_and_authorization_policy() -> None:
     assert pa["spec"] == {
         "selector": {"matchLabels": {"app.kubernetes.io/instance": "iris"}},
         "mtls": {"mode": "STRICT"},
+        "portLevelMtls": {"6000": {"mode": "PERMISSIVE"}},
     }
+    # none to list (the Istio CRD refuses an empty map): the field is left out
+    (pa,) = find(render_chart(set={"istio.peerAuthentication": True}), "PeerAuthentication")
+    assert "portLevelMtls" not in pa["spec"]
     (ap,) = find(objects, "AuthorizationPolicy")
     assert ap["spec"]["action"] == "ALLOW"
     assert ap["spec"]["selector"]["matchLabels"] == {

@@ -1,6 +1,7 @@
 """Istio's own tools on our objects, from the `istio.io/istio` module at ISTIO_MODULE_VERSION
-(tools/cluster/env.sh): `istioctl analyze`, built by tools/cluster/build_istioctl.sh, and Istio's
-base chart, read from the module cache (`manifests/charts/base`).
+(tools/cluster/env.sh): `istioctl analyze` and istiod (`pilot-discovery`, the sidecar injector of
+istiod.py), built by tools/cluster/build_istioctl.sh, and Istio's base and discovery charts, read
+from the module cache (`manifests/charts/base`, `manifests/charts/istio-control/istio-discovery`).
 
 The module's release tags are not semantic versions, so the Go module proxy does not serve the
 kind tier's ISTIO_VERSION; env.sh says which pseudo-version is used instead and why.
@@ -21,7 +22,10 @@ from .local import Paths, log, settings
 
 __all__ = ["ISTIOCTL_NOT_BUILT", "SUPPRESSED", "Istio", "findings", "istio"]
 
-ISTIOCTL_NOT_BUILT = "istioctl: not built (make istioctl once; a cold build is too long for CI)"
+ISTIOCTL_NOT_BUILT = (
+    "istioctl: istioctl or pilot-discovery not built (make istioctl once; a cold build is too"
+    " long for CI)"
+)
 # The one place `istioctl analyze` findings are suppressed: {"CODE=resource glob": why}.
 SUPPRESSED: dict[str, str] = {}
 # istioctl analyze's exit code when it reported a message at or above --failure-threshold
@@ -31,19 +35,26 @@ REPORTED_LEVELS = ("Error", "Warning")
 
 @dataclass(frozen=True)
 class Istio:
-    """istioctl's cached binary and the istio.io/istio module version it was built from."""
+    """istioctl's and istiod's cached binaries and the istio.io/istio module version they were
+    built from."""
 
     istioctl: Path
     module_version: str
 
-    def built(self) -> bool:
-        """istioctl is in the cache (build_istioctl.sh has run)."""
-        return os.access(self.istioctl, os.X_OK)
+    @property
+    def pilot_discovery(self) -> Path:
+        """istiod's binary, beside istioctl."""
+        return self.istioctl.parent / "pilot-discovery"
 
-    def base_chart(self, where: Paths) -> Path:
-        """Istio's base chart in the module cache (the module downloaded first if need be)."""
+    def built(self) -> bool:
+        """istioctl and istiod are in the cache (build_istioctl.sh has run)."""
+        return all(os.access(b, os.X_OK) for b in (self.istioctl, self.pilot_discovery))
+
+    def chart(self, where: Paths, name: str) -> Path:
+        """One of Istio's charts (`base`, `istio-control/istio-discovery`) in the module cache
+        (the module downloaded first if need be)."""
         module = module_dir(where, "istio.io/istio", self.module_version)
-        return module / "manifests" / "charts" / "base"
+        return module / "manifests" / "charts" / name
 
     def analyze(self, *args: str | Path, env: Mapping[str, str] | None = None) -> list[str]:
         """`istioctl analyze ARGS`: its Error and Warning messages, less SUPPRESSED, one line

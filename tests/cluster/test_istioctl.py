@@ -13,19 +13,23 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import AbstractContextManager, nullcontext
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
-from e2e_kind.graphs import EXAMPLES, INFERGRAPH, compile_graph, helm_release
+from e2e_kind.graphs import EXAMPLES, INFERGRAPH, Graph, compile_graph, helm_release
 from e2e_kind.kube import wait_for
 from e2e_kind.objects import NAMESPACE, istio_gateway
 from e2e_kind.platform import ISTIO_BASE_RELEASE, ISTIO_BASE_SETTINGS, ISTIO_NAMESPACE
 
+from infergraph.compile.mesh import INJECT_LABEL
 from infergraph.defaults import ISTIO_GATEWAYS
 
 from .crds import crd_files
 from .istio import ISTIOCTL_NOT_BUILT, Istio, istio
+from .istiod import sidecar_injector
 from .local import REPO, Local, paths
 from .provider import NOT_BUILT
 from .spaces import prepare
@@ -36,17 +40,13 @@ ENGINES = ("helm", "jsonnet")
 DEFAULT_VALIDATOR = "istiod-default-validator"
 # Findings on the cluster that are open defects, not analyzer limitations: asserted exactly, so
 # a new finding fails and so does a fixed one (then delete its line). tests/e2e_kind/README.md,
-# "istioctl analyze", says why each is there.
-OPEN_FINDINGS: dict[str, list[str]] = {
-    # Nothing puts the graph's pods in the mesh (no istio-injection label on the namespace, here
-    # or on kind, no sidecar.istio.io/inject on the pods), so the policy selects no workload
-    # with a sidecar and does nothing; so does its STRICT PeerAuthentication.
-    "production": [
-        "IST0127 Warning AuthorizationPolicy models/iris-prod: No matching workloads for this"
-        " resource with the following labels:"
-        " app.kubernetes.io/component=orchestrator,app.kubernetes.io/instance=iris-prod"
-    ],
-}
+# "istioctl analyze", says why each was there. None is open: production's IST0127 (its
+# AuthorizationPolicy matched no pod in the mesh) ended when its pods joined the mesh.
+OPEN_FINDINGS: dict[str, list[str]] = {}
+# The containers Istio's injection adds on a platform with its CNI plugin: the proxy, and an
+# unprivileged init container that checks the plugin's redirection (without the plugin it is
+# `istio-init`, with NET_ADMIN and NET_RAW as root, which the restricted profile refuses).
+SIDECAR, CNI_CHECK, PRIVILEGED_INIT = "istio-proxy", "istio-validation", "istio-init"
 
 
 @pytest.fixture(scope="session")
@@ -131,25 +131,93 @@ def _pods_made(api: Local, space: str) -> bool | None:
     return True if deployments and made else None
 
 
+def _in_mesh(graph: Graph) -> bool:
+    """Some pod of the graph asks for Istio's sidecar (the graph asks for Istio security).
+    A null node is one the values unset (the chart's default `classifier`)."""
+    workloads = [
+        w for p in graph.predictors().values() for w in (p["orchestrator"], *p["nodes"].values())
+    ]
+    return any(w["podLabels"].get(INJECT_LABEL) == "true" for w in workloads if w is not None)
+
+
+def _sidecars(
+    api: Local, graph: Graph
+) -> tuple[str | None, set[tuple[str, tuple[str, ...], bool]]]:
+    """The restricted profile's enforcement in the graph's namespace, and per pod of the graph
+    (identical ones once): its component, its init containers, and whether it has the proxy."""
+    pods = api.items("pods", f"app.kubernetes.io/instance={graph.name}", graph.namespace)
+    labels = api.get("namespace", graph.namespace, namespace=None)["metadata"]["labels"]
+    found = {
+        (
+            p["metadata"]["labels"]["app.kubernetes.io/component"],
+            tuple(c["name"] for c in p["spec"].get("initContainers", [])),
+            SIDECAR in (c["name"] for c in p["spec"]["containers"]),
+        )
+        for p in pods
+    }
+    return labels.get("pod-security.kubernetes.io/enforce"), found
+
+
 @pytest.mark.cluster
 @pytest.mark.parametrize("example", GRAPHS, ids=lambda p: p.stem)
 def test_istioctl_analyze_finds_nothing_on_the_cluster(
     api: Local, istioctl: Istio, example: Path, tmp_path: Path
 ) -> None:
+    """A graph whose pods join the mesh is installed with istiod injecting sidecars (istiod.py):
+    the restricted profile admits the injected pods (a CNI platform's sidecar: istio-validation,
+    never istio-init), and analyze, which counts only pods in the mesh, finds its policies'
+    workloads."""
     graph = compile_graph(api, example, tmp_path)
     prepare(api, graph.namespace)
     platform = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ISTIO_NAMESPACE}}
     api.apply(platform, *(istio_gateway(g) for g in _named_gateways(example)))
-    with helm_release(api, graph, wait=False):
+    meshed = _in_mesh(graph)
+    injector: AbstractContextManager[None] = (
+        sidecar_injector(api, istioctl, tmp_path / "istiod") if meshed else nullcontext()
+    )
+    with injector, helm_release(api, graph, wait=False):
         # analyze matches subsets and policies against pods: wait until the ReplicaSets made them
         wait_for(f"{graph.name}'s pods", lambda: _pods_made(api, graph.namespace), timeout=120)
+        if meshed:
+            injected = {(c, (CNI_CHECK,), True) for c in ("orchestrator", "node")}
+            assert _sidecars(api, graph) == ("restricted", injected)
         where = ("--kubeconfig", api.paths.kubeconfig, "-n", graph.namespace)
         assert istioctl.analyze(*where) == OPEN_FINDINGS.get(example.stem, [])
 
 
+def _refusals(api: Local, space: str, since: str) -> list[str] | None:
+    """The messages of the FailedCreate events in `space` last seen at `since` (an RFC 3339
+    time in whole seconds, as events have it) or later, once there are some: those of an
+    earlier run stay in a kept cluster for an hour."""
+    out = api.kubectl("get", "events", "-n", space, "--field-selector", "reason=FailedCreate",
+                      "-o", "json").stdout  # fmt: skip
+    events = json.loads(out)["items"]
+    return [e["message"] for e in events if e["lastTimestamp"] >= since] or None
+
+
+@pytest.mark.cluster
+def test_without_istio_cni_the_restricted_profile_refuses_the_injected_pods(
+    api: Local, istioctl: Istio, tmp_path: Path
+) -> None:
+    """Why a graph in the mesh must say `spec.istio.cni: true`: injected as on a platform
+    without Istio's CNI plugin, production's pods get `istio-init` (NET_ADMIN, NET_RAW, root),
+    and the API server refuses every one of them in the restricted namespace."""
+    graph = compile_graph(api, EXAMPLES / "production.yaml", tmp_path)
+    prepare(api, graph.namespace)
+    injector = sidecar_injector(api, istioctl, tmp_path / "istiod", cni=False)
+    since = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with injector, helm_release(api, graph, wait=False):
+        found = wait_for("refused pods", lambda: _refusals(api, graph.namespace, since), 60)
+        pods = api.items("pods", f"app.kubernetes.io/instance={graph.name}", graph.namespace)
+    assert pods == []
+    assert all('violates PodSecurity "restricted' in message for message in found), found
+    assert all(f'container "{PRIVILEGED_INIT}"' in message for message in found), found
+    assert all('"NET_ADMIN", "NET_RAW"' in message for message in found), found
+
+
 @pytest.mark.cluster
 def test_istio_base_chart_installs_with_the_kind_tier_settings(api: Local) -> None:
-    chart = istio().base_chart(api.paths)
+    chart = istio().chart(api.paths, "base")
     crds = [d for d in yaml.safe_load_all((chart / "files" / "crd-all.gen.yaml").read_text()) if d]
     where = ("-n", ISTIO_NAMESPACE)
     # The tier's API server already has Istio's CRDs (crds.py, applied server-side by kubectl):
@@ -222,16 +290,17 @@ def test_istioctl_tests_skip_with_one_reason_line_where_istioctl_is_not_cached(
 
 
 def _cached_istioctl(tmp_path: Path, content: str) -> dict[str, str]:
-    """build_istioctl.sh's environment with a cache in `tmp_path` holding an `istioctl` whose
-    recorded sum is that of `content`."""
+    """build_istioctl.sh's environment with a cache in `tmp_path` holding an `istioctl` and a
+    `pilot-discovery` whose recorded sums are those of `content`."""
     env = {**os.environ, "CLUSTER_CACHE": str(tmp_path / "cache")}
-    binary = istio(env).istioctl
-    binary.parent.mkdir(parents=True)
-    binary.write_text(content)
-    binary.chmod(0o755)
-    sums = subprocess.run(["sha256sum", "istioctl"], cwd=binary.parent, capture_output=True,
-                          text=True, check=True).stdout  # fmt: skip
-    (binary.parent / "SHA256SUMS").write_text(sums)
+    found = istio(env)
+    found.istioctl.parent.mkdir(parents=True)
+    for binary in (found.istioctl, found.pilot_discovery):
+        binary.write_text(content)
+        binary.chmod(0o755)
+    sums = subprocess.run(["sha256sum", "istioctl", "pilot-discovery"], cwd=found.istioctl.parent,
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    (found.istioctl.parent / "SHA256SUMS").write_text(sums)
     return env
 
 
@@ -243,11 +312,12 @@ def test_build_istioctl_uses_the_cache_after_checking_its_sum(tmp_path: Path) ->
     assert done.stdout.startswith("build_istioctl.sh: cached ("), done.stdout
 
 
+@pytest.mark.parametrize("binary", ["istioctl", "pilot_discovery"])
 def test_build_istioctl_refuses_a_cached_binary_that_does_not_match_its_sum(
-    tmp_path: Path,
+    tmp_path: Path, binary: str
 ) -> None:
     env = _cached_istioctl(tmp_path, "#!/bin/sh\n")
-    istio(env).istioctl.write_text("#!/bin/sh\nexit 0\n")
+    getattr(istio(env), binary).write_text("#!/bin/sh\nexit 0\n")
     argv: list[str | Path] = ["bash", REPO / "tools" / "cluster" / "build_istioctl.sh"]
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0

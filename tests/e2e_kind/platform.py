@@ -48,12 +48,16 @@ def build_and_load(kube: Kube, image: str) -> None:
 
 
 def install_istio(kube: Kube) -> None:
-    """Istio's official charts (base, istiod, gateway) at ISTIO_VERSION, and our Gateway."""
+    """Istio's official charts (base, CNI plugin, istiod, gateway) at ISTIO_VERSION, and our
+    Gateway. The CNI plugin is what lets a graph's pods join the mesh in our namespaces: without
+    it the injected `istio-init` needs NET_ADMIN and NET_RAW, which the restricted profile
+    refuses (the graphs that join say `spec.istio.cni: true`)."""
     common = ["--repo", ISTIO_CHARTS, "--version", ISTIO_VERSION, "-n", ISTIO_NAMESPACE]
     wait = ["--create-namespace", "--wait", "--timeout", "10m"]
     releases: tuple[tuple[str, str, list[str]], ...] = (
         (ISTIO_BASE_RELEASE, "base", [*ISTIO_BASE_SETTINGS]),
-        ("istiod", "istiod", []),
+        ("istio-cni", "cni", []),
+        ("istiod", "istiod", ["--set", "pilot.cni.enabled=true"]),
         # kind has no load balancer: a LoadBalancer Service would keep --wait waiting forever
         (GATEWAY_RELEASE, "gateway", ["--set", "service.type=ClusterIP"]),
     )

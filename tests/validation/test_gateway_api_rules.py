@@ -108,7 +108,11 @@ def test_rule(case: str) -> None:
 
 def test_gateway_api_turns_istio_routing_off_but_keeps_its_security() -> None:
     doc = gateway(
-        istio={"peerAuthentication": True, "authorizationPolicy": {"principals": ["a/b"]}}
+        istio={
+            "peerAuthentication": True,
+            "cni": True,
+            "authorizationPolicy": {"principals": ["a/b"]},
+        }
     )
     serving = load_text(dump(doc), "g.yaml").serving
     assert serving.gateway_api_enabled and not serving.istio_enabled

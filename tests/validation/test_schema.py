@@ -53,6 +53,7 @@ DEFAULTS = {
     "/$defs/istio/properties/hosts": list(defaults.ISTIO_HOSTS),
     "/$defs/istio/properties/enabled": _field_default(Serving, "istio_enabled"),
     "/$defs/istio/properties/peerAuthentication": _field_default(Serving, "peer_authentication"),
+    "/$defs/istio/properties/cni": _field_default(Serving, "istio_cni"),
     "/$defs/gatewayApi/properties/enabled": _field_default(Serving, "gateway_api_enabled"),
     "/$defs/InferenceGraph/properties/spec/properties/networkPolicy/properties/enabled": (
         _field_default(Serving, "network_policy")

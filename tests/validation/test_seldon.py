@@ -66,6 +66,7 @@ def test_native_serving_options_win_over_annotations() -> None:
             "gateways": ["gw"],
             "retries": 2,
             "peerAuthentication": True,
+            "cni": True,
             "authorizationPolicy": {"principals": ["cluster.local/ns/a/sa/b"]},
         },
         networkPolicy={"enabled": True},

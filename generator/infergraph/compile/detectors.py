@@ -13,6 +13,7 @@ from ..naming import object_name
 from ..pointers import JSON
 from .containers import env_list, http_probes, merge_resources, server_env
 from .labels import detector_labels
+from .mesh import in_mesh
 from .nodes import parameters_json
 from .scaling import rollout_strategy
 from .storage import model_storage
@@ -66,5 +67,6 @@ def detector_workload(graph: Graph, detector: Detector) -> JSON:
             volumes=storage.volumes,
             mounts=storage.mounts,
             init_containers=storage.init_containers,
+            in_mesh=in_mesh(graph.serving),
         )
     )

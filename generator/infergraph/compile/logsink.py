@@ -13,6 +13,7 @@ from ..pointers import JSON
 from .containers import env_list, http_probes, merge_resources, server_env
 from .labels import graph_labels
 from .log_targets import sink_fullname
+from .mesh import in_mesh
 from .workload import WorkloadSpec, workload
 
 __all__ = ["logsink_values"]
@@ -64,6 +65,7 @@ def logsink_values(graph: Graph) -> JSON:
             pdb=None,
             volumes=[{"name": _VOLUME, **source}],
             mounts=[{"name": _VOLUME, "mountPath": defaults.LOG_SINK_MOUNT_PATH}],
+            in_mesh=in_mesh(graph.serving),
         )
     )
     container = record["container"]

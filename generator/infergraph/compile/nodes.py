@@ -18,6 +18,7 @@ from .containers import (
     tracing_env,
 )
 from .labels import workload_labels
+from .mesh import in_mesh
 from .scaling import autoscaling_values, pdb_values, replica_count, rollout_strategy
 from .storage import model_storage
 from .workload import WorkloadSpec, workload
@@ -190,5 +191,6 @@ def node_workload(graph: Graph, predictor: Predictor, node: Node, pdb: bool) -> 
             node_selector=node.node_selector,
             tolerations=tolerations,
             runtime_class_name=node.runtime_class_name,
+            in_mesh=in_mesh(graph.serving),
         )
     )

@@ -7,6 +7,7 @@ from ..model import Graph, Predictor
 from ..pointers import JSON
 from .containers import env_list, http_probes, merge_resources, server_env, tracing_env
 from .labels import workload_labels
+from .mesh import in_mesh
 from .nodes import orchestrator_fullname
 from .runtime import config_hash, predictor_logs
 from .scaling import pdb_values, replica_count, rollout_strategy
@@ -56,5 +57,6 @@ def orchestrator_workload(graph: Graph, predictor: Predictor, runtime_text: str,
             pdb=pdb_values(pdb),
             volumes=[{"name": "graph", "configMap": {"name": f"{fullname}-graph"}}],
             mounts=[{"name": "graph", "mountPath": defaults.GRAPH_MOUNT_PATH, "readOnly": True}],
+            in_mesh=in_mesh(graph.serving),
         )
     )

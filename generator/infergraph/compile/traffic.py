@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from .. import defaults
 from ..model import Graph, Predictor
 from ..pointers import JSON
+from .mesh import port_level_mtls
 
 __all__ = [
     "gateway_api_duration",
@@ -61,6 +62,7 @@ def istio_values(graph: Graph) -> JSON:
         "retries": retries,
         "timeout": f"{serving.rest_timeout_ms}ms" if serving.rest_timeout_ms else None,
         "peerAuthentication": serving.peer_authentication,
+        "portLevelMtls": port_level_mtls(serving),
         "authorizationPolicy": {
             "enabled": principals is not None,
             "principals": list(principals or ()),

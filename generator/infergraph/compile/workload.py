@@ -15,6 +15,7 @@ from .containers import (
     scratch_volume,
     service_ports,
 )
+from .mesh import mesh_pod_metadata
 
 __all__ = ["WorkloadSpec", "workload"]
 
@@ -46,6 +47,7 @@ class WorkloadSpec:
     node_selector: Mapping[str, str] = field(default_factory=dict)
     tolerations: list[JSON] = field(default_factory=list)
     runtime_class_name: str | None = None
+    in_mesh: bool = False  # the pod joins the Istio mesh (mesh.py)
 
 
 def _lifecycle(grace_seconds: int) -> JSON:
@@ -59,6 +61,7 @@ def _lifecycle(grace_seconds: int) -> JSON:
 def workload(spec: WorkloadSpec) -> JSON:
     """The explicit values of one workload, in the contract's shape (docs/contract.md)."""
     scratch, scratch_mount = scratch_volume()
+    mesh_labels, mesh_annotations = mesh_pod_metadata(spec.in_mesh)
     grace = (
         defaults.TERMINATION_GRACE_PERIOD_SECONDS
         if spec.termination_grace_period_seconds is None
@@ -84,8 +87,12 @@ def workload(spec: WorkloadSpec) -> JSON:
         "labels": dict(spec.labels),
         "selectorLabels": dict(spec.selector_labels),
         "annotations": dict(spec.annotations),
-        "podLabels": dict(spec.labels),
-        "podAnnotations": {**prometheus_annotations(), **spec.pod_annotations},
+        "podLabels": {**spec.labels, **mesh_labels},
+        "podAnnotations": {
+            **prometheus_annotations(),
+            **spec.pod_annotations,
+            **mesh_annotations,
+        },
         "replicas": spec.replicas,
         "strategy": spec.strategy,
         "terminationGracePeriodSeconds": grace,

@@ -26,7 +26,11 @@ def _native(spec: Mapping[str, JSON]) -> dict[str, JSON]:
     """Serving options written as native `spec` fields (they win over annotations)."""
     istio = spec.get("istio", {})
     out: dict[str, JSON] = {}
-    for key, name in (("enabled", "istio_enabled"), ("peerAuthentication", "peer_authentication")):
+    for key, name in (
+        ("enabled", "istio_enabled"),
+        ("peerAuthentication", "peer_authentication"),
+        ("cni", "istio_cni"),
+    ):
         if key in istio:
             out[name] = istio[key]
     for key, name in (("gateways", "istio_gateways"), ("hosts", "istio_hosts")):
@@ -95,6 +99,25 @@ def _gateway_api(spec: Mapping[str, JSON], findings: Findings) -> dict[str, JSON
     }
 
 
+def _check_mesh(serving: Serving, findings: Findings) -> None:
+    """Istio security puts the pods in the mesh (compile/mesh.py); under the restricted Pod
+    Security profile an injected sidecar is admitted only with Istio's CNI plugin, which the
+    graph must say the platform runs: otherwise the pods would be refused at creation, or, with
+    no injection, the policies would protect nothing."""
+    if serving.istio_cni:
+        return
+    asked = [("peerAuthentication", serving.peer_authentication)]
+    asked.append(("authorizationPolicy", serving.authorization_principals is not None))
+    for key in (k for k, on in asked if on):
+        findings.error(
+            f"/spec/istio/{key}",
+            "puts the graph's pods in the Istio mesh (a sidecar in each), which the restricted "
+            "Pod Security profile admits only where the platform runs Istio's CNI plugin "
+            "(values.istio_cni.enabled, or ambient); expected /spec/istio/cni: true once it "
+            f"does, or {key} left out",
+        )
+
+
 def serving_options(data: Mapping[str, JSON], findings: Findings) -> tuple[Serving, dict[str, str]]:
     """(Serving, the graph annotations without `seldon.io/*`) of a schema-valid document.
 
@@ -107,4 +130,6 @@ def serving_options(data: Mapping[str, JSON], findings: Findings) -> tuple[Servi
     where.update(dict.fromkeys(spec.get("annotations", {}), "/spec/annotations"))
     options, annotations = read_annotations(given, where, findings, graph_level=True)
     native = {**_native(spec), **_gateway_api(spec, findings)}
-    return Serving(**{**options, **native}), annotations
+    serving = Serving(**{**options, **native})
+    _check_mesh(serving, findings)
+    return serving, annotations
