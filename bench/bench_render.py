@@ -1,4 +1,5 @@
-"""Render cost: every example through helm and through jsonnet, and a 100-node graph per object.
+"""Render cost: every example through helm and through jsonnet, a 100-node graph per object, and
+the object checks of that graph's objects.
 
 helm runs as a subprocess per render (as users run it); jsonnet is evaluated in process by the
 C++ binding. Both are measured here in the same run, so the ratio compares like with like.
@@ -14,6 +15,7 @@ from typing import Any
 from bench_compile import _document  # the same synthetic graphs as the compile bench
 
 from infergraph.api import compile_values
+from infergraph.checks import check_objects
 from infergraph.loading import load, load_text
 from infergraph.render_helm import render_helm
 from infergraph.render_jsonnet import render_jsonnet
@@ -51,6 +53,10 @@ def main() -> None:
         f"  jsonnet : {jsonnet_big:7.3f} s  = {jsonnet_big / per * 1e3:6.2f} ms/object"
         f"   (jsonnet/helm ratio {jsonnet_big / helm_big:.2f})"
     )
+    check_objects(objects)  # the first call loads and caches the schemas
+    checked, _ = _timed(3, lambda: check_objects(objects))
+    print(f"check: the same {per} objects against their schemas, best of 3")
+    print(f"  {checked:7.3f} s  = {checked / per * 1e3:6.2f} ms/object")
 
 
 if __name__ == "__main__":
