@@ -3,8 +3,9 @@
 # Starts two real nodes on this machine, each a kubelet with a containerd of its own (own root,
 # state and socket under $CLUSTER_DIR; never Docker's) on the CNI bridge $NODE_BRIDGE: the first
 # for everything, the second with the kind tier's GPU taint and label (its GPUs come from
-# tests/deviceplugin); then kube-proxy in nftables mode (its own tables; no iptables rule) and
-# CoreDNS as a Deployment on the first. Imports the pause and CoreDNS images built from source.
+# tests/deviceplugin); the one iptables rule that lets our bridge's traffic through FORWARD
+# (node/forward.sh); then kube-proxy in nftables mode (its own tables) and CoreDNS as a
+# Deployment on the first. Imports the pause and CoreDNS images built from source.
 # node/down.sh undoes all of it.
 
 for b in "$NODE_BIN"/{kubelet,kube-proxy} "$COREDNS_BIN/coredns" "$PAUSE_BIN/pause"; do
@@ -84,6 +85,7 @@ KUBELET
 }
 start_node cpu
 start_node gpu
+"$here/node/forward.sh" accept  # Docker's FORWARD DROP would drop every frame between pods
 
 touch "$CLUSTER_DIR/node/kube-proxy.started"  # down.sh then deletes its nftables tables
 start kube-proxy "$NODE_BIN/kube-proxy" --kubeconfig="$CLUSTER_DIR/kube-proxy.kubeconfig" \
