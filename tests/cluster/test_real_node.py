@@ -7,6 +7,7 @@ real node."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,11 +15,14 @@ from typing import Any
 
 import pytest
 import yaml
+from deviceplugin.plugin import VISIBLE_DEVICES
 from e2e_kind.graphs import EXAMPLES, compile_graph, helm_release
+from e2e_kind.kindconfig import GPU_CAPACITY, GPU_RESOURCE
 from e2e_kind.objects import (
     MODELS,
     TRAIN_JOB,
     container_security,
+    gpu_hog_pod,
     models_objects,
     namespace,
     pod_security,
@@ -116,6 +120,33 @@ def _client_pod(test: dict[str, Any], url: str) -> dict[str, Any]:
     metadata = {"name": "cluster-ip-client", "namespace": SPACE}
     spec = {"restartPolicy": "Never", "securityContext": pod_security(), "containers": [container]}
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
+
+
+def test_our_device_plugin_gives_the_gpu_node_its_gpu_and_a_pod_the_allocated_device(
+    node: RealNodes, gpu_node: str, image: str
+) -> None:
+    """The GPU comes from tests/deviceplugin through the GPU kubelet's own device-plugins
+    directory (node/up.sh's mount namespace), not from a status patch: the kubelet registered
+    the plugin's device, and a pod asking for a GPU runs with the plugin's Allocate answer."""
+    status = node.api.get("node", gpu_node, None)["status"]
+    assert status["allocatable"][GPU_RESOURCE] == str(GPU_CAPACITY)
+    pod = gpu_hog_pod("gpu-env", image, GPU_CAPACITY)
+    pod["metadata"]["namespace"] = SPACE
+    [container] = pod["spec"]["containers"]
+    container["command"] = ["sh", "-c", f"echo {VISIBLE_DEVICES}=${VISIBLE_DEVICES}"]
+    container.pop("args")
+    node.api.apply(namespace(SPACE), pod)
+    try:
+        node.api.kubectl("wait", "--for=jsonpath={.status.phase}=Succeeded", "-n", SPACE,
+                         "pod/gpu-env", "--timeout=180s")  # fmt: skip
+        assert node.api.get("pod", "gpu-env", SPACE)["spec"]["nodeName"] == gpu_node
+        logs = node.api.kubectl("logs", "-n", SPACE, "gpu-env").stdout
+        assert logs == f"{VISIBLE_DEVICES}=fake-gpu-0\n", logs
+    finally:
+        node.api.kubectl("delete", "pod", "-n", SPACE, "gpu-env", "--wait=false")
+    checkpoint = node.gpu.state / "device-plugins" / "kubelet_internal_checkpoint"
+    registered = json.loads(checkpoint.read_text())["Data"]["RegisteredDevices"]
+    assert registered == {GPU_RESOURCE: ["fake-gpu-0"]}, registered
 
 
 def test_the_real_nodes_coredns_objects_pass_a_server_side_dry_run(api: Local) -> None:
