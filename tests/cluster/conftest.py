@@ -2,9 +2,9 @@
 
 `local`: the control plane of tools/cluster, up once per session; with CLUSTER_NODE=real its real
 nodes run our image (imported from Docker), the models are trained onto the machine's disk, the
-GPU node's GPU comes from our device plugin (tests/deviceplugin), and a test that needs SERVING or the GPU node runs
-with the kwok nodes cordoned, so its pods land on real nodes. It runs wherever its binaries are
-cached (`make cluster-build` once; `make test` then runs it) or when asked
+GPU node's GPU comes from our device plugin (tests/deviceplugin), and a test that needs SERVING
+or the GPU node runs with the kwok nodes cordoned, so its pods land on real nodes. It runs
+wherever its binaries are cached (`make cluster-build` once; `make test` then runs it) or when asked
 (INFERGRAPH_CLUSTER=1 or INFERGRAPH_CLUSTER_PROVIDER=local: `make cluster-test`; a missing build
 is made first, which takes long). A cluster already running for this checkout (`make cluster`) is
 used and left running; one this session starts gets free loopback ports (another checkout's
