@@ -2,9 +2,9 @@
 
 `local`: the control plane of tools/cluster, up once per session; with CLUSTER_NODE=real its real
 nodes run our image (imported from Docker), the models are trained onto the machine's disk, the
-GPU node's GPU is patched in as on kind, and a test that needs SERVING or the GPU node runs
-with the kwok nodes cordoned, so its pods land on real nodes. It runs wherever its binaries are
-cached (`make cluster-build` once; `make test` then runs it) or when asked
+GPU node's GPU comes from our device plugin (tests/deviceplugin), and a test that needs SERVING
+or the GPU node runs with the kwok nodes cordoned, so its pods land on real nodes. It runs
+wherever its binaries are cached (`make cluster-build` once; `make test` then runs it) or when asked
 (INFERGRAPH_CLUSTER=1 or INFERGRAPH_CLUSTER_PROVIDER=local: `make cluster-test`; a missing build
 is made first, which takes long). A cluster already running for this checkout (`make cluster`) is
 used and left running; one this session starts gets free loopback ports (another checkout's
@@ -224,12 +224,11 @@ def image(provider: Provider, kube: Kube, real: RealNodes | None) -> str:
 
 @pytest.fixture(scope="session")
 def gpu_node(provider: Provider, kube: Kube, real: RealNodes | None) -> Iterator[str]:
-    """The GPU node, advertising GPU_CAPACITY GPUs (kind's and the real GPU node's are patched
-    to; kwok's declares them). Our device plugin cannot register with the real GPU node's
-    kubelet: kubelets serve kubelet.sock at a fixed path (/var/lib/kubelet/device-plugins), so
-    two on one machine take it from each other (README, "The real nodes")."""
-    if real is not None:  # the kind tier's patch: the device plugin cannot reach this kubelet
-        yield real.advertise_gpus()
+    """The GPU node, advertising GPU_CAPACITY GPUs: kind's patched to, kwok's declared, the
+    real GPU node's from our device plugin, which serves its kubelet for the session."""
+    if real is not None:
+        with real.gpus_from_our_plugin() as name:
+            yield name
     else:
         yield advertise_gpus(kube) if provider is KIND else gpu_node_name(kube)
 

@@ -1,19 +1,20 @@
 """The local cluster's real nodes (CLUSTER_NODE=real; tools/cluster/node): each a kubelet with a
-containerd of its own, the first for everything and the second the GPU node, whose GPU is
-patched in as on kind (README, "The real nodes", says why our device plugin cannot reach its
-kubelet yet). Here: our image imported from Docker, the models directory on the machine's disk,
-and the kwok nodes cordoned while a test needs its pods to run rather than be faked."""
+containerd of its own, the first for everything and the second the GPU node, whose GPU comes
+from our device plugin (tests/deviceplugin) through the kubelet's device-plugin API. Here: our
+image imported from Docker, the models directory on the machine's disk, and the kwok nodes
+cordoned while a test needs its pods to run rather than be faked."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from e2e_kind.kindconfig import GPU_CAPACITY, GPU_RESOURCE, gpu_capacity_patch
+from e2e_kind.kindconfig import GPU_CAPACITY, GPU_RESOURCE
 from e2e_kind.kube import wait_for
 
 from .local import REPO, TOOLS, Local, settings
@@ -97,19 +98,30 @@ class RealNodes:
         finally:
             self._set(before)
 
-    def advertise_gpus(self, count: int = GPU_CAPACITY) -> str:
-        """The GPU node's status patched with `count` GPUs as the kind tier does; the kubelet
-        carries them into allocatable at its next status update. Returns the node's name."""
-        patch = json.dumps(gpu_capacity_patch(count))
-        self.api.kubectl("patch", "node", self.gpu.name, "--subresource=status", "--type=json",
-                         "-p", patch)  # fmt: skip
+    @contextmanager
+    def gpus_from_our_plugin(self, count: int = GPU_CAPACITY) -> Iterator[str]:
+        """Our device plugin (tests/deviceplugin) serving `count` fake GPUs to the GPU node's
+        kubelet meanwhile, through the node's own device-plugins directory (node/up.sh binds it
+        over the kubelet's fixed one in the node's mount namespace); yields the node's name once
+        the kubelet has them in allocatable. Its log: <node>/deviceplugin.log."""
+        where = self.gpu.state / "device-plugins"
+        command = [sys.executable, "-m", "deviceplugin", str(where), "--count", str(count)]
+        env = {**self.api.env, "PYTHONPATH": str(REPO / "tests")}
+        with (self.gpu.state / "deviceplugin.log").open("ab") as out:
+            plugin = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
 
-        def advertised() -> bool | None:
-            status = self.api.get("node", self.gpu.name, namespace=None)["status"]
-            return True if status["allocatable"].get(GPU_RESOURCE) == str(count) else None
+            def advertised() -> bool | None:
+                if plugin.poll() is not None:
+                    raise AssertionError(f"the device plugin exited {plugin.returncode}")
+                status = self.api.get("node", self.gpu.name, namespace=None)["status"]
+                return True if status["allocatable"].get(GPU_RESOURCE) == str(count) else None
 
-        wait_for(f"{count} {GPU_RESOURCE} allocatable on {self.gpu.name}", advertised, 120)
-        return self.gpu.name
+            wait_for(f"{count} {GPU_RESOURCE} allocatable on {self.gpu.name}", advertised, 120)
+            yield self.gpu.name
+        finally:
+            plugin.terminate()
+            plugin.wait(timeout=30)
 
 
 def real_nodes(api: Local) -> RealNodes | None:

@@ -7,18 +7,24 @@ real node."""
 
 from __future__ import annotations
 
+import json
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from deviceplugin.plugin import VISIBLE_DEVICES
 from e2e_kind.graphs import EXAMPLES, compile_graph, helm_release
+from e2e_kind.images import image_override, upgraded_image
+from e2e_kind.kindconfig import GPU_CAPACITY, GPU_RESOURCE
 from e2e_kind.objects import (
     MODELS,
     TRAIN_JOB,
     container_security,
+    gpu_hog_pod,
     models_objects,
     namespace,
     pod_security,
@@ -26,6 +32,7 @@ from e2e_kind.objects import (
 from e2e_kind.platform import TRAIN_SCRIPT
 
 from infergraph.defaults import SERVER_IMAGE
+from infergraph.render_helm import CHART_DIR
 
 from .local import TOOLS, Local
 from .provider import NO_REAL_NODE
@@ -106,16 +113,109 @@ def test_helm_install_runs_real_pods_and_helm_test_sends_a_prediction(
             node.api.kubectl("delete", "pod", "-n", SPACE, "cluster-ip-client", "--wait=false")
 
 
-def _client_pod(test: dict[str, Any], url: str) -> dict[str, Any]:
-    """The helm test's own command (restricted profile) POSTing its request to `url`."""
+# A client inside the cluster: POSTs the helm test's request to the orchestrator's Service
+# (CoreDNS, kube-proxy) one after another until /load/stop exists, then prints its tally.
+LOAD = """
+import json, os, urllib.request
+url, body = os.environ["URL"], os.environ["REQUEST"].encode()
+sent, failures = 0, []
+while not os.path.exists("/load/stop"):
+    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            answer.read()
+    except Exception as error:
+        failures.append(repr(error))
+    sent += 1
+print(json.dumps({"sent": sent, "failures": failures}))
+"""
+
+
+def test_rolling_update_of_the_image_fails_no_request_through_the_service(
+    node: RealNodes, tmp_path: Path
+) -> None:
+    """`helm upgrade --wait` to the rolling-update tag while a pod on the node sends requests to
+    the orchestrator's Service non-stop: none fails (readiness, preStop and kube-proxy's
+    endpoints together), and every pod then runs the new image."""
+    graph = compile_graph(node.api, EXAMPLE, tmp_path)
+    graph.values["namespace"] = SPACE
+    graph.values_file.write_text(yaml.safe_dump(graph.values))
+    new_image = upgraded_image(SERVER_IMAGE)
+    for real in (node.cpu, node.gpu):  # the same image under the new tag: no Docker, no copy
+        if not real.has_image(new_image):
+            real.ctr("images", "tag", SERVER_IMAGE, new_image)
+    override = tmp_path / "upgrade.yaml"
+    override.write_text(yaml.safe_dump(image_override(graph.values, new_image)))
+    test = graph.values["test"]
+    client = _client_pod(test, test["url"], "load-client", ["python3", "-c", LOAD])
+    [container] = client["spec"]["containers"]
+    container["volumeMounts"] = [{"name": "load", "mountPath": "/load"}]
+    client["spec"]["volumes"] = [{"name": "load", "emptyDir": {}}]
+    with helm_release(node.api, graph):
+        node.api.apply(client)
+        try:
+            node.api.kubectl("wait", "--for=condition=Ready", "-n", SPACE, "pod/load-client",
+                             "--timeout=120s")  # fmt: skip
+            time.sleep(3)  # requests flowing before the rollout begins
+            node.api.helm("upgrade", graph.name, CHART_DIR, "-n", SPACE, "-f", graph.values_file,
+                          "-f", override, "--wait", "--timeout", "5m")  # fmt: skip
+            time.sleep(5)  # and after it has ended
+            node.api.kubectl("exec", "-n", SPACE, "load-client", "--", "touch", "/load/stop")
+            node.api.kubectl("wait", "--for=jsonpath={.status.phase}=Succeeded", "-n", SPACE,
+                             "pod/load-client", "--timeout=60s")  # fmt: skip
+            tally = json.loads(node.api.kubectl("logs", "-n", SPACE, "load-client").stdout)
+        finally:
+            node.api.kubectl("delete", "pod", "-n", SPACE, "load-client", "--wait=false")
+        pods = _pods_on(node.api, f"app.kubernetes.io/instance={graph.name}")
+    assert tally["sent"] > 100, f"only {tally['sent']} requests during the rollout"
+    assert tally["failures"] == [], f"{len(tally['failures'])} of {tally['sent']} failed"
+    live = [p for p in pods if "deletionTimestamp" not in p["metadata"]]
+    assert {c["image"] for p in live for c in p["spec"]["containers"]} == {new_image}
+
+
+def _client_pod(
+    test: dict[str, Any],
+    url: str,
+    name: str = "cluster-ip-client",
+    command: list[str] | None = None,
+) -> dict[str, Any]:
+    """The helm test's own command (or `command`; restricted profile) POSTing its request to
+    `url`."""
     env = [{"name": "URL", "value": url}, {"name": "REQUEST", "value": test["request"]}]
     container = {
         "name": "client", "image": test["image"], "imagePullPolicy": "IfNotPresent",
-        "command": test["command"], "env": env, "securityContext": container_security(),
+        "command": command or test["command"], "env": env, "securityContext": container_security(),
     }  # fmt: skip
-    metadata = {"name": "cluster-ip-client", "namespace": SPACE}
+    metadata = {"name": name, "namespace": SPACE}
     spec = {"restartPolicy": "Never", "securityContext": pod_security(), "containers": [container]}
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
+
+
+def test_our_device_plugin_gives_the_gpu_node_its_gpu_and_a_pod_the_allocated_device(
+    node: RealNodes, gpu_node: str, image: str
+) -> None:
+    """The GPU comes from tests/deviceplugin through the GPU kubelet's own device-plugins
+    directory (node/up.sh's mount namespace), not from a status patch: the kubelet registered
+    the plugin's device, and a pod asking for a GPU runs with the plugin's Allocate answer."""
+    status = node.api.get("node", gpu_node, None)["status"]
+    assert status["allocatable"][GPU_RESOURCE] == str(GPU_CAPACITY)
+    pod = gpu_hog_pod("gpu-env", image, GPU_CAPACITY)
+    pod["metadata"]["namespace"] = SPACE
+    [container] = pod["spec"]["containers"]
+    container["command"] = ["sh", "-c", f"echo {VISIBLE_DEVICES}=${VISIBLE_DEVICES}"]
+    container.pop("args")
+    node.api.apply(namespace(SPACE), pod)
+    try:
+        node.api.kubectl("wait", "--for=jsonpath={.status.phase}=Succeeded", "-n", SPACE,
+                         "pod/gpu-env", "--timeout=180s")  # fmt: skip
+        assert node.api.get("pod", "gpu-env", SPACE)["spec"]["nodeName"] == gpu_node
+        logs = node.api.kubectl("logs", "-n", SPACE, "gpu-env").stdout
+        assert logs == f"{VISIBLE_DEVICES}=fake-gpu-0\n", logs
+    finally:
+        node.api.kubectl("delete", "pod", "-n", SPACE, "gpu-env", "--wait=false")
+    checkpoint = node.gpu.state / "device-plugins" / "kubelet_internal_checkpoint"
+    registered = json.loads(checkpoint.read_text())["Data"]["RegisteredDevices"]
+    assert registered == {GPU_RESOURCE: ["fake-gpu-0"]}, registered
 
 
 def test_the_real_nodes_coredns_objects_pass_a_server_side_dry_run(api: Local) -> None:

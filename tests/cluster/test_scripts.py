@@ -184,6 +184,61 @@ def test_down_deletes_the_bridge_the_real_node_recorded_and_no_other(
             subprocess.run(["ip", "link", "delete", name], capture_output=True)
 
 
+def _ruleset() -> str:
+    """The filter table's rules, all chains (what node/forward.sh may change)."""
+    return subprocess.run(["iptables", "-w", "-S"], capture_output=True, text=True,
+                          check=True).stdout  # fmt: skip
+
+
+def _forward_script(verb: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", TOOLS / "node" / "forward.sh", verb], env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+
+
+needs_iptables = pytest.mark.skipif(
+    shutil.which("iptables") is None, reason="cluster: no iptables on this machine"
+)
+
+
+@needs_root
+@needs_iptables
+def test_forward_rule_accepts_our_bridge_first_and_down_leaves_the_ruleset_as_it_was(
+    state: dict[str, str],
+) -> None:
+    """Docker's FORWARD DROP dropped every frame between pods on our bridge (2026-12-02):
+    up accepts the bridge's own traffic ahead of every other rule; down.sh removes exactly that
+    rule. A rule like ours that someone else added (no comment) stays."""
+    bridge = f"igt{os.getpid() % 10**6}f"
+    env = {**state, "NODE_BRIDGE": bridge}
+    theirs = ["-i", bridge, "-o", bridge, "-j", "ACCEPT"]
+    subprocess.run(["iptables", "-w", "-A", "FORWARD", *theirs], check=True)
+    try:
+        before = _ruleset()
+        done = _forward_script("accept", env)
+        assert done.returncode == 0, done.stderr
+        forward = [r for r in _ruleset().splitlines() if r.startswith("-A FORWARD")]
+        assert forward[0] == (f'-A FORWARD -i {bridge} -o {bridge} -m comment --comment '
+                              '"infergraph real nodes" -j ACCEPT')  # fmt: skip
+        assert _forward_script("accept", env).returncode == 1  # recorded: never twice
+        (Path(state["CLUSTER_DIR"]) / "node").mkdir(exist_ok=True)
+        done = _script("down", env)
+        assert done.returncode == 0, done.stderr
+        assert _ruleset() == before
+        assert not (Path(state["CLUSTER_DIR"]) / "node" / "forward-rule").exists()
+        assert _forward_script("remove", env).returncode == 0  # nothing recorded: nothing done
+        assert _ruleset() == before
+    finally:
+        ours = ["-i", bridge, "-o", bridge, "-m", "comment", "--comment", "infergraph real nodes"]
+        for rule in (theirs, [*ours, "-j", "ACCEPT"]):
+            subprocess.run(["iptables", "-w", "-D", "FORWARD", *rule], capture_output=True)
+
+
+def test_forward_script_without_a_verb_is_a_usage_error(state: dict[str, str]) -> None:
+    done = _forward_script("", state)
+    assert done.returncode == 2
+    assert done.stderr == "usage: forward.sh accept|remove\n"
+
+
 @needs_root
 def test_down_unmounts_what_the_real_node_left_under_its_directory(state: dict[str, str]) -> None:
     volume = Path(state["CLUSTER_DIR"]) / "node" / "kubelet" / "pods" / "p" / "volumes" / "v"

@@ -1,5 +1,6 @@
 """`python -m deviceplugin DIR` (PYTHONPATH=tests): the fake GPU plugin for the kubelet whose
-device-plugins directory is DIR, until SIGTERM or SIGINT (node/up.sh starts it)."""
+device-plugins directory is DIR, until SIGTERM or SIGINT (the cluster tier
+starts it for the real GPU node: tests/cluster/realnode.py)."""
 
 from __future__ import annotations
 

@@ -61,6 +61,10 @@ COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 : "${CLUSTER_POD_CIDR:=10.245.0.0/16}"  # both nodes' pod ranges (kube-proxy's --cluster-cidr)
 : "${GPU_KUBELET_PORT:=16457}"
 : "${GPU_KUBELET_HEALTHZ_PORT:=16458}"
+# The kubelet's device-plugin directory, fixed in its source (k8s.io/kubelet deviceplugin
+# v1beta1 constants.go); each real node binds its own <node>/device-plugins over it in a mount
+# namespace of its own (node/up.sh), where our plugin finds the node's kubelet.sock.
+DEVICE_PLUGIN_DIR=/var/lib/kubelet/device-plugins
 if [[ $CLUSTER_NODE == real ]]; then
   COMPONENTS+=(containerd kubelet kube-proxy containerd@gpu kubelet@gpu)
 fi

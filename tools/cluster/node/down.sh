@@ -2,7 +2,7 @@
 # node/up.sh: kube-proxy stops; for each node (the GPU node first) the kubelet stops, every
 # container and pod sandbox of its containerd is killed and deleted (their shims exit), its
 # containerd stops, and the mounts under its directory are removed; then kube-proxy's nftables
-# tables and the bridge node/up.sh created go.
+# tables, the FORWARD rule (node/forward.sh) and the bridge node/up.sh created go.
 node="$CLUSTER_DIR/node"
 if [[ -d "$node" ]]; then
   stop kube-proxy
@@ -33,6 +33,7 @@ if [[ -d "$node" ]]; then
     done
     rm -f "$node/kube-proxy.started"
   fi
+  "$here/node/forward.sh" remove
   if [[ -f "$node/bridge" ]]; then
     bridge=$(cat "$node/bridge")
     if ip link show "$bridge" >/dev/null 2>&1; then ip link delete "$bridge"; fi

@@ -12,12 +12,12 @@ for dir in "$CLUSTER_DIR/node" "$CLUSTER_DIR/node-gpu"; do
   [[ -S "$dir/containerd.sock" ]] && socks+=("$dir/containerd.sock")
 done
 ((${#socks[@]})) || { echo "cluster: no real node's containerd under $CLUSTER_DIR (CLUSTER_NODE=real make cluster)" >&2; exit 1; }
-archive="$(mktemp "$CLUSTER_DIR/node/images/import.XXXXXX")"
-trap 'rm -f "$archive"' EXIT
 for image in "$@"; do
   docker image inspect "$image" >/dev/null || { echo "cluster: $image is not in Docker (make image)" >&2; exit 1; }
 done
-docker save -o "$archive" "$@"
+# Streamed, no archive on disk, and the layers stored gzipped: a node then holds the image once
+# unpacked (0.48 GB for ours) and once compressed, where an archive and uncompressed blobs would
+# double that; this machine's disk had 1-3 GB free, and the first import filled it (2026-12-02).
 for sock in "${socks[@]}"; do
-  ctr --address "$sock" --namespace k8s.io images import "$archive"
+  docker save "$@" | ctr --address "$sock" --namespace k8s.io images import --compress-blobs -
 done

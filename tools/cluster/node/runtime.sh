@@ -43,7 +43,7 @@ cat >"$node/cni/net.d/10-infergraph.conflist" <<CNI
   "name": "infergraph",
   "plugins": [
     {
-      "type": "bridge", "bridge": "$NODE_BRIDGE", "isGateway": true, "ipMasq": false, "hairpinMode": true,
+      "type": "bridge", "bridge": "$NODE_BRIDGE", "isGateway": false, "ipMasq": false, "hairpinMode": true,
       "ipam": {
         "type": "host-local", "dataDir": "$node/cni/ipam",
         "ranges": [[{"subnet": "$pod_cidr", "gateway": "$node_ip"}]],

@@ -3,8 +3,9 @@
 # Starts two real nodes on this machine, each a kubelet with a containerd of its own (own root,
 # state and socket under $CLUSTER_DIR; never Docker's) on the CNI bridge $NODE_BRIDGE: the first
 # for everything, the second with the kind tier's GPU taint and label (its GPUs come from
-# tests/deviceplugin); then kube-proxy in nftables mode (its own tables; no iptables rule) and
-# CoreDNS as a Deployment on the first. Imports the pause and CoreDNS images built from source.
+# tests/deviceplugin); the one iptables rule that lets our bridge's traffic through FORWARD
+# (node/forward.sh); then kube-proxy in nftables mode (its own tables) and CoreDNS as a
+# Deployment on the first. Imports the pause and CoreDNS images built from source.
 # node/down.sh undoes all of it.
 
 for b in "$NODE_BIN"/{kubelet,kube-proxy} "$COREDNS_BIN/coredns" "$PAUSE_BIN/pause"; do
@@ -41,7 +42,17 @@ start_node() {
   fi
   "$here/node/runtime.sh" "$role"
   local ctr_=(ctr --address "$node/containerd.sock" --namespace k8s.io)
-  start "containerd$suffix" containerd --config "$node/containerd.toml"
+  # The node's containerd, its kubelet (nsenter, below) and their pods share a mount namespace of
+  # their own, in which the node's device-plugins directory covers the kubelet's fixed one
+  # (pluginapi.KubeletSocket, /var/lib/kubelet/device-plugins/kubelet.sock, which --root-dir does
+  # not move): two kubelets on one machine no longer take that socket from each other, and
+  # neither empties the machine's directory. Slave propagation: nothing mounted inside (the
+  # bind, pod volumes, root filesystems) reaches the machine; the namespace ends with its last
+  # process (down.sh stops them all).
+  mkdir -p "$node/device-plugins" "$DEVICE_PLUGIN_DIR"
+  start "containerd$suffix" unshare --mount --propagation slave -- bash -c \
+    'mount --bind "$0" "$1" && exec "${@:2}"' "$node/device-plugins" "$DEVICE_PLUGIN_DIR" \
+    containerd --config "$node/containerd.toml"
   ctr_answers() { "${ctr_[@]}" version >/dev/null 2>&1; }
   wait_for "containerd$suffix" ctr_answers
   for image in "$node"/images/*.tar; do "${ctr_[@]}" images import "$image" >>"$logs/containerd-import.log"; done
@@ -72,11 +83,15 @@ resolvConf: $node/resolv.conf
 podLogsDir: $node/pod-logs
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
-evictionHard: {memory.available: 100Mi, nodefs.available: 1%, imagefs.available: 1%}
+# Absolute floors: on a shared disk 1% (2.5 GB of 252 GB here) tainted the node with disk
+# pressure and evicted CoreDNS while the disk held 3 GB free (2026-12-02).
+evictionHard: {memory.available: 100Mi, nodefs.available: 256Mi, imagefs.available: 256Mi}
+evictionPressureTransitionPeriod: 30s
 serializeImagePulls: false
 registerWithTaints: $taints
 KUBELET
-  start "kubelet$suffix" "$NODE_BIN/kubelet" --config="$node/kubelet.yaml" \
+  start "kubelet$suffix" nsenter --mount="/proc/$(cat "$pids/containerd$suffix")/ns/mnt" -- \
+    "$NODE_BIN/kubelet" --config="$node/kubelet.yaml" \
     --kubeconfig="$CLUSTER_DIR/kubelet${suffix/@/-}.kubeconfig" --root-dir="$node/kubelet" \
     --cert-dir="$node/kubelet/pki" --hostname-override="$name" --node-ip="$ip" --node-labels="$labels"
   kubelet_health() { curl -sf --max-time 5 "http://127.0.0.1:$1/healthz" -o /dev/null; }
@@ -84,6 +99,7 @@ KUBELET
 }
 start_node cpu
 start_node gpu
+"$here/node/forward.sh" accept  # Docker's FORWARD DROP would drop every frame between pods
 
 touch "$CLUSTER_DIR/node/kube-proxy.started"  # down.sh then deletes its nftables tables
 start kube-proxy "$NODE_BIN/kube-proxy" --kubeconfig="$CLUSTER_DIR/kube-proxy.kubeconfig" \
