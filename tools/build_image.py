@@ -82,12 +82,17 @@ def _platform_args(platform: str) -> list[str]:
 
 
 def variants() -> dict[str, list[str]]:
-    """Image variant -> the extras it installs, in declaration order."""
+    """Image variant -> the extras it installs, in declaration order (a GPU variant: its own
+    extra alone, in place of the CPU one)."""
     found: dict[str, list[str]] = {}
     for declared in VOCABULARY.implementations.values():
-        if declared.image_variant is not None and declared.extra is not None:
-            extras = found.setdefault(declared.image_variant, [])
-            extras += [declared.extra] if declared.extra not in extras else []
+        pairs = [(declared.image_variant, declared.extra)]
+        if declared.gpu_image is not None:
+            pairs.append((declared.gpu_image.variant, declared.gpu_image.extra))
+        for variant, extra in pairs:
+            if variant is not None and extra is not None:
+                extras = found.setdefault(variant, [])
+                extras += [extra] if extra not in extras else []
     return found
 
 
