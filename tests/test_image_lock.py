@@ -17,7 +17,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from build_image import VARIANT_DOCKERFILE, lock_file, variants
+from build_image import VARIANT_DOCKERFILE, gpu_variants, lock_file, variants
 from image_locks import added_pins, read_lock, write_lock
 
 from infergraph.vocabulary import VOCABULARY, Implementation
@@ -118,6 +118,7 @@ def test_a_gpu_variant_holds_the_gpu_build_alone(declared: Implementation) -> No
     assert declared.gpu_image is not None and declared.extra is not None
     pins = locked(lock_file(declared.gpu_image.variant))
     assert variants()[declared.gpu_image.variant] == [declared.gpu_image.extra]
+    assert declared.gpu_image.variant in gpu_variants()  # `make images` builds it only by name
     assert _extra_names(declared.gpu_image.extra) <= pins.keys()
     assert not _extra_names(declared.extra) & pins.keys()
     if declared.name == "ONNX_SERVER":

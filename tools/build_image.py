@@ -15,6 +15,8 @@ model-server/variant.Dockerfile: its context build/image-V/ holds only the pins 
 model-server/requirements-V.lock (the server's dependencies plus the variant's extras, `make
 lock`), that the default lock does not hold at that version, and their wheels
 (tools/image_locks.py). `--list-variants` prints each variant and its extras, one line each.
+`--variant all` builds every variant but the GPU builds (`onnx-gpu`: ~3 GB of NVIDIA's CUDA
+wheels), which are built only when named: `make images VARIANTS=onnx-gpu`.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ __all__ = [
     "VARIANT_LOCK",
     "build_context",
     "context_dir",
+    "gpu_variants",
     "lock_file",
     "locked_wheels",
     "main",
@@ -94,6 +97,12 @@ def variants() -> dict[str, list[str]]:
                 extras = found.setdefault(variant, [])
                 extras += [extra] if extra not in extras else []
     return found
+
+
+def gpu_variants() -> list[str]:
+    """The variants of GPU builds (`onnx-gpu`: ~3 GB of NVIDIA's CUDA libraries), which
+    `--variant all` leaves out: they are built only when named."""
+    return [d.gpu_image.variant for d in VOCABULARY.implementations.values() if d.gpu_image]
 
 
 def lock_file(variant: str | None) -> Path:
@@ -220,7 +229,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--context-only", action="store_true", help="write build/image only")
     parser.add_argument(
         "--variant", action="append", default=[],
-        help="build this image variant instead (repeatable; `all`: the default and every one)",
+        help="build this image variant too (repeatable; `all`: every one but the GPU builds)",
     )  # fmt: skip
     parser.add_argument("--list-variants", action="store_true", help="print variants and extras")
     args = parser.parse_args(argv)
@@ -230,9 +239,10 @@ def main(argv: list[str]) -> int:
             print(variant, ",".join(extras))
         return 0
     # a variant is built FROM the default image: the default comes first, in every run
+    every = [v for v in declared if v not in gpu_variants()]
     chosen: list[str | None] = [
         None,
-        *(declared if args.variant == ["all"] else dict.fromkeys(args.variant)),
+        *(every if args.variant == ["all"] else dict.fromkeys(args.variant)),
     ]
     unknown = [v for v in chosen if v is not None and v not in declared]
     if unknown:
