@@ -232,11 +232,15 @@ def main(argv: list[str]) -> int:
         help="build this image variant too (repeatable; `all`: every one but the GPU builds)",
     )  # fmt: skip
     parser.add_argument("--list-variants", action="store_true", help="print variants and extras")
+    parser.add_argument("--list-gpu-variants", action="store_true", help="print the GPU ones")
     args = parser.parse_args(argv)
     declared = variants()
     if args.list_variants:
         for variant, extras in declared.items():
             print(variant, ",".join(extras))
+        return 0
+    if args.list_gpu_variants:
+        print("\n".join(gpu_variants()))
         return 0
     # a variant is built FROM the default image: the default comes first, in every run
     every = [v for v in declared if v not in gpu_variants()]
