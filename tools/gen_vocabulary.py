@@ -126,7 +126,7 @@ def implementations_md(vocabulary: JSON) -> str:
                 lines.append(
                     f"- image of a node with an `nvidia.com/gpu` limit: the `-{gpu['variant']}`"
                     f" variant (`pip install 'infergraph-server[{gpu['extra']}]'` in place of"
-                    f" `[{spec['extra']}]`)"
+                    f" `[{spec['extra']}]`; `make images VARIANTS={gpu['variant']}` builds it)"
                 )
         else:
             flags = " ".join(f"`{flag}=<{setting}>`" for setting, flag in own["flags"].items())
