@@ -40,8 +40,9 @@ image: setup ## build the server image under the name the compiler writes (start
 # The variants (`-xgboost`, `-lightgbm`, `-onnx`, `-mlflow`: one per runtime extra), each FROM
 # the default image (built first) plus the wheels its lock adds (model-server/variant.Dockerfile).
 # The container tier of `make test` builds the ones its examples run on with
-# `make images VARIANTS='xgboost onnx ...'`.
+# `make images VARIANTS='xgboost onnx ...'`. `all` leaves out the GPU builds (`-onnx-gpu`:
+# onnxruntime-gpu and NVIDIA's CUDA 13 wheels, ~3 GB): `make images VARIANTS=onnx-gpu`.
 VARIANTS ?= all
-images: setup ## build the server image and every runtime variant (<tag>-xgboost, ...); VARIANTS='xgboost onnx' picks some
+images: setup ## build the server image and every CPU runtime variant (<tag>-xgboost, ...); VARIANTS='xgboost onnx-gpu' picks some
 	$(DOCKER_SESSION) $(PY) tools/build_image.py --platforms '$(IMAGE_PLATFORMS)' \
 		$(if $(BASE_IMAGE),--base-image '$(BASE_IMAGE)') $(foreach v,$(VARIANTS),--variant $(v))

@@ -8,6 +8,8 @@ SERVER_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' model-server/pypro
 RELEASE_VERSION ?= $(SERVER_VERSION)
 RELEASE_DIR ?= build/release
 RELEASE_PLATFORMS ?= linux/amd64 linux/arm64
+# The GPU variants (`-onnx-gpu`): onnxruntime-gpu publishes no linux/arm64 wheel.
+GPU_PLATFORMS ?= linux/amd64
 IMAGE_REPOSITORY ?= ghcr.io/infergraph/infergraph-server
 CHART_REGISTRY ?= oci://ghcr.io/infergraph/charts
 HELM_PUSH_FLAGS ?=
@@ -22,16 +24,22 @@ release-check: ## fail unless RELEASE_VERSION (the tag without v) is the reposit
 	@echo "release: version $(RELEASE_VERSION)"
 
 image-push: setup release-check ## buildx: the image and its runtime variants for RELEASE_PLATFORMS, pushed as IMAGE_REPOSITORY:RELEASE_VERSION[-variant]
+	# the GPU variants' contexts first (GPU_PLATFORMS), then the default's for every platform
+	$(PY) tools/build_image.py --context-only --platforms '$(GPU_PLATFORMS)' \
+		$$($(PY) tools/build_image.py --list-gpu-variants | sed 's/^/--variant /')
 	$(PY) tools/build_image.py --context-only --platforms '$(RELEASE_PLATFORMS)' --variant all
 	docker buildx build --push --platform "$$(echo $(RELEASE_PLATFORMS) | tr ' ' ,)" \
 		--file model-server/Dockerfile --build-arg VERSION=$(RELEASE_VERSION) \
 		--tag $(IMAGE_REPOSITORY):$(RELEASE_VERSION) build/image
 	# each variant FROM the image just pushed, adding only its own wheels
+	gpu="$$($(PY) tools/build_image.py --list-gpu-variants)"; \
 	for variant in $$($(PY) tools/build_image.py --list-variants | cut -d' ' -f1); do \
-	  docker buildx build --push --platform "$$(echo $(RELEASE_PLATFORMS) | tr ' ' ,)" \
+	  platforms='$(RELEASE_PLATFORMS)'; \
+	  if echo "$$gpu" | grep -qx "$$variant"; then platforms='$(GPU_PLATFORMS)'; fi; \
+	  docker buildx build --push --platform "$$(echo $$platforms | tr ' ' ,)" \
 		--file model-server/variant.Dockerfile --build-arg VARIANT=$$variant \
 		--build-arg SERVER_IMAGE=$(IMAGE_REPOSITORY):$(RELEASE_VERSION) \
-		--tag $(IMAGE_REPOSITORY):$(RELEASE_VERSION)-$$variant build/image-$$variant; \
+		--tag $(IMAGE_REPOSITORY):$(RELEASE_VERSION)-$$variant build/image-$$variant || exit 1; \
 	done
 
 chart-package: setup release-check ## helm package the chart as RELEASE_VERSION into RELEASE_DIR

@@ -17,8 +17,10 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from build_image import VARIANT_DOCKERFILE, lock_file, variants
+from build_image import VARIANT_DOCKERFILE, gpu_variants, lock_file, variants
 from image_locks import added_pins, read_lock, write_lock
+
+from infergraph.vocabulary import VOCABULARY, Implementation
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = ROOT / "model-server"
@@ -95,6 +97,34 @@ def test_a_variant_lock_is_the_lock_plus_its_extras(variant: str) -> None:
             name = canonicalize_name(requirement.name)
             assert name in pins, f"{spec}: not in the {variant} lock; run `make lock`"
             assert requirement.specifier.contains(pins[name][0], prereleases=True), spec
+
+
+def _extra_names(extra: str) -> set[str]:
+    extras = tomllib.loads((SERVER / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    return {canonicalize_name(Requirement(spec).name) for spec in extras[extra]}
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [d for d in VOCABULARY.implementations.values() if d.gpu_image],
+    ids=lambda d: d.name,
+)
+def test_a_gpu_variant_holds_the_gpu_build_alone(declared: Implementation) -> None:
+    """`-onnx-gpu` holds onnxruntime-gpu and NVIDIA's CUDA 13 wheels, not the CPU onnxruntime:
+    both wheels own the module `onnxruntime`, and the one installed last would win. cuBLAS is
+    there though onnxruntime-gpu's `cuda` extra omits it (its CUDA provider links it)."""
+    assert declared.gpu_image is not None and declared.extra is not None
+    pins = locked(lock_file(declared.gpu_image.variant))
+    assert variants()[declared.gpu_image.variant] == [declared.gpu_image.extra]
+    assert declared.gpu_image.variant in gpu_variants()  # `make images` builds it only by name
+    assert _extra_names(declared.gpu_image.extra) <= pins.keys()
+    assert not _extra_names(declared.extra) & pins.keys()
+    if declared.name == "ONNX_SERVER":
+        cuda = {n: v for n, (v, _) in pins.items() if n.startswith("nvidia-")}
+        assert {"nvidia-cublas", "nvidia-cuda-runtime", "nvidia-cudnn-cu13"} <= cuda.keys()
+        assert cuda["nvidia-cublas"].split(".")[0] == cuda["nvidia-cuda-runtime"][:2] == "13"
 
 
 def _pin(name: str, version: str, via: str = "infergraph-server") -> str:

@@ -57,6 +57,10 @@ def test_both_sides_read_the_same_names_in_the_same_order() -> None:
         declared = VOCABULARY.implementations[name]
         assert IMPLEMENTATIONS[name].type == declared.type
         assert IMPLEMENTATIONS[name].parameters == tuple(declared.parameters)
+        gpu = declared.gpu_image
+        assert (IMPLEMENTATIONS[name].gpu_image_variant, IMPLEMENTATIONS[name].gpu_extra) == (
+            (None, None) if gpu is None else (gpu.variant, gpu.extra)
+        )
 
 
 def test_type_names_written_for_mypy_equal_the_declared() -> None:

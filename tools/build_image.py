@@ -15,6 +15,8 @@ model-server/variant.Dockerfile: its context build/image-V/ holds only the pins 
 model-server/requirements-V.lock (the server's dependencies plus the variant's extras, `make
 lock`), that the default lock does not hold at that version, and their wheels
 (tools/image_locks.py). `--list-variants` prints each variant and its extras, one line each.
+`--variant all` builds every variant but the GPU builds (`onnx-gpu`: ~3 GB of NVIDIA's CUDA
+wheels), which are built only when named: `make images VARIANTS=onnx-gpu`.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ __all__ = [
     "VARIANT_LOCK",
     "build_context",
     "context_dir",
+    "gpu_variants",
     "lock_file",
     "locked_wheels",
     "main",
@@ -82,13 +85,24 @@ def _platform_args(platform: str) -> list[str]:
 
 
 def variants() -> dict[str, list[str]]:
-    """Image variant -> the extras it installs, in declaration order."""
+    """Image variant -> the extras it installs, in declaration order (a GPU variant: its own
+    extra alone, in place of the CPU one)."""
     found: dict[str, list[str]] = {}
     for declared in VOCABULARY.implementations.values():
-        if declared.image_variant is not None and declared.extra is not None:
-            extras = found.setdefault(declared.image_variant, [])
-            extras += [declared.extra] if declared.extra not in extras else []
+        pairs = [(declared.image_variant, declared.extra)]
+        if declared.gpu_image is not None:
+            pairs.append((declared.gpu_image.variant, declared.gpu_image.extra))
+        for variant, extra in pairs:
+            if variant is not None and extra is not None:
+                extras = found.setdefault(variant, [])
+                extras += [extra] if extra not in extras else []
     return found
+
+
+def gpu_variants() -> list[str]:
+    """The variants of GPU builds (`onnx-gpu`: ~3 GB of NVIDIA's CUDA libraries), which
+    `--variant all` leaves out: they are built only when named."""
+    return [d.gpu_image.variant for d in VOCABULARY.implementations.values() if d.gpu_image]
 
 
 def lock_file(variant: str | None) -> Path:
@@ -215,19 +229,24 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--context-only", action="store_true", help="write build/image only")
     parser.add_argument(
         "--variant", action="append", default=[],
-        help="build this image variant instead (repeatable; `all`: the default and every one)",
+        help="build this image variant too (repeatable; `all`: every one but the GPU builds)",
     )  # fmt: skip
     parser.add_argument("--list-variants", action="store_true", help="print variants and extras")
+    parser.add_argument("--list-gpu-variants", action="store_true", help="print the GPU ones")
     args = parser.parse_args(argv)
     declared = variants()
     if args.list_variants:
         for variant, extras in declared.items():
             print(variant, ",".join(extras))
         return 0
+    if args.list_gpu_variants:
+        print("\n".join(gpu_variants()))
+        return 0
     # a variant is built FROM the default image: the default comes first, in every run
+    every = [v for v in declared if v not in gpu_variants()]
     chosen: list[str | None] = [
         None,
-        *(declared if args.variant == ["all"] else dict.fromkeys(args.variant)),
+        *(every if args.variant == ["all"] else dict.fromkeys(args.variant)),
     ]
     unknown = [v for v in chosen if v is not None and v not in declared]
     if unknown:

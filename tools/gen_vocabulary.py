@@ -122,6 +122,12 @@ def implementations_md(vocabulary: JSON) -> str:
             variant = spec.get("image", {}).get("variant")
             image = "the default server image" if variant is None else f"the `-{variant}` variant"
             lines.append(f"- image: {image} (`make images` builds the variants)")
+            if gpu := spec.get("image", {}).get("gpu"):
+                lines.append(
+                    f"- image of a node with an `nvidia.com/gpu` limit: the `-{gpu['variant']}`"
+                    f" variant (`pip install 'infergraph-server[{gpu['extra']}]'` in place of"
+                    f" `[{spec['extra']}]`; `make images VARIANTS={gpu['variant']}` builds it)"
+                )
         else:
             flags = " ".join(f"`{flag}=<{setting}>`" for setting, flag in own["flags"].items())
             lines.append(

@@ -22,6 +22,7 @@ __all__ = [
     "Children",
     "ContainerSpec",
     "DetectorSpec",
+    "GpuImage",
     "Implementation",
     "ModelUriSpec",
     "NodeType",
@@ -115,6 +116,15 @@ class ContainerSpec:
 
 
 @dataclass(frozen=True)
+class GpuImage:
+    """The image variant a node with a GPU runs instead, and the extra that installs the GPU
+    build of its library there (in place of the CPU build: both own the same module)."""
+
+    variant: str
+    extra: str
+
+
+@dataclass(frozen=True)
 class Implementation:
     """A prepackaged implementation; `children` is its own rule, else its node type's.
     Exactly one of `server` (a class of our server) and `container` (its own image) is set."""
@@ -132,6 +142,11 @@ class Implementation:
     parameters: Mapping[str, ParameterSpec]
     extra: str | None = None  # the extra of infergraph-server that installs its library
     image_variant: str | None = None  # its nodes run `<server image>-<variant>`; None: the default
+    gpu_image: GpuImage | None = None  # what its nodes with an nvidia.com/gpu limit run instead
+
+    def variant_for(self, gpus: int) -> str | None:
+        """The image variant of a node asking for `gpus` GPUs."""
+        return self.gpu_image.variant if gpus and self.gpu_image else self.image_variant
 
 
 @dataclass(frozen=True)
@@ -192,6 +207,7 @@ def _implementation(
 ) -> Implementation:
     node_type = node_types[doc["type"]]
     uri, own = doc.get("modelUri"), doc.get("container")
+    gpu = doc.get("image", {}).get("gpu")
     return Implementation(
         name=name,
         type=node_type.name,
@@ -208,6 +224,7 @@ def _implementation(
         parameters={p: _parameter(p, spec) for p, spec in doc["parameters"].items()},
         extra=doc.get("extra"),
         image_variant=doc.get("image", {}).get("variant"),
+        gpu_image=None if gpu is None else GpuImage(gpu["variant"], gpu["extra"]),
     )
 
 

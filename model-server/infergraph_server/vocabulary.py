@@ -52,6 +52,8 @@ class Implementation:
     batchable: bool = False  # its predict is row-wise: concurrent requests may share a call
     extra: str | None = None  # the extra of infergraph-server that installs its library
     image_variant: str | None = None  # the image variant that has that extra
+    gpu_extra: str | None = None  # the extra of its library's GPU build (in place of `extra`)
+    gpu_image_variant: str | None = None  # the image variant a node with a GPU runs
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ IMPLEMENTATIONS: Mapping[str, Implementation] = {
         batchable=spec["batchable"],
         extra=spec.get("extra"),
         image_variant=spec.get("image", {}).get("variant"),
+        gpu_extra=spec.get("image", {}).get("gpu", {}).get("extra"),
+        gpu_image_variant=spec.get("image", {}).get("gpu", {}).get("variant"),
     )
     for name, spec in _DOC["implementations"].items()
     if "server" in spec

@@ -7,7 +7,9 @@ import pytest
 from infergraph import defaults
 from infergraph.compile import compile_runtime, compile_values
 from infergraph.model import Graph, Node, Predictor, Resources
+from infergraph.render_helm import render_helm
 from infergraph.vocabulary import VOCABULARY
+from tests.jsonnet.test_parity import assert_parity
 
 #: models our server serves (own containers, TRITON_SERVER: tests/compile/test_own_container.py)
 MODELS = [
@@ -53,6 +55,34 @@ def test_the_runtime_libraries_have_their_variants() -> None:
     }
     assert (variants["ONNX_SERVER"], variants["MLFLOW_SERVER"]) == ("onnx", "mlflow")
     assert variants["SKLEARN_SERVER"] is None
+
+
+@pytest.mark.parametrize("implementation", MODELS)
+def test_a_gpu_node_runs_its_implementations_gpu_variant_if_it_declares_one(
+    implementation: str,
+) -> None:
+    """A node with an nvidia.com/gpu limit runs the declared GPU variant (ONNX_SERVER:
+    `-onnx-gpu`, onnxruntime-gpu and NVIDIA's CUDA wheels), the others their usual image."""
+    declared = VOCABULARY.implementations[implementation]
+    variant = declared.image_variant if declared.gpu_image is None else declared.gpu_image.variant
+    expected = defaults.SERVER_IMAGE + ("" if variant is None else f"-{variant}")
+    graph = _graph(implementation, Resources(limits={"nvidia.com/gpu": "1"}))
+    values = compile_values(graph)
+    assert values["predictors"]["main"]["nodes"]["clf"]["container"]["image"] == expected
+    assert compile_runtime(graph)["main"]["root"]["image"] == expected
+
+
+def test_onnx_has_a_gpu_variant_of_its_own_and_helm_and_jsonnet_render_it() -> None:
+    gpu = VOCABULARY.implementations["ONNX_SERVER"].gpu_image
+    assert gpu is not None and (gpu.variant, gpu.extra) == ("onnx-gpu", "onnx-gpu")
+    assert [n for n, s in VOCABULARY.implementations.items() if s.gpu_image] == ["ONNX_SERVER"]
+    values = compile_values(_graph("ONNX_SERVER", Resources(limits={"nvidia.com/gpu": "1"})))
+    assert_parity(values)
+    (deployment,) = [o for o in render_helm(values, "models") if o["kind"] == "Deployment"
+                     and o["metadata"]["name"] == "iris-main-clf"]  # fmt: skip
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == f"{defaults.SERVER_IMAGE}-onnx-gpu"
+    assert container["resources"]["limits"]["nvidia.com/gpu"] == "1"
 
 
 def test_a_gpu_node_tells_its_server_how_many_gpus() -> None:

@@ -17,7 +17,7 @@ from infergraph.compile.nodes import server_image
 from infergraph.defaults import SERVER_IMAGE
 from infergraph.loading import load
 from infergraph.render import render_values
-from tests.test_image_lock import lock_file, locked, variants
+from tests.test_image_lock import gpu_variants, lock_file, locked, variants
 
 from .conftest import REPO
 from .docker import Docker, wait_http
@@ -133,7 +133,7 @@ def test_unknown_security_field_is_refused(tmp_path: Path) -> None:
         docker_run_args(template, tmp_path, HTTP)
 
 
-@pytest.mark.parametrize("variant", [None, *variants()])
+@pytest.mark.parametrize("variant", [None, *(v for v in variants() if v not in gpu_variants())])
 def test_image_holds_exactly_the_lock(image: str, docker: Docker, variant: str | None) -> None:
     """The venv is the lock plus our distribution: no pip, no setuptools, nothing unpinned; a
     variant, built FROM the default image with only the wheels it adds, holds exactly its own

@@ -156,8 +156,11 @@ def test_onnx_providers_follow_the_node_gpus() -> None:
     cuda, cpu = "CUDAExecutionProvider", "CPUExecutionProvider"
     assert providers(0, [cuda, cpu]) == [cpu]
     assert providers(1, [cuda, cpu]) == [cuda, cpu]
-    with pytest.raises(RuntimeError, match=r"asks for 2 GPU.*has no CUDAExecutionProvider"):
+    with pytest.raises(RuntimeError, match=r"asks for 2 GPU.*has no CUDAExecutionProvider") as e:
         providers(2, [cpu])
+    assert e.value.args[0].endswith(
+        """run the image variant "-onnx-gpu" or install 'infergraph-server[onnx-gpu]'"""
+    )
 
 
 def test_an_onnx_gpu_node_whose_session_fell_back_to_the_cpu_is_refused(
@@ -172,6 +175,10 @@ def test_an_onnx_gpu_node_whose_session_fell_back_to_the_cpu_is_refused(
     on_cpu = list(session.get_providers())
     confirm(0, on_cpu)
     with pytest.raises(RuntimeError, match=re.escape("asks for 1 GPU(s) but onnxruntime could")):
+        confirm(1, on_cpu)
+    with pytest.raises(
+        RuntimeError, match=re.escape('container runtime) and the image variant "-onnx-gpu"')
+    ):
         confirm(1, on_cpu)
     confirm(1, ["CUDAExecutionProvider", *on_cpu])
 

@@ -63,13 +63,13 @@ def node_image(graph: Graph, node: Node) -> str:
     """The image of a node's container (and of its runtime-graph entry): a custom node's own;
     for an implementation with its own container, the node's override, else the graph's
     (`spec.images`), else the declared one; for a prepackaged node the server image variant
-    its implementation declares."""
+    its implementation declares (its GPU variant when the node asks for a GPU)."""
     own = _own_container(node)
     if own is not None:
         return node.image or graph.images.get(node.implementation or "") or own.image
     if node.implementation is None:
         return node.image or defaults.SERVER_IMAGE
-    return server_image(VOCABULARY.implementations[node.implementation].image_variant)
+    return server_image(VOCABULARY.implementations[node.implementation].variant_for(node.gpus))
 
 
 def _args(node: Node, model_path: str | None) -> list[str] | None:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 from typing import Any
 
 import numpy as np
 
 from infergraph_server.errors import BadRequest
+from infergraph_server.vocabulary import IMPLEMENTATIONS
 
 from .files import model_file, require
 
-__all__ = ["OnnxServer", "confirm", "providers"]
+__all__ = ["OnnxServer", "confirm", "preload_cuda", "providers"]
+
+log = logging.getLogger(__name__)
 
 _CUDA, _CPU = "CUDAExecutionProvider", "CPUExecutionProvider"
 # onnxruntime's element types ("tensor(float)") -> numpy dtype and V2 datatype
@@ -37,23 +43,41 @@ def providers(gpus: int, available: list[str]) -> list[str]:
     if gpus <= 0:
         return [_CPU]
     if _CUDA not in available:
+        declared = IMPLEMENTATIONS["ONNX_SERVER"]
         raise RuntimeError(
             f"gpus: the node asks for {gpus} GPU(s) but this onnxruntime has no {_CUDA}"
-            f" (it has {', '.join(available)}); install onnxruntime-gpu in the image"
+            f" (it has {', '.join(available)}); run the image variant"
+            f' "-{declared.gpu_image_variant}" or install'
+            f" 'infergraph-server[{declared.gpu_extra}]'"
         )
     return [_CUDA, _CPU]
+
+
+def preload_cuda(ort: Any) -> None:
+    """Load the CUDA and cuDNN libraries of NVIDIA's wheels (site-packages/nvidia/cu13/lib,
+    nvidia/cudnn/lib) before a GPU session opens: libonnxruntime_providers_cuda.so links them by
+    soname and its RUNPATH is only `$ORIGIN`, so without this the loader would need
+    LD_LIBRARY_PATH. onnxruntime's `preload_dlls` does it and prints what it could not load; that
+    goes to our log. The driver's libcuda.so.1 comes from the host (NVIDIA's container runtime)."""
+    said = io.StringIO()
+    with contextlib.redirect_stdout(said):
+        ort.preload_dlls()
+    for line in said.getvalue().splitlines():
+        log.warning("onnxruntime.preload_dlls: %s", line)
 
 
 def confirm(gpus: int, session: list[str]) -> None:
     """A GPU node's session must run on CUDA. onnxruntime-gpu lists CUDAExecutionProvider even
     where it cannot start it (its CUDA and cuDNN libraries are not in the wheel, or no GPU is
     visible) and then falls back to the CPU with only a log line: measured here with
-    onnxruntime-gpu 1.31.1 and no GPU, the session's providers were the CPU's alone."""
+    onnxruntime-gpu 1.31.1 and no GPU, the session's providers were the CPU's alone, in the
+    `-onnx-gpu` image too (everything there but the driver's libcuda.so.1)."""
     if gpus > 0 and _CUDA not in session:
+        variant = IMPLEMENTATIONS["ONNX_SERVER"].gpu_image_variant
         raise RuntimeError(
             f"gpus: the node asks for {gpus} GPU(s) but onnxruntime could not start its {_CUDA}"
-            f" (the session runs on {', '.join(session)}); the image needs onnxruntime-gpu with"
-            " the CUDA and cuDNN libraries it names, and the node a visible GPU"
+            f" (the session runs on {', '.join(session)}); the node needs a visible GPU (NVIDIA's"
+            f' driver and container runtime) and the image variant "-{variant}"'
         )
 
 
@@ -79,6 +103,8 @@ class OnnxServer:
         """Open an inference session once, before the server turns ready."""
         ort = require("onnxruntime", "ONNX_SERVER")
         chosen = providers(self.gpus, list(ort.get_available_providers()))
+        if self.gpus > 0:
+            preload_cuda(ort)
         path = model_file(self.model_uri, "ONNX_SERVER")
         self._session = ort.InferenceSession(str(path), providers=chosen)
         confirm(self.gpus, list(self._session.get_providers()))
