@@ -10,8 +10,9 @@ call they waited for is over, so they go in the next call at once, without `max_
 answer of an inline call is written before that poll, and the next request of the client it
 answered may already be read there (on a busy machine often), so that one client must not wait
 `max_latency` alone. Only requests with the same key (names, dtypes, trailing shapes) are
-merged. A batched call that raises, or whose answer cannot be split by rows, is retried for each
-request alone, so every request gets its own answer or its own error.
+merged; the key is computed only for a request that queues, so the inline call costs what an
+unbatched one does. A batched call that raises, or whose answer cannot be split by rows, is
+retried for each request alone, so every request gets its own answer or its own error.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Batcher", "Observe", "Run", "batch_rows", "split_rows"]
+__all__ = ["Batcher", "Key", "Observe", "Run", "batch_rows", "split_rows"]
 
 #: A request's own model call, given its (or a batch's concatenated) input arrays.
 Run = Callable[[tuple[np.ndarray, ...]], Awaitable[Any]]
+#: A queued request's compatibility key; requests with equal keys may share a call.
+Key = Callable[[], Hashable]
 #: Records one model call: its row count and each of its requests' queue waits (seconds).
 Observe = Callable[[int, list[float]], None]
 
@@ -94,26 +97,14 @@ class Batcher:
         self._settling = 0  # loop turns after that call in which arrivals count as during it
         self._inline_done: asyncio.Future[None] | None = None  # a worker waits for that call
 
-    async def submit(self, key: Hashable, arrays: tuple[np.ndarray, ...], run: Run) -> Any:
-        """The answer to one request's rows (`run` called on them, alone or in a batch)."""
-        rows = arrays[0].shape[0]
-        if self._worker is None and not self._inline and not self._settling:
-            return await self._call_inline(arrays, rows, run)
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-        now = time.perf_counter()
-        # Read right after a blocking inline call: it arrived during that call, which is over.
-        due = now if self._settling and not self._inline else now + self.max_latency
-        self._queue.append(_Waiting(key, arrays, rows, run, future, now, due))
-        self._rows += rows
-        if self._worker is None:
-            self._worker = loop.create_task(self._work())
-        elif self._full is not None and self._rows >= self.max_rows and not self._full.done():
-            self._full.set_result(None)
-        return await future  # a cancelled caller cancels this future: its rows are skipped
+    async def submit(self, arrays: tuple[np.ndarray, ...], run: Run, key: Key) -> Any:
+        """The answer to one request's rows (`run` called on them, alone or in a batch).
 
-    async def _call_inline(self, arrays: tuple[np.ndarray, ...], rows: int, run: Run) -> Any:
-        """An idle node: this request's own call, in its own task (no future, no loop turn)."""
+        `key()` is asked only when the request queues: an idle node's request never needs it."""
+        rows = arrays[0].shape[0]
+        if self._worker is not None or self._inline or self._settling:
+            return await self._queued(key(), arrays, rows, run)
+        # An idle node: this request's own call, in its own task (no future, no loop turn).
         if self._observe is not None:
             self._observe(rows, [0.0])
         self._inline = True
@@ -126,6 +117,23 @@ class Batcher:
             waiter, self._inline_done = self._inline_done, None
             if waiter is not None and not waiter.done():
                 waiter.set_result(None)
+
+    async def _queued(
+        self, key: Hashable, arrays: tuple[np.ndarray, ...], rows: int, run: Run
+    ) -> Any:
+        """A busy node: the request waits for a worker's call."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        now = time.perf_counter()
+        # Read right after a blocking inline call: it arrived during that call, which is over.
+        due = now if self._settling and not self._inline else now + self.max_latency
+        self._queue.append(_Waiting(key, arrays, rows, run, future, now, due))
+        self._rows += rows
+        if self._worker is None:
+            self._worker = loop.create_task(self._work())
+        elif self._full is not None and self._rows >= self.max_rows and not self._full.done():
+            self._full.set_result(None)
+        return await future  # a cancelled caller cancels this future: its rows are skipped
 
     def _settle(self) -> None:
         """One loop turn after an inline call; after the last, an empty node is idle again."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Protocol
 
 import numpy as np
@@ -153,12 +153,18 @@ class DataPlane:
             if arrays is None:
                 return await model.predict(x, names, meta)
             single = isinstance(x, np.ndarray)
-            shapes = tuple((a.dtype.str, a.shape[1:]) for a in arrays)
-            seen = orjson.dumps(meta, option=orjson.OPT_SORT_KEYS) if takes_meta and meta else b""
+
+            def key() -> Hashable:
+                shapes = tuple((a.dtype.str, a.shape[1:]) for a in arrays)
+                seen = b""
+                if takes_meta and meta:
+                    seen = orjson.dumps(meta, option=orjson.OPT_SORT_KEYS)
+                return (tuple(names), single, shapes, seen)
+
             return await batcher.submit(
-                (tuple(names), single, shapes, seen),
                 arrays,
                 lambda merged: model.predict(merged[0] if single else list(merged), names, meta),
+                key,
             )
 
         return predict
