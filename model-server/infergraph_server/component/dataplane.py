@@ -43,6 +43,9 @@ BATCHABLE = "batchable"
 #: The keyword by which a prepackaged server that can use GPUs takes the node's GPU count.
 SERVER_GPUS = "gpus"
 
+# What a model may answer besides an array (the union's isinstance costs a union build per call).
+_NOT_ARRAY = (str, bytes, bytearray, dict)
+
 Predict = Callable[[Any, list[str], dict[str, Any]], Awaitable[Any]]
 
 
@@ -184,7 +187,7 @@ class DataPlane:
         names: list[str],
     ) -> dict[str, Any]:
         kind = payload_kind(request)
-        if isinstance(out, str | bytes | bytearray | dict):
+        if isinstance(out, _NOT_ARRAY):
             body = encode_payload(out, kind, [])
         else:
             arr = out if isinstance(out, np.ndarray) else np.asarray(out)
