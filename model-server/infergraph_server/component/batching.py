@@ -18,6 +18,7 @@ retried for each request alone, so every request gets its own answer or its own 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -94,7 +95,9 @@ class Batcher:
         self._worker: asyncio.Task[None] | None = None
         self._full: asyncio.Future[None] | None = None
         self._inline = False  # an idle node's request is making its own call
-        self._settling = 0  # loop turns after that call in which arrivals count as during it
+        self._settling = False  # in the loop turns after that call: arrivals count as during it
+        # (the loop, what ends `_settling` there after the turns), made at the first inline call
+        self._settle: tuple[asyncio.AbstractEventLoop, Callable[[], object]] | None = None
         self._inline_done: asyncio.Future[None] | None = None  # a worker waits for that call
 
     async def submit(self, arrays: tuple[np.ndarray, ...], run: Run, key: Key) -> Any:
@@ -112,8 +115,11 @@ class Batcher:
             return await run(arrays)
         finally:
             self._inline = False
-            self._settling = _INLINE_SETTLE_TURNS
-            asyncio.get_running_loop().call_soon(self._settle)
+            self._settling = True
+            loop = asyncio.get_running_loop()
+            if self._settle is None or self._settle[0] is not loop:
+                self._settle = (loop, self._chain(loop))
+            loop.call_soon(self._settle[1])
             waiter, self._inline_done = self._inline_done, None
             if waiter is not None and not waiter.done():
                 waiter.set_result(None)
@@ -135,11 +141,13 @@ class Batcher:
             self._full.set_result(None)
         return await future  # a cancelled caller cancels this future: its rows are skipped
 
-    def _settle(self) -> None:
-        """One loop turn after an inline call; after the last, an empty node is idle again."""
-        self._settling -= 1
-        if self._settling:
-            asyncio.get_running_loop().call_soon(self._settle)
+    def _chain(self, loop: asyncio.AbstractEventLoop) -> Callable[[], object]:
+        """What, scheduled after an inline call, ends the settle window `_INLINE_SETTLE_TURNS`
+        loop turns later: call_soon of call_soon of a setattr, so no turn runs Python code."""
+        chain: Callable[[], object] = functools.partial(setattr, self, "_settling", False)
+        for _ in range(_INLINE_SETTLE_TURNS - 1):
+            chain = functools.partial(loop.call_soon, chain)
+        return chain
 
     async def _work(self) -> None:
         try:
