@@ -7,6 +7,10 @@ spends per request and their ratio. Wall-clock A/B (ab_server.py) needs a quiet 
 resolve a few percent; instruction counts do not care what else runs, so a change's budget
 ("costs at most 2%") can be checked on a shared one. Not part of ``make bench``: it needs
 valgrind and a second build, and a run takes minutes (the servers run ~50x slower).
+
+``--batching this`` serves this checkout with ``--max-batch-size 32 --max-batch-latency-ms 2``
+and the baseline without: with ``--baseline .venv/bin/infergraph-server`` it prints what
+batching costs a request that finds the server idle (sequential requests never queue).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ __all__ = ["main"]
 ROUTES = (("seldon", "/api/v1.0/predictions", servers.SELDON_BODY),
           ("v2", "/v2/models/iris/infer", servers.V2_BODY))  # fmt: skip
 WARM_UP = 50
+BATCHING = ("--max-batch-size", "32", "--max-batch-latency-ms", "2")
 _TOTALS = re.compile(rb"^(?:totals|summary): (\d+)", re.MULTILINE)
 
 
@@ -71,6 +76,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--baseline", type=Path, required=True, help="the other infergraph-server")
     parser.add_argument("--requests", type=int, default=300, help="counted requests per route")
+    parser.add_argument("--batching", choices=("none", "this"), default="none",
+                        help="this: this checkout batches, the baseline does not")  # fmt: skip
     args = parser.parse_args(argv)
     if not os.access(args.baseline, os.X_OK):
         parser.error(f"--baseline {args.baseline}: not an executable")
@@ -81,8 +88,9 @@ def main(argv: list[str]) -> int:
         work = Path(tmp)
         flags = servers.sklearn_flags(train(work))
         (work / "baseline").mkdir()
+        batching = BATCHING if args.batching == "this" else ()
         builds = {
-            "this": servers.our_component(work, flags),
+            "this": servers.our_component(work, [*flags, *batching]),
             "baseline": servers.our_component(work / "baseline", flags, binary=args.baseline),
         }
         for build, launch in builds.items():
@@ -94,7 +102,8 @@ def main(argv: list[str]) -> int:
                     _instructions(proc.pid, out)
                     _send(launch.http_port, path, body, args.requests)
                     counts[(build, protocol)] = _instructions(proc.pid, out) / args.requests
-    print(f"ab_instructions: {args.requests} sequential requests per route, keep-alive")
+    print(f"ab_instructions: {args.requests} sequential requests per route, keep-alive"
+          + (", this checkout batching" if batching else ""))  # fmt: skip
     for protocol, _, _ in ROUTES:
         this, base = counts[("this", protocol)], counts[("baseline", protocol)]
         print(f"{protocol:6} instructions/request {this:10.0f} vs {base:10.0f} "

@@ -20,6 +20,11 @@ from infergraph_server.errors import ModelError
 from infergraph_server.settings import ComponentSettings
 
 
+def same_key() -> str:
+    """The compatibility key of every request here: all may share a call."""
+    return "k"
+
+
 async def loaded(**kw: Any) -> DataPlane:
     plane = DataPlane(ComponentSettings(name="m", metrics_port=0, **kw))
     await plane.load()
@@ -109,6 +114,11 @@ def test_an_idle_node_calls_the_model_inline() -> None:
         observed: list[tuple[int, list[float]]] = []
         batcher = Batcher(8, 0.002, lambda rows, waits: observed.append((rows, waits)))
         seen: list[Any] = []
+        keys: list[str] = []
+
+        def key() -> str:
+            keys.append("asked")
+            return "k"
 
         async def run(arrays: tuple[np.ndarray, ...]) -> Any:
             seen.append(asyncio.current_task() is caller)
@@ -117,12 +127,13 @@ def test_an_idle_node_calls_the_model_inline() -> None:
         answers = []
         for i in range(3):
             caller = asyncio.current_task()
-            answers.append(await batcher.submit("k", (np.full((i + 1, 2), float(i)),), run))
+            answers.append(await batcher.submit((np.full((i + 1, 2), float(i)),), run, key))
             for _ in range(4):  # a client's next request takes more loop turns than this
                 await asyncio.sleep(0)
-        return [seen, [a.tolist() for a in answers]], observed
+        return [seen, [a.tolist() for a in answers], keys], observed
 
-    (own_task, answers), observed = asyncio.run(main())
+    (own_task, answers, keys), observed = asyncio.run(main())
+    assert keys == []  # no compatibility key for a request that never queues
     assert own_task == [True, True, True]
     assert answers == [[[0.0, 0.0]], [[2.0, 2.0]] * 2, [[4.0, 4.0]] * 3]
     assert observed == [(1, [0.0]), (2, [0.0]), (3, [0.0])]
@@ -148,7 +159,7 @@ def test_one_client_never_waits_the_batch_latency(first_alone: bool) -> None:
             return arrays[0]
 
         def submit(value: float) -> Awaitable[Any]:
-            return batcher.submit("k", (np.full((1, 1), value),), run)
+            return batcher.submit((np.full((1, 1), value),), run, same_key)
 
         async def handle(value: float) -> None:  # a server's handler task
             answers.append((await submit(value)).tolist())
@@ -180,11 +191,15 @@ def test_one_client_never_waits_the_batch_latency(first_alone: bool) -> None:
 def test_requests_arriving_during_an_inline_call_are_batched_after_it(blocking: bool) -> None:
     """The idle node's first request calls alone; those that arrive during its call (for a
     blocking model: in the loop turns right after it) queue and share the next call, which
-    starts only once the first has ended."""
+    starts only once the first has ended. Only the queued ones compute their key."""
 
     async def main() -> list[str]:
         events: list[str] = []
         batcher = Batcher(8, 0.002, None)
+
+        def key() -> str:
+            events.append("key")
+            return "k"
 
         async def run(arrays: tuple[np.ndarray, ...]) -> Any:
             rows = arrays[0].shape[0]
@@ -197,7 +212,7 @@ def test_requests_arriving_during_an_inline_call_are_batched_after_it(blocking: 
             return arrays[0]
 
         def submit(value: float) -> Awaitable[Any]:
-            return batcher.submit("k", (np.full((1, 1), value),), run)
+            return batcher.submit((np.full((1, 1), value),), run, key)
 
         first = asyncio.create_task(submit(0.0))
         if blocking:
@@ -209,7 +224,9 @@ def test_requests_arriving_during_an_inline_call_are_batched_after_it(blocking: 
         assert [o.tolist() for o in outs] == [[[0.0]], [[1.0]], [[2.0]], [[3.0]]]
         return events
 
-    assert asyncio.run(main()) == ["start 1", "end 1", "start 3", "end 3"]
+    events = asyncio.run(main())
+    assert events.count("key") == 3  # the three that queued, not the inline one
+    assert [e for e in events if e != "key"] == ["start 1", "end 1", "start 3", "end 3"]
 
 
 def test_batching_off_calls_the_model_per_request() -> None:

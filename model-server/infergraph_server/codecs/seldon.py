@@ -48,6 +48,9 @@ _META_TYPES = (
 )
 
 
+_BYTES = (bytes, bytearray)  # a tuple: a `bytes | bytearray` union is built at every call
+
+
 def payload_kind(msg: dict[str, Any]) -> str:
     """Which form the message uses: "ndarray", "tensor", "strData", "binData" or "jsonData"."""
     data = msg.get("data")
@@ -155,7 +158,7 @@ def encode_payload(payload: Payload, kind: str, names: list[str]) -> dict[str, A
     """The message fields for `payload`; arrays use the request's `kind` (ndarray/tensor)."""
     if isinstance(payload, str):
         return {"strData": payload}
-    if isinstance(payload, bytes | bytearray):
+    if isinstance(payload, _BYTES):
         return {"binData": base64.b64encode(payload).decode()}
     if isinstance(payload, dict):
         return {"jsonData": payload}

@@ -10,13 +10,15 @@ call they waited for is over, so they go in the next call at once, without `max_
 answer of an inline call is written before that poll, and the next request of the client it
 answered may already be read there (on a busy machine often), so that one client must not wait
 `max_latency` alone. Only requests with the same key (names, dtypes, trailing shapes) are
-merged. A batched call that raises, or whose answer cannot be split by rows, is retried for each
-request alone, so every request gets its own answer or its own error.
+merged; the key is computed only for a request that queues, so the inline call costs what an
+unbatched one does. A batched call that raises, or whose answer cannot be split by rows, is
+retried for each request alone, so every request gets its own answer or its own error.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -24,10 +26,12 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Batcher", "Observe", "Run", "batch_rows", "split_rows"]
+__all__ = ["Batcher", "Key", "Observe", "Run", "batch_rows", "split_rows"]
 
 #: A request's own model call, given its (or a batch's concatenated) input arrays.
 Run = Callable[[tuple[np.ndarray, ...]], Awaitable[Any]]
+#: A queued request's compatibility key; requests with equal keys may share a call.
+Key = Callable[[], Hashable]
 #: Records one model call: its row count and each of its requests' queue waits (seconds).
 Observe = Callable[[int, list[float]], None]
 
@@ -91,14 +95,39 @@ class Batcher:
         self._worker: asyncio.Task[None] | None = None
         self._full: asyncio.Future[None] | None = None
         self._inline = False  # an idle node's request is making its own call
-        self._settling = 0  # loop turns after that call in which arrivals count as during it
+        self._settling = False  # in the loop turns after that call: arrivals count as during it
+        # (the loop, what ends `_settling` there after the turns), made at the first inline call
+        self._settle: tuple[asyncio.AbstractEventLoop, Callable[[], object]] | None = None
         self._inline_done: asyncio.Future[None] | None = None  # a worker waits for that call
 
-    async def submit(self, key: Hashable, arrays: tuple[np.ndarray, ...], run: Run) -> Any:
-        """The answer to one request's rows (`run` called on them, alone or in a batch)."""
+    async def submit(self, arrays: tuple[np.ndarray, ...], run: Run, key: Key) -> Any:
+        """The answer to one request's rows (`run` called on them, alone or in a batch).
+
+        `key()` is asked only when the request queues: an idle node's request never needs it."""
         rows = arrays[0].shape[0]
-        if self._worker is None and not self._inline and not self._settling:
-            return await self._call_inline(arrays, rows, run)
+        if self._worker is not None or self._inline or self._settling:
+            return await self._queued(key(), arrays, rows, run)
+        # An idle node: this request's own call, in its own task (no future, no loop turn).
+        if self._observe is not None:
+            self._observe(rows, [0.0])
+        self._inline = True
+        try:
+            return await run(arrays)
+        finally:
+            self._inline = False
+            self._settling = True
+            loop = asyncio.get_running_loop()
+            if self._settle is None or self._settle[0] is not loop:
+                self._settle = (loop, self._chain(loop))
+            loop.call_soon(self._settle[1])
+            waiter, self._inline_done = self._inline_done, None
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+
+    async def _queued(
+        self, key: Hashable, arrays: tuple[np.ndarray, ...], rows: int, run: Run
+    ) -> Any:
+        """A busy node: the request waits for a worker's call."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         now = time.perf_counter()
@@ -112,26 +141,13 @@ class Batcher:
             self._full.set_result(None)
         return await future  # a cancelled caller cancels this future: its rows are skipped
 
-    async def _call_inline(self, arrays: tuple[np.ndarray, ...], rows: int, run: Run) -> Any:
-        """An idle node: this request's own call, in its own task (no future, no loop turn)."""
-        if self._observe is not None:
-            self._observe(rows, [0.0])
-        self._inline = True
-        try:
-            return await run(arrays)
-        finally:
-            self._inline = False
-            self._settling = _INLINE_SETTLE_TURNS
-            asyncio.get_running_loop().call_soon(self._settle)
-            waiter, self._inline_done = self._inline_done, None
-            if waiter is not None and not waiter.done():
-                waiter.set_result(None)
-
-    def _settle(self) -> None:
-        """One loop turn after an inline call; after the last, an empty node is idle again."""
-        self._settling -= 1
-        if self._settling:
-            asyncio.get_running_loop().call_soon(self._settle)
+    def _chain(self, loop: asyncio.AbstractEventLoop) -> Callable[[], object]:
+        """What, scheduled after an inline call, ends the settle window `_INLINE_SETTLE_TURNS`
+        loop turns later: call_soon of call_soon of a setattr, so no turn runs Python code."""
+        chain: Callable[[], object] = functools.partial(setattr, self, "_settling", False)
+        for _ in range(_INLINE_SETTLE_TURNS - 1):
+            chain = functools.partial(loop.call_soon, chain)
+        return chain
 
     async def _work(self) -> None:
         try:

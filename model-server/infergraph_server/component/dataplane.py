@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Protocol
 
 import numpy as np
@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 BATCHABLE = "batchable"
 #: The keyword by which a prepackaged server that can use GPUs takes the node's GPU count.
 SERVER_GPUS = "gpus"
+
+# What a model may answer besides an array (the union's isinstance costs a union build per call).
+_NOT_ARRAY = (str, bytes, bytearray, dict)
 
 Predict = Callable[[Any, list[str], dict[str, Any]], Awaitable[Any]]
 
@@ -153,12 +156,18 @@ class DataPlane:
             if arrays is None:
                 return await model.predict(x, names, meta)
             single = isinstance(x, np.ndarray)
-            shapes = tuple((a.dtype.str, a.shape[1:]) for a in arrays)
-            seen = orjson.dumps(meta, option=orjson.OPT_SORT_KEYS) if takes_meta and meta else b""
+
+            def key() -> Hashable:
+                shapes = tuple((a.dtype.str, a.shape[1:]) for a in arrays)
+                seen = b""
+                if takes_meta and meta:
+                    seen = orjson.dumps(meta, option=orjson.OPT_SORT_KEYS)
+                return (tuple(names), single, shapes, seen)
+
             return await batcher.submit(
-                (tuple(names), single, shapes, seen),
                 arrays,
                 lambda merged: model.predict(merged[0] if single else list(merged), names, meta),
+                key,
             )
 
         return predict
@@ -178,7 +187,7 @@ class DataPlane:
         names: list[str],
     ) -> dict[str, Any]:
         kind = payload_kind(request)
-        if isinstance(out, str | bytes | bytearray | dict):
+        if isinstance(out, _NOT_ARRAY):
             body = encode_payload(out, kind, [])
         else:
             arr = out if isinstance(out, np.ndarray) else np.asarray(out)

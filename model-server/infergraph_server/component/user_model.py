@@ -7,6 +7,7 @@ request pays only for the calls it makes.
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import inspect
 from collections.abc import Callable
@@ -18,6 +19,15 @@ from infergraph_server.errors import InferenceError, ModelError
 from infergraph_server.metrics import validate_user_metrics
 
 __all__ = ["UserModel", "load_class"]
+
+
+_SEQUENCES = (list, tuple)  # a tuple: a `list | tuple` union is built at every call
+
+
+@functools.lru_cache(maxsize=64)
+def _default_names(columns: int) -> tuple[str, ...]:
+    """Seldon's output column names t:0 .. t:n-1, made once per width."""
+    return tuple(f"t:{i}" for i in range(columns))
 
 
 def load_class(path: str) -> type:
@@ -103,10 +113,20 @@ class UserModel:
         return result
 
     async def predict(self, x: Any, names: list[str], meta: dict[str, Any]) -> Any:
-        """`predict(X, names)`, with `meta=` for classes whose predict takes it."""
-        if self.predict_takes_meta:
-            return await self.call("predict", x, names, meta=meta)
-        return await self.call("predict", x, names)
+        """`predict(X, names)`, with `meta=` for classes whose predict takes it; `call` unrolled
+        for the one method every request makes (no second coroutine, no argument packing)."""
+        try:
+            if self.predict_takes_meta:
+                result = self.methods["predict"](x, names, meta=meta)
+            else:
+                result = self.methods["predict"](x, names)
+            if self.is_async["predict"]:
+                result = await result
+        except InferenceError:  # already carries its status (e.g. BadRequest)
+            raise
+        except Exception as exc:
+            raise self._failed("predict", exc) from exc
+        return result
 
     async def call_blocking(self, name: str) -> Any:
         """Run a slow method (load) in a thread so health endpoints keep answering."""
@@ -124,16 +144,16 @@ class UserModel:
         names = getattr(self.obj, "class_names", None)
         if callable(names):
             names = names()
-        if isinstance(names, list | tuple):
+        if isinstance(names, _SEQUENCES):
             return [str(n) for n in names]
-        return [f"t:{i}" for i in range(out.shape[1])]
+        return list(_default_names(out.shape[1]))
 
     def feature_names(self, original: list[str]) -> list[str]:
         """Names after a transform: the class's `feature_names`, else the request's."""
         names = getattr(self.obj, "feature_names", None)
         if callable(names):
             names = names()
-        return [str(n) for n in names] if isinstance(names, list | tuple) else original
+        return [str(n) for n in names] if isinstance(names, _SEQUENCES) else original
 
     def meta(self, request_meta: dict[str, Any] | None) -> dict[str, Any]:
         """Response meta: puid echoed, user tags() and metrics() added when defined."""
