@@ -65,6 +65,8 @@ def graph_doc(root: Message, protocol: str = "seldon", **fields: Any) -> Message
         "maxConcurrency": 64,
         "maxBodyBytes": 1 << 20,
         "probePeriodMs": 50,
+        "probeTimeoutMs": 2000,
+        "probeFailureThreshold": 3,
         "logging": None,
         "root": with_protocols(root, protocol),
         **fields,

@@ -245,6 +245,8 @@ local compile(spec) =
       maxConcurrency: k.MAX_CONCURRENCY,
       maxBodyBytes: k.MAX_BODY_BYTES,
       probePeriodMs: k.NODE_PROBE_PERIOD_MS,
+      probeTimeoutMs: k.PROBE_TIMEOUT_SECONDS * 1000,
+      probeFailureThreshold: k.PROBE_FAILURE_THRESHOLD,
       logging: null,
       root: runtimeNode(p.name, p.root),
     };

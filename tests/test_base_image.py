@@ -1,6 +1,7 @@
 """tools/base_image.py: the cached debootstrap base is keyed by its recipe, so a package added to
 its list names a new base (CI rebuilds it instead of reusing the old tarball), and every base,
-debootstrap or python:3.11-slim, gets the system libraries the runtimes' wheels load."""
+debootstrap or python:3.11-slim, gets the system libraries the runtimes' wheels load; one
+variable, INFERGRAPH_CACHE, moves every cache `make image` reads (a cold run in empty dirs)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from base_image import INCLUDE, RECIPE, RUNTIME_LIBRARIES, base_name
+from base_image import INCLUDE, RECIPE, RUNTIME_LIBRARIES, base_name, cache_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 MIRROR = "http://deb.debian.org/debian"
@@ -40,3 +43,16 @@ def test_the_dockerfile_installs_the_same_libraries_on_any_base() -> None:
     assert declared, "the final stage declares no RUNTIME_LIBRARIES"
     assert tuple(declared.group(1).split()) == RUNTIME_LIBRARIES
     assert "apt-get install" in final and "${RUNTIME_LIBRARIES}" in final
+
+
+def test_infergraph_cache_moves_the_base_and_wheel_caches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold machine is measured with empty caches beside the warm ones others use: the base
+    tarball and the wheels are found only through cache_dir(), which the variable moves."""
+    monkeypatch.setenv("INFERGRAPH_CACHE", str(tmp_path))
+    assert cache_dir() == tmp_path
+    for tool in ("base_image.py", "build_image.py"):
+        text = (ROOT / "tools" / tool).read_text()
+        assert text.count("/var/cache") == (1 if tool == "base_image.py" else 0), tool
+        assert tool == "base_image.py" or "cache_dir()" in text

@@ -82,6 +82,10 @@ def runtime_graph(graph: Graph, predictor: Predictor) -> JSON:
         "maxConcurrency": defaults.MAX_CONCURRENCY,
         "maxBodyBytes": graph.serving.grpc_max_message_size or defaults.MAX_BODY_BYTES,
         "probePeriodMs": defaults.NODE_PROBE_PERIOD_MS,
+        # the numbers of the nodes' own readiness probes: the orchestrator takes a node out
+        # on the evidence the kubelet takes it out of its Service on, not on less
+        "probeTimeoutMs": defaults.PROBE_TIMEOUT_SECONDS * 1000,
+        "probeFailureThreshold": defaults.PROBE_FAILURE_THRESHOLD,
         "logging": _logging(graph, predictor),
         "root": _runtime_node(graph, predictor, predictor.graph, _timeout_ms(graph)),
     }

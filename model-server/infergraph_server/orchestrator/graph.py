@@ -103,6 +103,8 @@ class RuntimeGraph:
     max_concurrency: int
     max_body_bytes: int
     probe_period_ms: int  # how often every node's readiness is probed
+    probe_timeout_ms: int  # a probe not answered within this fails
+    probe_failure_threshold: int  # failed probes in a row that take a ready node out
     logging: LogSettings | None  # None: no node is logged
     root: RuntimeNode
 
@@ -206,6 +208,8 @@ def parse_graph(doc: Any) -> RuntimeGraph:
         max_concurrency=_field(doc, "maxConcurrency", int, ""),
         max_body_bytes=_field(doc, "maxBodyBytes", int, ""),
         probe_period_ms=_field(doc, "probePeriodMs", int, ""),
+        probe_timeout_ms=_field(doc, "probeTimeoutMs", int, ""),
+        probe_failure_threshold=_field(doc, "probeFailureThreshold", int, ""),
         logging=_log_settings(doc),
         root=_node(doc.get("root"), "/root"),
     )

@@ -3,10 +3,14 @@
 Two things feed it. A call that gets no answer (after its retries) or a 503 marks its node
 not ready at once; a background task probes every node each `probePeriodMs` at the path the
 compiler wrote for it (`readinessPath`, GET on its HTTP port; null: a connection to its gRPC
-port) and marks each ready or not. While a node is not ready, calls that need it fail with a
-503 naming it before anything is sent (or a router with `fallback` picks another child), so
-a restarted node gets no traffic until its model is loaded. When every node is ready, `down`
-is empty and a request pays one truth test of it.
+port). Probes follow the kubelet's readiness rules with the numbers the pods' own readiness
+probes carry (`probeTimeoutMs`, `probeFailureThreshold`): a node is not ready until a probe
+passes, one passing probe makes it ready, and a ready node is taken out only after
+`probeFailureThreshold` failed probes in a row, so one probe slowed past its timeout on a
+loaded machine does not turn away traffic that the node's Service still sends it. While a node
+is not ready, calls that need it fail with a 503 naming it before anything is sent (or a router
+with `fallback` picks another child), so a restarted node gets no traffic until its model is
+loaded. When every node is ready, `down` is empty and a request pays one truth test of it.
 """
 
 from __future__ import annotations
@@ -19,11 +23,9 @@ from infergraph_server.http import HttpClient, HttpClientError
 
 from .graph import RuntimeGraph, RuntimeNode
 
-__all__ = ["PROBE_TIMEOUT_S", "Readiness"]
+__all__ = ["Readiness"]
 
 log = logging.getLogger(__name__)
-
-PROBE_TIMEOUT_S = 1.0  # a probe not answered within this counts as not ready
 
 
 class Readiness:
@@ -33,6 +35,9 @@ class Readiness:
         self.graph = graph
         self.down: dict[str, str] = {}  # node name -> why it is not ready
         self._clients: dict[str, HttpClient] = {}
+        self._timeout = graph.probe_timeout_ms / 1000
+        self._failures: dict[str, int] = {}  # node name -> failed probes in a row
+        self._passed: set[str] = set()  # nodes that have passed a probe (kubelet: ready once)
 
     def unavailable(self, node: RuntimeNode) -> RuntimeNode | None:
         """The first node of `node`'s subtree that is not ready; None when all are."""
@@ -58,7 +63,7 @@ class Readiness:
         """None when `node` answers its readiness probe; otherwise why it does not."""
         if node.readiness_path is None:
             try:
-                async with asyncio.timeout(PROBE_TIMEOUT_S):
+                async with asyncio.timeout(self._timeout):
                     _, writer = await asyncio.open_connection(node.host, node.grpc_port)
             except (OSError, TimeoutError) as exc:
                 return f"no connection to {node.host}:{node.grpc_port}: {exc or 'timed out'}"
@@ -66,7 +71,7 @@ class Readiness:
             return None
         client = self._clients.get(node.name)
         if client is None:
-            client = HttpClient(node.host, node.http_port, 1, PROBE_TIMEOUT_S)
+            client = HttpClient(node.host, node.http_port, 1, self._timeout)
             self._clients[node.name] = client
         try:
             answer = await client.request("GET", node.readiness_path)
@@ -74,15 +79,25 @@ class Readiness:
             return str(exc)
         return None if answer.status == 200 else f"{node.readiness_path} answered {answer.status}"
 
+    def probed(self, node: RuntimeNode, why: str | None) -> None:
+        """Record one probe of `node` (`why` None: it passed), by the kubelet's readiness rules."""
+        if why is None:
+            self._failures.pop(node.name, None)
+            self._passed.add(node.name)
+            self.recover(node)
+            return
+        failures = self._failures.get(node.name, 0) + 1
+        self._failures[node.name] = failures
+        threshold = self.graph.probe_failure_threshold
+        if node.name not in self._passed or failures >= threshold:
+            self.fail(node, why if failures == 1 else f"{why} ({failures} probes in a row)")
+
     async def check(self) -> list[RuntimeNode]:
-        """Probe every node once, update the state; the nodes not ready."""
+        """Probe every node once, update the state; the nodes whose probe failed."""
         nodes = self.graph.nodes()
         answers = await asyncio.gather(*(self.probe(n) for n in nodes))
         for node, why in zip(nodes, answers, strict=True):
-            if why is None:
-                self.recover(node)
-            else:
-                self.fail(node, why)
+            self.probed(node, why)
         return [n for n, why in zip(nodes, answers, strict=True) if why is not None]
 
     async def watch(self) -> None:
