@@ -7,6 +7,10 @@ spends per request and their ratio. Wall-clock A/B (ab_server.py) needs a quiet 
 resolve a few percent; instruction counts do not care what else runs, so a change's budget
 ("costs at most 2%") can be checked on a shared one. Not part of ``make bench``: it needs
 valgrind and a second build, and a run takes minutes (the servers run ~50x slower).
+
+``--orchestrator`` counts the orchestrator instead: each build's orchestrator (1 worker) under
+callgrind in front of the same batching iris node of this checkout (2 workers, not counted),
+the graph bench_batching.py measures; Seldon REST and V2 REST on the orchestrator.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ __all__ = ["main"]
 
 ROUTES = (("seldon", "/api/v1.0/predictions", servers.SELDON_BODY),
           ("v2", "/v2/models/iris/infer", servers.V2_BODY))  # fmt: skip
+GRAPH = "graph"  # the orchestrator's runtime graph file stem: its V2 model name
+ORCHESTRATOR_ROUTES = (ROUTES[0], ("v2", f"/v2/models/{GRAPH}/infer", servers.V2_BODY))
+BATCHING = (32, 2.0)  # the node's limits in --orchestrator: bench_batching.py's
 WARM_UP = 50
 _TOTALS = re.compile(rb"^(?:totals|summary): (\d+)", re.MULTILINE)
 
@@ -66,36 +73,54 @@ def _instructions(pid: int, out: Path) -> int:
     return int(found.group(1))
 
 
+def _builds(args: argparse.Namespace, work: Path, stack: ExitStack) -> dict[str, servers.Launch]:
+    """This checkout's server and the baseline, not yet started: component servers, or with
+    ``--orchestrator`` orchestrators in front of a batching node started here."""
+    flags = servers.sklearn_flags(train(work))
+    (work / "baseline").mkdir()
+    if not args.orchestrator:
+        return {
+            "this": servers.our_component(work, flags),
+            "baseline": servers.our_component(work / "baseline", flags, binary=args.baseline),
+        }
+    node = servers.our_component(work, [*flags, *servers.batch_flags(BATCHING)], workers=2)
+    stack.enter_context(node.proc)
+    root = servers.runtime_node("iris", "MODEL", "SKLEARN_SERVER", node)
+    graph = servers.write_runtime_graph(work / f"{GRAPH}.json", root)
+    return {
+        "this": servers.orchestrator(graph, work),
+        "baseline": servers.orchestrator(graph, work / "baseline", binary=args.baseline),
+    }
+
+
 def main(argv: list[str]) -> int:
     """CLI: count both builds and print the comparison."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--baseline", type=Path, required=True, help="the other infergraph-server")
     parser.add_argument("--requests", type=int, default=300, help="counted requests per route")
+    parser.add_argument("--orchestrator", action="store_true",
+                        help="count the orchestrator in front of a batching node")  # fmt: skip
     args = parser.parse_args(argv)
     if not os.access(args.baseline, os.X_OK):
         parser.error(f"--baseline {args.baseline}: not an executable")
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         raise SystemExit("valgrind is needed: apt-get install -y valgrind")
+    routes = ORCHESTRATOR_ROUTES if args.orchestrator else ROUTES
     counts: dict[tuple[str, str], float] = {}
-    with tempfile.TemporaryDirectory(prefix="ab-instructions-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="ab-instructions-") as tmp, ExitStack() as node:
         work = Path(tmp)
-        flags = servers.sklearn_flags(train(work))
-        (work / "baseline").mkdir()
-        builds = {
-            "this": servers.our_component(work, flags),
-            "baseline": servers.our_component(work / "baseline", flags, binary=args.baseline),
-        }
-        for build, launch in builds.items():
+        for build, launch in _builds(args, work, node).items():
             out = work / f"{build}.callgrind"
             with ExitStack() as stack:
                 proc = stack.enter_context(_under_callgrind(launch.proc, out))
-                for protocol, path, body in ROUTES:
+                for protocol, path, body in routes:
                     _send(launch.http_port, path, body, WARM_UP)
                     _instructions(proc.pid, out)
                     _send(launch.http_port, path, body, args.requests)
                     counts[(build, protocol)] = _instructions(proc.pid, out) / args.requests
-    print(f"ab_instructions: {args.requests} sequential requests per route, keep-alive")
-    for protocol, _, _ in ROUTES:
+    served = "orchestrator" if args.orchestrator else "component server"
+    print(f"ab_instructions: {served}, {args.requests} sequential requests per route, keep-alive")
+    for protocol, _, _ in routes:
         this, base = counts[("this", protocol)], counts[("baseline", protocol)]
         print(f"{protocol:6} instructions/request {this:10.0f} vs {base:10.0f} "
               f"(ratio {this / base:.4f}, {100 * (this / base - 1):+.2f}%)")  # fmt: skip

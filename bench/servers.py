@@ -38,6 +38,7 @@ __all__ = [
     "SERVER",
     "V2_BODY",
     "Launch",
+    "batch_flags",
     "iris_expected",
     "is_ready",
     "mlserver",
@@ -136,6 +137,11 @@ def sklearn_flags(model: Path) -> list[str]:
             "--parameters", json.dumps(method)]  # fmt: skip
 
 
+def batch_flags(limits: tuple[int, float]) -> list[str]:
+    """Component flags for adaptive batching at ``(rows, milliseconds)``."""
+    return ["--max-batch-size", str(limits[0]), "--max-batch-latency-ms", f"{limits[1]:g}"]
+
+
 def ours(
     command: str,
     args: Sequence[str],
@@ -147,9 +153,10 @@ def ours(
     binary: Path = SERVER,
     start_timeout: float = 60.0,
     sample_interval: float | None = 0.2,
+    cpus: frozenset[int] | None = None,
 ) -> Launch:
     """``infergraph-server COMMAND ARGS`` on loopback ports of its own, logging to ``log``
-    (this checkout's server unless ``binary`` names another build)."""
+    (this checkout's server unless ``binary`` names another build; on ``cpus`` only if given)."""
     http, grpc, metrics = _ports()
     argv = [
         str(binary), command, *args, "--host", "127.0.0.1", "--http-port", str(http),
@@ -158,7 +165,7 @@ def ours(
     ready = f"http://127.0.0.1:{http}/v2/health/ready"
     proc = ServerProcess(label or f"infergraph {command}", argv, ready, env=env, cwd=cwd,
                          log_path=log, start_timeout=start_timeout,
-                         sample_interval=sample_interval)  # fmt: skip
+                         sample_interval=sample_interval, cpus=cpus)  # fmt: skip
     return Launch(proc, http, grpc, metrics)
 
 
@@ -174,13 +181,14 @@ def our_component(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     binary: Path = SERVER,
+    cpus: frozenset[int] | None = None,
 ) -> Launch:
     """``infergraph-server component --name NAME <model_flags>`` on loopback (this checkout's
-    server unless ``binary`` names another build)."""
+    server unless ``binary`` names another build; on ``cpus`` only if given)."""
     args = ["--name", name, *model_flags, "--workers", str(workers), *_BENCH_FLAGS]
-    log = work_dir / f"infergraph-{name}.log"
+    log = work_dir / f"infergraph-{name}{'-pinned' if cpus else ''}.log"
     return ours("component", args, log, label=f"infergraph {name}", env=env, cwd=cwd,
-                binary=binary)  # fmt: skip
+                binary=binary, cpus=cpus)  # fmt: skip
 
 
 def runtime_node(
@@ -203,12 +211,19 @@ def write_runtime_graph(path: Path, root: Message, transport: str = "rest", **fi
 
 
 def orchestrator(
-    graph_file: Path, work_dir: Path, workers: int = 1, env: Mapping[str, str] | None = None
+    graph_file: Path,
+    work_dir: Path,
+    workers: int = 1,
+    env: Mapping[str, str] | None = None,
+    binary: Path = SERVER,
+    cpus: frozenset[int] | None = None,
 ) -> Launch:
-    """``infergraph-server orchestrator --graph FILE`` on loopback (``env`` added to ours)."""
+    """``infergraph-server orchestrator --graph FILE`` on loopback (``env`` added to ours; this
+    checkout's server unless ``binary`` names another build; on ``cpus`` only if given)."""
     args = ["--graph", str(graph_file), "--workers", str(workers), *_BENCH_FLAGS]
     log = work_dir / f"orchestrator-{graph_file.stem}{'-env' if env else ''}.log"
-    return ours("orchestrator", args, log, label="orchestrator", env=env)
+    return ours("orchestrator", args, log, label="orchestrator", env=env, binary=binary,
+                cpus=cpus)  # fmt: skip
 
 
 def is_ready(port: int) -> bool:
