@@ -32,11 +32,6 @@ from train_iris import train
 
 __all__ = ["main"]
 
-ROUTES = (("seldon", "/api/v1.0/predictions", servers.SELDON_BODY),
-          ("v2", "/v2/models/iris/infer", servers.V2_BODY))  # fmt: skip
-GRAPH = "graph"  # the orchestrator's runtime graph file stem: its V2 model name
-ORCHESTRATOR_ROUTES = (ROUTES[0], ("v2", f"/v2/models/{GRAPH}/infer", servers.V2_BODY))
-BATCHING = (32, 2.0)  # the node's limits in --orchestrator: bench_batching.py's
 WARM_UP = 50
 _TOTALS = re.compile(rb"^(?:totals|summary): (\d+)", re.MULTILINE)
 
@@ -73,26 +68,6 @@ def _instructions(pid: int, out: Path) -> int:
     return int(found.group(1))
 
 
-def _builds(args: argparse.Namespace, work: Path, stack: ExitStack) -> dict[str, servers.Launch]:
-    """This checkout's server and the baseline, not yet started: component servers, or with
-    ``--orchestrator`` orchestrators in front of a batching node started here."""
-    flags = servers.sklearn_flags(train(work))
-    (work / "baseline").mkdir()
-    if not args.orchestrator:
-        return {
-            "this": servers.our_component(work, flags),
-            "baseline": servers.our_component(work / "baseline", flags, binary=args.baseline),
-        }
-    node = servers.our_component(work, [*flags, *servers.batch_flags(BATCHING)], workers=2)
-    stack.enter_context(node.proc)
-    root = servers.runtime_node("iris", "MODEL", "SKLEARN_SERVER", node)
-    graph = servers.write_runtime_graph(work / f"{GRAPH}.json", root)
-    return {
-        "this": servers.orchestrator(graph, work),
-        "baseline": servers.orchestrator(graph, work / "baseline", binary=args.baseline),
-    }
-
-
 def main(argv: list[str]) -> int:
     """CLI: count both builds and print the comparison."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -105,11 +80,13 @@ def main(argv: list[str]) -> int:
         parser.error(f"--baseline {args.baseline}: not an executable")
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         raise SystemExit("valgrind is needed: apt-get install -y valgrind")
-    routes = ORCHESTRATOR_ROUTES if args.orchestrator else ROUTES
+    routes = servers.AB_ROUTES[args.orchestrator]
     counts: dict[tuple[str, str], float] = {}
     with tempfile.TemporaryDirectory(prefix="ab-instructions-") as tmp, ExitStack() as node:
         work = Path(tmp)
-        for build, launch in _builds(args, work, node).items():
+        flags = servers.sklearn_flags(train(work))
+        builds = servers.ab_builds(work, flags, args.baseline, args.orchestrator, node)
+        for build, launch in builds.items():
             out = work / f"{build}.callgrind"
             with ExitStack() as stack:
                 proc = stack.enter_context(_under_callgrind(launch.proc, out))

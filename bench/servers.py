@@ -31,6 +31,7 @@ from loopback_http import QuietHandler, serving
 from runtime_graph import Message, node, sklearn_node, write_graph_doc
 
 __all__ = [
+    "AB_ROUTES",
     "IRIS_ROW",
     "MLSERVER_V2_BODY",
     "ROOT",
@@ -38,6 +39,7 @@ __all__ = [
     "SERVER",
     "V2_BODY",
     "Launch",
+    "ab_builds",
     "batch_flags",
     "iris_expected",
     "is_ready",
@@ -140,6 +142,37 @@ def sklearn_flags(model: Path) -> list[str]:
 def batch_flags(limits: tuple[int, float]) -> list[str]:
     """Component flags for adaptive batching at ``(rows, milliseconds)``."""
     return ["--max-batch-size", str(limits[0]), "--max-batch-latency-ms", f"{limits[1]:g}"]
+
+
+#: Seldon REST and V2 REST on an iris component server, and on an orchestrator in front of one
+_SELDON_ROUTE = ("seldon", "/api/v1.0/predictions", SELDON_BODY)
+AB_ROUTES = {
+    False: (_SELDON_ROUTE, ("v2", "/v2/models/iris/infer", V2_BODY)),
+    True: (_SELDON_ROUTE, ("v2", "/v2/models/graph/infer", V2_BODY)),
+}
+
+
+def ab_builds(
+    work: Path,
+    flags: Sequence[str],
+    baseline: Path,
+    orchestrators: bool,
+    stack: contextlib.ExitStack[bool | None],
+) -> dict[str, Launch]:
+    """This checkout's server and ``baseline``'s, not yet started, for an A/B: iris component
+    servers, or orchestrators (1 worker, graph ``graph``) in front of one batching iris node of
+    this checkout (2 workers, bench_batching.py's limits), which is started here in ``stack``."""
+    (work / "baseline").mkdir()  # its own log files
+    if not orchestrators:
+        return {"this": our_component(work, flags),
+                "baseline": our_component(work / "baseline", flags, binary=baseline)}  # fmt: skip
+    node = our_component(work, [*flags, *batch_flags((32, 2.0))], workers=2)
+    stack.enter_context(node.proc)
+    graph = write_runtime_graph(
+        work / "graph.json", runtime_node("iris", "MODEL", "SKLEARN_SERVER", node)
+    )
+    return {"this": orchestrator(graph, work),
+            "baseline": orchestrator(graph, work / "baseline", binary=baseline)}  # fmt: skip
 
 
 def ours(
