@@ -4,6 +4,9 @@ first served, no slot lost to a cancelled caller), fixed headers, and answers wi
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
 
 from httpcase import serving
 
@@ -48,6 +51,16 @@ def _router() -> Router:
 run = serving(_router)
 
 
+@contextlib.asynccontextmanager
+async def _pool(port: int, **options: Any) -> AsyncIterator[HttpClient]:
+    """A client of the test's server with these options, closed afterwards."""
+    client = HttpClient("127.0.0.1", port, **options)
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
 async def _queued(client: HttpClient, tags: range) -> list[asyncio.Task[bytes]]:
     """One task per tag asking GET /held?tag, each queued behind the ones before it."""
 
@@ -66,14 +79,11 @@ async def test_at_most_max_connections_in_flight_first_come_first_served(
     server: HttpServer, client: HttpClient, port: int
 ) -> None:
     state = HELD[-1]
-    narrow = HttpClient("127.0.0.1", port, max_connections=2)
-    try:
+    async with _pool(port, max_connections=2) as narrow:
         tasks = await _queued(narrow, range(6))
         assert state.order == ["0", "1"]  # the other four wait for a slot
         state.gate.set()
         bodies = await asyncio.wait_for(asyncio.gather(*tasks), 5)
-    finally:
-        await narrow.close()
     assert bodies == [str(i).encode() for i in range(6)]
     assert state.most == 2
     assert state.order == [str(i) for i in range(6)]
@@ -84,16 +94,13 @@ async def test_a_cancelled_waiter_gives_up_its_place_and_no_slot_is_lost(
     server: HttpServer, client: HttpClient, port: int
 ) -> None:
     state = HELD[-1]
-    single = HttpClient("127.0.0.1", port, max_connections=1)
-    try:
+    async with _pool(port, max_connections=1) as single:
         first, second, third = await _queued(single, range(3))
         second.cancel()
         state.gate.set()
         assert await asyncio.wait_for(first, 5) == b"0"
         assert await asyncio.wait_for(third, 5) == b"2"
         again = await asyncio.wait_for(single.request("GET", "/held?3"), 5)
-    finally:
-        await single.close()
     assert second.cancelled()
     assert again.body == b"3"
     assert state.order == ["0", "2", "3"]
@@ -103,12 +110,9 @@ async def test_a_cancelled_waiter_gives_up_its_place_and_no_slot_is_lost(
 async def test_fixed_headers_go_with_every_request_before_its_own(
     server: HttpServer, client: HttpClient, port: int
 ) -> None:
-    fixed = HttpClient("127.0.0.1", port, headers={"content-type": "application/json"})
-    try:
+    async with _pool(port, headers={"content-type": "application/json"}) as fixed:
         plain = await fixed.request("POST", "/headers", b"{}")
         more = await fixed.request("POST", "/headers", b"{}", {"traceparent": "00-ab-cd-01"})
-    finally:
-        await fixed.close()
     assert plain.body == (
         b'{"host":"127.0.0.1:%d","content-type":"application/json","content-length":"2"}' % port
     )
@@ -122,11 +126,8 @@ async def test_fixed_headers_go_with_every_request_before_its_own(
 async def test_answers_without_headers_when_the_caller_keeps_none(
     server: HttpServer, client: HttpClient, port: int
 ) -> None:
-    bare = HttpClient("127.0.0.1", port, keep_headers=False)
-    try:
+    async with _pool(port, keep_headers=False) as bare:
         answer = await bare.request("POST", "/headers", b"")
-    finally:
-        await bare.close()
     kept = await client.request("POST", "/headers", b"")
     assert (answer.status, answer.headers, answer.body) == (200, {}, kept.body)
     assert kept.headers["content-type"] == "application/json"
