@@ -237,10 +237,8 @@ def write_runtime_graph(path: Path, root: Message, transport: str = "rest", **fi
     """A Seldon-protocol runtime graph around ``root``, named after the file, written to
     ``path`` for ``orchestrator`` (``transport`` to the nodes), with room for every connection
     of a load; ``fields`` override graph-level settings (``logging=...``); the path."""
-    return write_graph_doc(
-        path, root, "seldon", graph=path.stem, transport=transport,
-        maxConcurrency=512, maxBodyBytes=10 << 20, probePeriodMs=500, **fields,
-    )  # fmt: skip
+    settings = {"maxConcurrency": 512, "maxBodyBytes": 10 << 20, "probePeriodMs": 500, **fields}
+    return write_graph_doc(path, root, "seldon", graph=path.stem, transport=transport, **settings)
 
 
 def orchestrator(
