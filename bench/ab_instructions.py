@@ -11,6 +11,9 @@ valgrind and a second build, and a run takes minutes (the servers run ~50x slowe
 ``--batching this`` serves this checkout with ``--max-batch-size 32 --max-batch-latency-ms 2``
 and the baseline without: with ``--baseline .venv/bin/infergraph-server`` it prints what
 batching costs a request that finds the server idle (sequential requests never queue).
+``--orchestrator`` counts the orchestrator instead: each build's orchestrator (1 worker) under
+callgrind in front of the same batching iris node of this checkout (2 workers, not counted),
+the graph bench_batching.py measures; Seldon REST and V2 REST on the orchestrator.
 """
 
 from __future__ import annotations
@@ -32,10 +35,7 @@ from train_iris import train
 
 __all__ = ["main"]
 
-ROUTES = (("seldon", "/api/v1.0/predictions", servers.SELDON_BODY),
-          ("v2", "/v2/models/iris/infer", servers.V2_BODY))  # fmt: skip
 WARM_UP = 50
-BATCHING = ("--max-batch-size", "32", "--max-batch-latency-ms", "2")
 _TOTALS = re.compile(rb"^(?:totals|summary): (\d+)", re.MULTILINE)
 
 
@@ -78,33 +78,35 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--requests", type=int, default=300, help="counted requests per route")
     parser.add_argument("--batching", choices=("none", "this"), default="none",
                         help="this: this checkout batches, the baseline does not")  # fmt: skip
+    parser.add_argument("--orchestrator", action="store_true",
+                        help="count the orchestrator in front of a batching node")  # fmt: skip
     args = parser.parse_args(argv)
     if not os.access(args.baseline, os.X_OK):
         parser.error(f"--baseline {args.baseline}: not an executable")
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         raise SystemExit("valgrind is needed: apt-get install -y valgrind")
+    routes = servers.AB_ROUTES[args.orchestrator]
     counts: dict[tuple[str, str], float] = {}
-    with tempfile.TemporaryDirectory(prefix="ab-instructions-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="ab-instructions-") as tmp, ExitStack() as node:
         work = Path(tmp)
         flags = servers.sklearn_flags(train(work))
-        (work / "baseline").mkdir()
-        batching = BATCHING if args.batching == "this" else ()
-        builds = {
-            "this": servers.our_component(work, [*flags, *batching]),
-            "baseline": servers.our_component(work / "baseline", flags, binary=args.baseline),
-        }
+        builds = servers.ab_builds(
+            work, flags, args.baseline, args.orchestrator, node, batching=args.batching == "this"
+        )
         for build, launch in builds.items():
             out = work / f"{build}.callgrind"
             with ExitStack() as stack:
                 proc = stack.enter_context(_under_callgrind(launch.proc, out))
-                for protocol, path, body in ROUTES:
+                for protocol, path, body in routes:
                     _send(launch.http_port, path, body, WARM_UP)
                     _instructions(proc.pid, out)
                     _send(launch.http_port, path, body, args.requests)
                     counts[(build, protocol)] = _instructions(proc.pid, out) / args.requests
-    print(f"ab_instructions: {args.requests} sequential requests per route, keep-alive"
-          + (", this checkout batching" if batching else ""))  # fmt: skip
-    for protocol, _, _ in ROUTES:
+    served = "orchestrator" if args.orchestrator else "component server"
+    batching = ", this checkout batching" if args.batching == "this" else ""
+    print(f"ab_instructions: {served}, {args.requests} sequential requests per route, keep-alive"
+          + batching)  # fmt: skip
+    for protocol, _, _ in routes:
         this, base = counts[("this", protocol)], counts[("baseline", protocol)]
         print(f"{protocol:6} instructions/request {this:10.0f} vs {base:10.0f} "
               f"(ratio {this / base:.4f}, {100 * (this / base - 1):+.2f}%)")  # fmt: skip

@@ -7,7 +7,9 @@ server CPU time per request (the steadiest of the three where other work shares 
 Not part of ``make bench`` (it needs a second build); a change's budget is checked with it on a
 quiet machine, for example the runtime hardening against the commit before it:
 ``git worktree add /tmp/before <commit> && python -m venv /tmp/before-venv &&
-/tmp/before-venv/bin/pip install /tmp/before/model-server``.
+/tmp/before-venv/bin/pip install /tmp/before/model-server``. ``--orchestrator``: both builds'
+orchestrators in front of one batching node of this checkout instead (ab_instructions.py's
+setting); the CPU time is then the orchestrator's alone.
 """
 
 from __future__ import annotations
@@ -27,8 +29,6 @@ from train_iris import train
 __all__ = ["main"]
 
 CONCURRENCY = (1, 32)
-ROUTES = (("seldon", "/api/v1.0/predictions", servers.SELDON_BODY),
-          ("v2", "/v2/models/iris/infer", servers.V2_BODY))  # fmt: skip
 
 
 def main(argv: list[str]) -> int:
@@ -36,6 +36,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--baseline", type=Path, required=True, help="the other infergraph-server")
     add_run_flags(parser)
+    parser.add_argument("--orchestrator", action="store_true",
+                        help="compare orchestrators in front of a batching node")  # fmt: skip
     args = parser.parse_args(argv)
     if not os.access(args.baseline, os.X_OK):
         parser.error(f"--baseline {args.baseline}: not an executable")
@@ -44,24 +46,21 @@ def main(argv: list[str]) -> int:
         work = Path(tmp)
         model = train(work)
         flags = servers.sklearn_flags(model)
-        (work / "baseline").mkdir()  # its own log file: both serve the model as "iris"
-        builds = {
-            "this": servers.our_component(work, flags),
-            "baseline": servers.our_component(work / "baseline", flags, binary=args.baseline),
-        }
+        builds = servers.ab_builds(work, flags, args.baseline, args.orchestrator, stack)
+        routes = servers.AB_ROUTES[args.orchestrator]
         procs = {name: launch.proc for name, launch in builds.items()}
         for proc in procs.values():
             stack.enter_context(proc)
         targets = [
             Target(f"{build} {protocol}", build, f"{launch.url}{path}", body)
-            for protocol, path, body in ROUTES
+            for protocol, path, body in routes
             for build, launch in builds.items()
         ]
         check_answers(targets, servers.probabilities, servers.iris_expected(model))
         print(f"ab_server: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at "
               f"start, {args.seconds}s runs, best of {args.rounds}")  # fmt: skip
         cells = measure(targets, procs, CONCURRENCY, args.seconds, args.rounds)
-    for protocol, _, _ in ROUTES:
+    for protocol, _, _ in routes:
         for c in CONCURRENCY:
             this, base = cells[(f"this {protocol}", c)], cells[(f"baseline {protocol}", c)]
             a, b = this.result, base.result

@@ -7,6 +7,15 @@ runs interleaved (matrix.py). Batching limits alike: ours ``--max-batch-size 32
 run 2 workers, seldon-core 2 gunicorn workers, MLServer infers in its server process
 (``parallel_workers 0``, its fastest here, see bench_server.py). The orchestrator row puts
 our orchestrator (1 worker) in front of the batching node.
+
+Those rows share the machine's cores between wrk, the orchestrator and the node, so the
+orchestrator's CPU is taken from the node's. In a cluster the orchestrator is a pod with CPU
+of its own: the "pinned" rows run a second batching node on one CPU and an orchestrator in
+front of it on another, wrk on the node's CPU, and the direct run the same way (the same node
+on the same single CPU, wrk beside it), so the two differ only by the orchestrator on a core
+of its own. Each row also shows the server's CPU time per request (its whole process tree:
+the orchestrator's own, for the orchestrator rows). Other work on the machine is not pinned
+away: it still shares both cores.
 """
 
 from __future__ import annotations
@@ -27,12 +36,20 @@ from train_iris import train
 __all__ = ["main"]
 
 CONCURRENCY = (1, 8, 32, 64)
-LIMITS = (32, 2.0)  # rows, milliseconds
+LIMITS = servers.BATCH_LIMITS  # rows, milliseconds
 OFF, ON = "infergraph v2", "infergraph v2 batching"
 ML_OFF, ML_ON = "mlserver 1.7.1", "mlserver 1.7.1 batching"
 SELDON, OURS_SELDON = "seldon-core 1.17.1", "infergraph seldon batching"
 ORCH = "orchestrator > batching"
+PINNED_SELDON, PINNED_ORCH = "pinned: seldon batching", "pinned: orchestrator > it"
 RATIOS = ((ON, OFF), (ON, ML_ON), (ON, ML_OFF), (OURS_SELDON, SELDON), (ORCH, OURS_SELDON))
+PINNED_RATIO = (PINNED_ORCH, PINNED_SELDON)
+
+
+def pinned_cpus() -> tuple[frozenset[int], frozenset[int]] | None:
+    """(the node's CPU, the orchestrator's CPU) for the pinned rows; None with fewer than two."""
+    cpus = sorted(os.sched_getaffinity(0))
+    return (frozenset(cpus[:1]), frozenset(cpus[1:2])) if len(cpus) >= 2 else None
 
 
 def start(
@@ -40,7 +57,7 @@ def start(
 ) -> tuple[dict[str, ServerProcess], list[Target]]:
     """Every server (not yet started) and the targets on them."""
     flags = servers.sklearn_flags(model)
-    batch = ["--max-batch-size", str(LIMITS[0]), "--max-batch-latency-ms", f"{LIMITS[1]:g}"]
+    batch = servers.batch_flags(LIMITS)
     off = servers.our_component(work, flags, workers=args.our_workers)
     on = servers.our_component(work, [*flags, *batch], name="iris", workers=args.our_workers)
     root = servers.runtime_node("iris", "MODEL", "SKLEARN_SERVER", on)
@@ -56,7 +73,6 @@ def start(
         "ml-off": ml_off,
         "ml-on": ml_on,
     }
-    procs = {name: launch.proc for name, launch in launches.items()}
     seldon_path, v2_path = "/api/v1.0/predictions", "/v2/models/iris/infer"
     targets = [
         Target(OFF, "off", off.url + v2_path, servers.V2_BODY),
@@ -67,25 +83,58 @@ def start(
         Target(OURS_SELDON, "on", on.url + seldon_path, servers.SELDON_BODY),
         Target(ORCH, "orch", orch.url + seldon_path, servers.SELDON_BODY),
     ]
-    return procs, targets
+    cpus = pinned_cpus()
+    if cpus is not None:
+        node_cpu, orch_cpu = cpus
+        pinned = work / "pinned"
+        pinned.mkdir()
+        node = servers.our_component(pinned, [*flags, *batch], name="iris",
+                                     workers=args.our_workers, cpus=node_cpu)  # fmt: skip
+        root = servers.runtime_node("iris", "MODEL", "SKLEARN_SERVER", node)
+        graph = servers.write_runtime_graph(pinned / "graph.json", root)
+        front = servers.orchestrator(graph, pinned, cpus=orch_cpu)
+        launches |= {"pinned-node": node, "pinned-orch": front}
+        targets += [
+            Target(PINNED_SELDON, "pinned-node", node.url + seldon_path, servers.SELDON_BODY,
+                   node_cpu),
+            Target(PINNED_ORCH, "pinned-orch", front.url + seldon_path, servers.SELDON_BODY,
+                   node_cpu),
+        ]  # fmt: skip
+    return {name: launch.proc for name, launch in launches.items()}, targets
 
 
 def report(targets: list[Target], cells: dict[tuple[str, int], Cell]) -> str:
     """Figures per target and concurrency, then the ratios that batching is judged by."""
-    lines = [f"{'server':<28}{'c':>4}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'wrk cpu':>9}"]
+    lines = [
+        f"{'server':<28}{'c':>4}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'wrk cpu':>9}"
+        f"{'cpu us/req':>11}"
+    ]
     for target in targets:
         for c in CONCURRENCY:
-            r = cells[(target.label, c)].result
+            cell = cells[(target.label, c)]
+            r = cell.result
             lines.append(
                 f"{target.label:<28}{c:>4}{r.rps:>9.0f}{r.p50_ms:>9.3f}{r.p99_ms:>9.3f}"
-                f"{r.generator_cpu:>9.0%}"
+                f"{r.generator_cpu:>9.0%}{cell.cpu_us:>11.0f}"
             )
+    pinned = PINNED_ORCH in {t.label for t in targets}
+    ratios = (*RATIOS, PINNED_RATIO) if pinned else RATIOS
     lines += ["", f"{'ratio (req/s; p50 a - b in ms)':<58}{'c':>4}{'req/s':>8}{'p50 diff':>10}"]
-    for a, b in RATIOS:
+    for a, b in ratios:
         for c in CONCURRENCY:
             x, y = cells[(a, c)].result, cells[(b, c)].result
             lines.append(
                 f"{a + ' / ' + b:<58}{c:>4}{x.rps / y.rps:>8.2f}{x.p50_ms - y.p50_ms:>+10.3f}"
+            )
+    lines += ["", "orchestrator in front / direct, req/s, and the orchestrator's CPU us/request"]
+    for label, (a, b) in (("shared cores", (ORCH, OURS_SELDON)), ("pinned", PINNED_RATIO)):
+        if a == PINNED_ORCH and not pinned:
+            lines.append(f"{label:<14}not run: fewer than 2 CPUs to pin to")
+            continue
+        for c in CONCURRENCY:
+            x, y = cells[(a, c)], cells[(b, c)]
+            lines.append(
+                f"{label:<14}c={c:<4}{x.result.rps / y.result.rps:>6.2f}{x.cpu_us:>8.0f} us"
             )
     return "\n".join(lines)
 

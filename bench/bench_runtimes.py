@@ -75,7 +75,7 @@ def start(
     """Every server (not yet started), and per runtime its targets and their expected answer."""
     procs: dict[str, ServerProcess] = {}
     groups = []
-    batch = ["--max-batch-size", str(LIMITS[0]), "--max-batch-latency-ms", f"{LIMITS[1]:g}"]
+    batch = servers.batch_flags(LIMITS)
     for runtime, (implementation, parameters, peer, outputs) in RUNTIMES.items():
         directory = work / "models" / runtime
         directory.mkdir(parents=True)

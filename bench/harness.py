@@ -23,6 +23,7 @@ from typing import Any
 
 __all__ = [
     "ServerProcess",
+    "pin_session",
     "post_json",
     "session_cpu_seconds",
     "session_pids",
@@ -70,6 +71,16 @@ def session_cpu_seconds(sid: int) -> float:
     return ticks / CLOCK_TICKS  # fields 11 and 12: utime and stime, in clock ticks
 
 
+def pin_session(sid: int, cpus: frozenset[int]) -> None:
+    """Run every thread of every process of session ``sid`` on ``cpus`` only; threads and
+    processes started later inherit it (a thread's affinity is its own: each one is set)."""
+    for pid in session_pids(sid):
+        with contextlib.suppress(FileNotFoundError):
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with contextlib.suppress(ProcessLookupError):  # the thread just ended
+                    os.sched_setaffinity(int(task), cpus)
+
+
 def post_json(url: str, body: bytes, timeout: float = 5.0) -> Any:
     """POST a JSON body and return the decoded JSON answer (raises on a non-2xx status)."""
     request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
@@ -83,7 +94,8 @@ class ServerProcess:
     ``ready_url`` is polled with GET until it answers 2xx (bounded by ``start_timeout``).
     While running, a thread samples the session's RSS every ``sample_interval`` seconds (None:
     no sampling, as tests start it); ``peak_rss`` is the highest sum seen, ``idle_rss`` the sum
-    right after readiness.
+    right after readiness. ``cpus``: the whole session runs on these CPUs only (a pod with its
+    own cores, on a machine whose cores the rest of the bench shares).
     """
 
     def __init__(
@@ -97,8 +109,10 @@ class ServerProcess:
         log_path: Path | None = None,
         start_timeout: float = 60.0,
         sample_interval: float | None = 0.2,
+        cpus: frozenset[int] | None = None,
     ) -> None:
         self.name = name
+        self.cpus = cpus
         self.argv = list(argv)
         self.ready_url = ready_url
         self.env = {**os.environ, **(env or {})}
@@ -119,7 +133,11 @@ class ServerProcess:
                 start_new_session=True,
             )  # fmt: skip
         try:
+            if self.cpus is not None:  # before it starts workers, and again once it is up
+                pin_session(self._proc.pid, self.cpus)
             self._wait_ready()
+            if self.cpus is not None:
+                pin_session(self._proc.pid, self.cpus)
         except BaseException:
             self.stop()
             raise

@@ -58,13 +58,18 @@ def require_wrk() -> str:
     return path
 
 
-def run_load(url: str, body: bytes, connections: int, seconds: int) -> LoadResult:
-    """Run wrk with one thread and ``connections`` connections for ``seconds``."""
+def run_load(
+    url: str, body: bytes, connections: int, seconds: int, cpus: frozenset[int] | None = None
+) -> LoadResult:
+    """Run wrk with one thread and ``connections`` connections for ``seconds`` (on ``cpus``
+    only, if given: ``taskset``, as a process started here cannot be pinned before it runs)."""
     with tempfile.TemporaryDirectory(prefix="loadgen-") as tmp:
         script, body_file = Path(tmp, "post.lua"), Path(tmp, "body.json")
         script.write_text(_SCRIPT)
         body_file.write_bytes(body)
         argv = [require_wrk(), "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s"]
+        if cpus is not None:
+            argv = ["taskset", "--cpu-list", ",".join(map(str, sorted(cpus))), *argv]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()
         done = subprocess.run(

@@ -22,12 +22,14 @@ __all__ = ["Cell", "Target", "add_run_flags", "check_answers", "measure"]
 
 @dataclass(frozen=True)
 class Target:
-    """One (server, endpoint, body) that load is sent to; ``server`` names its process."""
+    """One (server, endpoint, body) that load is sent to; ``server`` names its process;
+    ``cpus``: wrk runs on these only (None: anywhere)."""
 
     label: str
     server: str
     url: str
     body: bytes
+    cpus: frozenset[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def measure(
 ) -> dict[tuple[str, int], Cell]:
     """Warm each target up, then round-robin over the targets at every concurrency."""
     for target in targets:
-        run_load(target.url, target.body, 8, max(1, seconds // 2))
+        run_load(target.url, target.body, 8, max(1, seconds // 2), target.cpus)
     cells: dict[tuple[str, int], Cell] = {}
     for connections in concurrency:
         for _ in range(rounds):
@@ -75,7 +77,7 @@ def measure(
                 proc = procs[target.server]
                 proc.reset_peak()
                 cpu_before = session_cpu_seconds(proc.pid)
-                result = run_load(target.url, target.body, connections, seconds)
+                result = run_load(target.url, target.body, connections, seconds, target.cpus)
                 if result.failures:
                     raise SystemExit(f"{target.label}: {result.failures} failed requests")
                 cpu_us = (session_cpu_seconds(proc.pid) - cpu_before) * 1e6 / result.requests

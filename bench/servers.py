@@ -31,6 +31,8 @@ from loopback_http import QuietHandler, serving
 from runtime_graph import Message, node, sklearn_node, write_graph_doc
 
 __all__ = [
+    "AB_ROUTES",
+    "BATCH_LIMITS",
     "IRIS_ROW",
     "MLSERVER_V2_BODY",
     "ROOT",
@@ -38,6 +40,8 @@ __all__ = [
     "SERVER",
     "V2_BODY",
     "Launch",
+    "ab_builds",
+    "batch_flags",
     "iris_expected",
     "is_ready",
     "mlserver",
@@ -136,6 +140,50 @@ def sklearn_flags(model: Path) -> list[str]:
             "--parameters", json.dumps(method)]  # fmt: skip
 
 
+#: the batching limits (rows, milliseconds) of bench_batching.py and of the A/B scripts
+BATCH_LIMITS = (32, 2.0)
+
+
+def batch_flags(limits: tuple[int, float]) -> list[str]:
+    """Component flags for adaptive batching at ``(rows, milliseconds)``."""
+    return ["--max-batch-size", str(limits[0]), "--max-batch-latency-ms", f"{limits[1]:g}"]
+
+
+#: Seldon REST and V2 REST on an iris component server, and on an orchestrator in front of one
+_SELDON_ROUTE = ("seldon", "/api/v1.0/predictions", SELDON_BODY)
+AB_ROUTES = {
+    False: (_SELDON_ROUTE, ("v2", "/v2/models/iris/infer", V2_BODY)),
+    True: (_SELDON_ROUTE, ("v2", "/v2/models/graph/infer", V2_BODY)),
+}
+
+
+def ab_builds(
+    work: Path,
+    flags: Sequence[str],
+    baseline: Path,
+    orchestrators: bool,
+    stack: contextlib.ExitStack[bool | None],
+    *,
+    batching: bool = False,
+) -> dict[str, Launch]:
+    """This checkout's server and ``baseline``'s, not yet started, for an A/B: iris component
+    servers (this one batching at bench_batching.py's limits if ``batching``), or orchestrators
+    (1 worker, graph ``graph``) in front of one batching iris node of this checkout (2 workers,
+    the same limits), which is started here in ``stack``."""
+    (work / "baseline").mkdir()  # its own log files
+    if not orchestrators:
+        this_flags = [*flags, *batch_flags(BATCH_LIMITS)] if batching else list(flags)
+        return {"this": our_component(work, this_flags),
+                "baseline": our_component(work / "baseline", flags, binary=baseline)}  # fmt: skip
+    node = our_component(work, [*flags, *batch_flags(BATCH_LIMITS)], workers=2)
+    stack.enter_context(node.proc)
+    root = runtime_node("iris", "MODEL", "SKLEARN_SERVER", node)
+    # readiness probes once an hour, not every 0.5 s: their work would count per request
+    graph = write_runtime_graph(work / "graph.json", root, probePeriodMs=3_600_000)
+    return {"this": orchestrator(graph, work),
+            "baseline": orchestrator(graph, work / "baseline", binary=baseline)}  # fmt: skip
+
+
 def ours(
     command: str,
     args: Sequence[str],
@@ -147,9 +195,10 @@ def ours(
     binary: Path = SERVER,
     start_timeout: float = 60.0,
     sample_interval: float | None = 0.2,
+    cpus: frozenset[int] | None = None,
 ) -> Launch:
     """``infergraph-server COMMAND ARGS`` on loopback ports of its own, logging to ``log``
-    (this checkout's server unless ``binary`` names another build)."""
+    (this checkout's server unless ``binary`` names another build; on ``cpus`` only if given)."""
     http, grpc, metrics = _ports()
     argv = [
         str(binary), command, *args, "--host", "127.0.0.1", "--http-port", str(http),
@@ -158,7 +207,7 @@ def ours(
     ready = f"http://127.0.0.1:{http}/v2/health/ready"
     proc = ServerProcess(label or f"infergraph {command}", argv, ready, env=env, cwd=cwd,
                          log_path=log, start_timeout=start_timeout,
-                         sample_interval=sample_interval)  # fmt: skip
+                         sample_interval=sample_interval, cpus=cpus)  # fmt: skip
     return Launch(proc, http, grpc, metrics)
 
 
@@ -174,13 +223,14 @@ def our_component(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     binary: Path = SERVER,
+    cpus: frozenset[int] | None = None,
 ) -> Launch:
     """``infergraph-server component --name NAME <model_flags>`` on loopback (this checkout's
-    server unless ``binary`` names another build)."""
+    server unless ``binary`` names another build; on ``cpus`` only if given)."""
     args = ["--name", name, *model_flags, "--workers", str(workers), *_BENCH_FLAGS]
-    log = work_dir / f"infergraph-{name}.log"
+    log = work_dir / f"infergraph-{name}{'-pinned' if cpus else ''}.log"
     return ours("component", args, log, label=f"infergraph {name}", env=env, cwd=cwd,
-                binary=binary)  # fmt: skip
+                binary=binary, cpus=cpus)  # fmt: skip
 
 
 def runtime_node(
@@ -196,19 +246,24 @@ def write_runtime_graph(path: Path, root: Message, transport: str = "rest", **fi
     """A Seldon-protocol runtime graph around ``root``, named after the file, written to
     ``path`` for ``orchestrator`` (``transport`` to the nodes), with room for every connection
     of a load; ``fields`` override graph-level settings (``logging=...``); the path."""
-    return write_graph_doc(
-        path, root, "seldon", graph=path.stem, transport=transport,
-        maxConcurrency=512, maxBodyBytes=10 << 20, probePeriodMs=500, **fields,
-    )  # fmt: skip
+    settings = {"maxConcurrency": 512, "maxBodyBytes": 10 << 20, "probePeriodMs": 500, **fields}
+    return write_graph_doc(path, root, "seldon", graph=path.stem, transport=transport, **settings)
 
 
 def orchestrator(
-    graph_file: Path, work_dir: Path, workers: int = 1, env: Mapping[str, str] | None = None
+    graph_file: Path,
+    work_dir: Path,
+    workers: int = 1,
+    env: Mapping[str, str] | None = None,
+    binary: Path = SERVER,
+    cpus: frozenset[int] | None = None,
 ) -> Launch:
-    """``infergraph-server orchestrator --graph FILE`` on loopback (``env`` added to ours)."""
+    """``infergraph-server orchestrator --graph FILE`` on loopback (``env`` added to ours; this
+    checkout's server unless ``binary`` names another build; on ``cpus`` only if given)."""
     args = ["--graph", str(graph_file), "--workers", str(workers), *_BENCH_FLAGS]
     log = work_dir / f"orchestrator-{graph_file.stem}{'-env' if env else ''}.log"
-    return ours("orchestrator", args, log, label="orchestrator", env=env)
+    return ours("orchestrator", args, log, label="orchestrator", env=env, binary=binary,
+                cpus=cpus)  # fmt: skip
 
 
 def is_ready(port: int) -> bool:

@@ -213,3 +213,41 @@ def test_requests_over_the_concurrency_limit_get_503_at_once() -> None:
 
     assert len(asyncio.run(burst())) == 2
     assert executor.inflight == 0
+
+
+def test_a_node_call_that_answers_in_time_leaves_no_timer_behind() -> None:
+    transport = InProcessTransport({"clf": seldon_node(lambda p, m: m)})
+    executor = Executor(graph(node("clf", timeoutMs=50)), transport)
+
+    async def predict_then_wait() -> Message:
+        out = await executor.predict(dict(REQUEST))
+        await asyncio.sleep(0.15)  # past the node's deadline: nothing may cancel us now
+        return out
+
+    assert asyncio.run(predict_then_wait())["data"] == REQUEST["data"]
+
+
+def test_a_cancelled_request_stays_cancelled_and_is_no_timeout() -> None:
+    transport = InProcessTransport({"clf": seldon_node(lambda p, m: m, delay=1.0)})
+    executor = Executor(graph(node("clf", timeoutMs=50)), transport)
+
+    async def cancel_it() -> None:
+        task = asyncio.create_task(executor.predict(dict(REQUEST)))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(0.1)  # the node's deadline passes: its timer is gone too
+
+    asyncio.run(cancel_it())
+    assert executor.inflight == 0
+
+
+def test_a_timeout_inside_a_fan_out_names_the_slow_child() -> None:
+    transport = InProcessTransport(
+        {"a": seldon_node(lambda p, m: m), "b": seldon_node(lambda p, m: m, delay=1.0)}
+    )
+    root = node("comb", "COMBINER", node("a"), node("b", timeoutMs=50))
+    with pytest.raises(NodeError, match=r"node 'b' timed out after 50 ms") as err:
+        run(Executor(graph(root), transport), dict(REQUEST))
+    assert err.value.status == 504

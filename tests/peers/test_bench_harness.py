@@ -4,6 +4,7 @@ No timing is asserted: benchmarks print figures, tests check the machinery."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -16,7 +17,12 @@ pytestmark = pytest.mark.e2e_local
 if shutil.which("wrk") is None:
     pytest.skip("wrk missing (make bench installs it)", allow_module_level=True)
 
-from harness import session_cpu_seconds, session_pids, session_rss_bytes  # noqa: E402
+from harness import (  # noqa: E402
+    pin_session,
+    session_cpu_seconds,
+    session_pids,
+    session_rss_bytes,
+)
 from loadgen import run_load  # noqa: E402
 
 
@@ -33,3 +39,29 @@ def test_load_and_memory_of_a_real_server(iris_model: Path, tmp_path: Path) -> N
     assert result.p50_ms <= result.p99_ms
     assert 0 < result.generator_cpu < 2
     assert session_pids(pid) == []  # the whole session is gone
+
+
+def test_a_pinned_server_runs_every_thread_of_its_tree_on_its_cpus(
+    iris_model: Path, tmp_path: Path
+) -> None:
+    cpu = max(os.sched_getaffinity(0))  # not the first: a default affinity would not pass
+    flags = servers.sklearn_flags(iris_model)
+    launch = servers.our_component(tmp_path, flags, workers=2, cpus=frozenset({cpu}))
+    with launch.proc as proc:
+        pids = session_pids(proc.pid)
+        threads = [int(t) for pid in pids for t in os.listdir(f"/proc/{pid}/task")]
+        affinities = {os.sched_getaffinity(t) == {cpu} for t in threads}
+    assert len(pids) >= 3  # the server and its 2 workers (and multiprocessing's helper)
+    assert len(threads) > len(pids)  # the workers' threads are checked too
+    assert affinities == {True}
+
+
+def test_pin_session_moves_a_running_server(iris_model: Path, tmp_path: Path) -> None:
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one CPU: nothing to pin away from")
+    cpu = min(os.sched_getaffinity(0))
+    launch = servers.our_component(tmp_path, servers.sklearn_flags(iris_model))
+    with launch.proc as proc:
+        assert os.sched_getaffinity(proc.pid) != {cpu}
+        pin_session(proc.pid, frozenset({cpu}))
+        assert os.sched_getaffinity(proc.pid) == {cpu}

@@ -6,7 +6,7 @@ import asyncio
 import socket
 
 import pytest
-from httpcase import sample_router, serving
+from httpcase import exchange, sample_router, serving
 
 from infergraph_server.http import HttpClient, HttpClientError, HttpLimits, HttpServer
 
@@ -104,3 +104,14 @@ async def test_client_times_out(server: HttpServer, client: HttpClient, port: in
     with pytest.raises(HttpClientError, match="in time"):
         await client.request("GET", "/slow", timeout=0.05)
     assert (await client.request("POST", "/echo", b"after")).status == 200
+
+
+@run
+async def test_targets_other_than_a_bare_path_are_parsed_in_full(
+    server: HttpServer, client: HttpClient, port: int
+) -> None:
+    for target in (b"/teapot#part", b"http://127.0.0.1/teapot", b"/teapot?q=1"):
+        answers = await exchange(
+            port, b"GET %s HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n" % target
+        )
+        assert answers[0].startswith(b"HTTP/1.1 418"), target

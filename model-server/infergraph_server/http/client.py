@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
+from collections.abc import Mapping
 
 import httptools
 
@@ -29,6 +30,9 @@ class HttpResponse:
 
 
 class _ClientConnection(asyncio.Protocol):
+    """One keep-alive connection; it keeps no response headers (httptools calls no
+    `on_header` per header of a protocol without one): `_HeadersConnection` keeps them."""
+
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
@@ -61,9 +65,6 @@ class _ClientConnection(asyncio.Protocol):
             # The parser still waits for the body content-length announced; start afresh.
             self.head = False
             self.parser = httptools.HttpResponseParser(self)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
 
     def on_headers_complete(self) -> None:
         status = self.parser.get_status_code()
@@ -98,6 +99,13 @@ class _ClientConnection(asyncio.Protocol):
         return self.future
 
 
+class _HeadersConnection(_ClientConnection):
+    """A connection that keeps the response headers (lower-case names)."""
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+
+
 class HttpClient:
     """A pool of keep-alive connections to one host:port.
 
@@ -113,17 +121,24 @@ class HttpClient:
         max_connections: int = 64,
         timeout: float | None = 10.0,
         tls: ssl.SSLContext | None = None,
+        headers: Mapping[str, str] | None = None,
+        keep_headers: bool = True,
     ) -> None:
         """`tls`: speak HTTPS with this context (the host name is checked against it).
         `timeout` None: no deadline of its own, for a caller that sets its own around
-        `request` (one timer per request, not two)."""
+        `request` (one timer per request, not two). `headers`: sent with every request,
+        encoded once here. `keep_headers` False: answers carry no headers (none are parsed),
+        for a caller that reads only status and body."""
         self.host = host
         self.port = port
         self.timeout = timeout
         self.tls = tls
         self._idle: deque[_ClientConnection] = deque()
-        self._slots = asyncio.Semaphore(max_connections)
-        self._host_header = f"{host}:{port}".encode("latin-1")
+        self._free = max_connections  # connections that may be opened or lent now
+        self._waiters: deque[asyncio.Future[None]] = deque()  # callers waiting for one
+        # the host header's value and the fixed header lines after it
+        self._fixed = f"{host}:{port}".encode("latin-1") + b"\r\n" + _encode(headers)
+        self._protocol = _HeadersConnection if keep_headers else _ClientConnection
 
     async def request(
         self,
@@ -134,15 +149,20 @@ class HttpClient:
         timeout: float | None = None,
     ) -> HttpResponse:
         """Send one request and return the whole response; raises `HttpClientError`."""
-        head = [
-            b"%s %s HTTP/1.1\r\nhost: %s\r\n" % (method.encode(), path.encode(), self._host_header)
-        ]
-        if headers:
-            head.extend(f"{k}: {v}\r\n".encode("latin-1") for k, v in headers.items())
-        head.append(b"content-length: %d\r\n\r\n" % len(body))
-        data = b"".join(head) + body
+        data = b"%s %s HTTP/1.1\r\nhost: %s%scontent-length: %d\r\n\r\n%s" % (
+            method.encode(),
+            path.encode(),
+            self._fixed,
+            _encode(headers) if headers else b"",
+            len(body),
+            body,
+        )
         limit = self.timeout if timeout is None else timeout
-        async with self._slots:
+        if self._free and not self._waiters:
+            self._free -= 1
+        else:
+            await self._wait_for_slot()
+        try:
             if limit is None:
                 return await self._exchange(data, method == "HEAD")
             try:
@@ -152,6 +172,31 @@ class HttpClient:
                 raise HttpClientError(
                     f"no answer from {self.host}:{self.port}{path} in time"
                 ) from None
+        finally:
+            self._release_slot()
+
+    async def _wait_for_slot(self) -> None:
+        """Wait until a request that holds a slot hands its slot over (first come, first
+        served). A counter and this queue instead of asyncio.Semaphore: its acquire and
+        release are six Python calls on every request, these are none while slots are free."""
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._release_slot()  # handed a slot as it was cancelled: pass it on
+            else:
+                self._waiters.remove(waiter)
+            raise
+
+    def _release_slot(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
 
     async def _exchange(self, data: bytes, head: bool) -> HttpResponse:
         while self._idle:
@@ -185,10 +230,10 @@ class HttpClient:
         loop = asyncio.get_running_loop()
         try:
             if self.tls is None:
-                _, conn = await loop.create_connection(_ClientConnection, self.host, self.port)
+                _, conn = await loop.create_connection(self._protocol, self.host, self.port)
             else:
                 _, conn = await loop.create_connection(
-                    _ClientConnection, self.host, self.port, ssl=self.tls
+                    self._protocol, self.host, self.port, ssl=self.tls
                 )
         except OSError as exc:
             raise HttpClientError(f"cannot connect to {self.host}:{self.port}: {exc}") from None
@@ -200,3 +245,8 @@ class HttpClient:
             conn = self._idle.pop()
             if conn.transport is not None:
                 conn.transport.close()
+
+
+def _encode(headers: Mapping[str, str] | None) -> bytes:
+    """Header lines on the wire."""
+    return b"".join(f"{k}: {v}\r\n".encode("latin-1") for k, v in (headers or {}).items())

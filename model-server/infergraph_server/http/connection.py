@@ -227,9 +227,12 @@ class Connection(asyncio.Protocol):
     def on_message_complete(self) -> None:
         self.phase = IDLE
         raw = self.url[0] if len(self.url) == 1 else b"".join(self.url)
-        url = httptools.parse_url(raw)
-        path = url.path.decode("latin-1")
-        query = url.query.decode("latin-1") if url.query else ""
+        if raw[:1] == b"/" and b"?" not in raw and b"#" not in raw:
+            path, query = raw.decode("latin-1"), ""  # a bare path: what parse_url would give
+        else:
+            url = httptools.parse_url(raw)
+            path = url.path.decode("latin-1")
+            query = url.query.decode("latin-1") if url.query else ""
         body = self.body[0] if len(self.body) == 1 else b"".join(self.body)
         method = self.parser.get_method().decode("latin-1")
         request = Request(method, path, query, self.headers, body)

@@ -14,15 +14,16 @@ if TYPE_CHECKING:
 
 __all__ = ["HttpTransport"]
 
-_JSON = {"content-type": "application/json"}
+_JSON = {"content-type": "application/json"}  # every call's header, encoded once per pool
 
 
 class HttpTransport:
     """Calls nodes over HTTP/1.1; any failure to get an answer becomes a `ConnectionError`.
 
     The executor owns the per-node deadline (around every `send`), so the pools set none of
-    their own: a second timer per call was pure cost. With `tracing`, each call carries the
-    current trace context in its headers.
+    their own: a second timer per call was pure cost. The executor reads only status and
+    body, so the pools parse no answer headers. With `tracing`, each call carries the current
+    trace context in its headers.
     """
 
     def __init__(self, max_connections: int, tracing: Tracing | None = None) -> None:
@@ -33,10 +34,13 @@ class HttpTransport:
     async def send(self, node: RuntimeNode, path: str, body: bytes) -> Response:
         client = self._clients.get(node.name)
         if client is None:
-            client = HttpClient(node.host, node.http_port, self.max_connections, None)
+            client = HttpClient(
+                node.host, node.http_port, self.max_connections, None, headers=_JSON,
+                keep_headers=False,
+            )  # fmt: skip
             self._clients[node.name] = client
         try:
-            headers = _JSON if self.tracing is None else self.tracing.headers(_JSON)
+            headers = None if self.tracing is None else self.tracing.headers({})
             answer = await client.request("POST", path, body, headers)
         except HttpClientError as exc:
             raise ConnectionError(str(exc)) from None
