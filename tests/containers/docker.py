@@ -66,6 +66,12 @@ class Docker:
         """`docker run -d` with the session label; the container id."""
         return self("run", "-d", "--label", self.label, *args).strip()
 
+    def logs(self, container: str) -> str:
+        """The container's output, stdout then stderr (`docker logs` splits them the same way,
+        and our servers log to stderr)."""
+        done = subprocess.run(["docker", "logs", container], capture_output=True, text=True)
+        return done.stdout + done.stderr
+
     def inspect(self, container: str) -> dict[str, Any]:
         """`docker inspect` of one container."""
         (doc,) = json.loads(self("inspect", container))

@@ -179,7 +179,7 @@ def test_a_gpu_node_without_a_gpu_never_turns_ready_and_says_why(
     while docker.inspect(started)["State"]["Running"] and time.monotonic() < deadline:
         ready.append(_ready(docker, started))
         time.sleep(0.5)
-    state, logs = docker.inspect(started)["State"], docker("logs", started)
+    state, logs = docker.inspect(started)["State"], docker.logs(started)
     docker("rm", "-f", started)
     assert (state["Running"], state["ExitCode"]) == (False, 1), logs
     assert True not in ready, logs
