@@ -7,6 +7,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -43,3 +44,18 @@ def test_release_never_stops_a_process_that_is_not_our_dockerd(
 
 def test_usage_error_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert _load(tmp_path, monkeypatch).main(["run", "true"]) == 2
+
+
+def test_an_ended_child_is_not_alive_and_is_reaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dockerd a session started is its child: once SIGTERM ends it, it stays a zombie in
+    /proc until reaped, and the stop used to wait its whole timeout (60 s) for it to leave."""
+    engine = _load(tmp_path, monkeypatch)
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    stat = Path(f"/proc/{child.pid}/stat")
+    while stat.read_text().rpartition(")")[2].split()[0] != "Z":
+        time.sleep(0.01)  # exited, not yet reaped
+    assert not engine._alive(child.pid)
+    assert not stat.exists()  # reaped by _alive
+    child.wait()  # subprocess takes the missing child as ended

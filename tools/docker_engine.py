@@ -48,10 +48,17 @@ def docker_answers(timeout: float = 30.0) -> bool:
 
 
 def _alive(pid: int, name: str | None = None) -> bool:
-    """True when process `pid` runs (and its command name is `name`, if given)."""
+    """True when process `pid` runs (and its command name is `name`, if given). A zombie has
+    ended: the dockerd this process started stays one until reaped, and waiting for it to
+    leave /proc took the whole stop timeout."""
     try:
         comm = Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return False
+    if state == "Z":
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # ours to reap when we started it
         return False
     return name is None or comm == name
 
