@@ -17,6 +17,8 @@ import yaml
 from background_load import Load
 from servers import is_ready
 
+from infergraph import defaults
+
 from .up import EXAMPLES, Up
 
 pytestmark = pytest.mark.e2e_local
@@ -117,7 +119,10 @@ def test_hung_node_fails_fast_once_its_probe_fails(workdir: Path) -> None:
         pid = up.pids["node main/model-b"]
         os.kill(pid, signal.SIGSTOP)
         try:
-            time.sleep(PROBE_PERIOD_S + 1.0 + 1.0)  # one period, one probe timeout, slack
+            # the orchestrator takes it out after PROBE_FAILURE_THRESHOLD probes in a row have
+            # each waited PROBE_TIMEOUT_SECONDS (the node's readinessProbe), one period apart
+            probes = defaults.PROBE_FAILURE_THRESHOLD
+            time.sleep(probes * (PROBE_PERIOD_S + defaults.PROBE_TIMEOUT_SECONDS) + 1.0)
             conn = up.connection()
             answers = []
             for _ in range(20):

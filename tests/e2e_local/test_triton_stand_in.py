@@ -172,4 +172,6 @@ def test_the_orchestrator_calls_the_triton_node_by_v2(
     np.testing.assert_allclose(over_grpc["predict_proba"], expected, rtol=0, atol=1e-12)
     np.testing.assert_allclose(alone, expected, rtol=0, atol=1e-12)
     assert metadata["name"] == "iris" and metadata["outputs"][0]["name"] == "predict_proba"
-    assert json.loads(answer[1])["error"].startswith("node 'iris' is not ready"), answer
+    # the first call after it stopped may find it gone before its probes mark it not ready
+    error = json.loads(answer[1])["error"]
+    assert error.startswith(("node 'iris' is not ready", "node 'iris' is unreachable")), answer
